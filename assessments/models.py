@@ -1,0 +1,1 @@
+"""People and judgement: employees, level assignments, evidence and reviews (to come)."""

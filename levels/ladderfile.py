@@ -1,0 +1,523 @@
+"""
+Ladder files (`format: ladder/v1`, YAML or JSON): reading, checking and writing.
+
+`read(content, name=...)` parses and checks a file and returns its *spec*: the same
+structure as the file, with every optional field filled in, so two specs of the same
+ladder compare equal. A bad file raises `LadderFileError` listing every problem by its
+place in the file (`levels[3].expectations.skills[2]: expected text, got a list`).
+Nothing here touches the database; `levels.services` writes a spec, `levels.selectors`
+reads one back. The format is described in docs/ladder-format.md.
+"""
+
+import datetime
+import json
+import re
+
+import yaml
+from django.conf import settings
+
+FORMAT = "ladder/v1"
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# Longest accepted text of each kind; short fields match the database columns.
+MAX_KEY = 50
+MAX_NAME = 100
+MAX_SHORT_NAME = 40
+MAX_CODE = 20
+MAX_VALUE = 200
+MAX_QUESTION = 300
+MAX_TEXT = 5000
+
+
+class LadderFileError(Exception):
+    """A ladder file that cannot be used; `problems` lists every reason."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+def read(content, *, name=""):
+    """Parse and check a ladder file (bytes or text) and return its spec."""
+    return check(parse(content, name=name))
+
+
+def parse(content, *, name=""):
+    """Turn a file's content into plain data, refusing oversized or malformed files."""
+    limit = settings.LADDER_FILE_MAX_BYTES
+    size = len(content.encode() if isinstance(content, str) else content)
+    if size > limit:
+        raise LadderFileError(
+            [f"the file is {size:,} bytes; ladder files may be at most {limit:,} bytes"]
+        )
+    if isinstance(content, bytes):
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise LadderFileError(
+                [f"the file is not UTF-8 text (byte {error.start} cannot be read)"]
+            ) from None
+    if not content.strip():
+        raise LadderFileError(["the file is empty"])
+    if name.lower().endswith(".json") or content.lstrip().startswith("{"):
+        return _parse_json(content)
+    return _parse_yaml(content)
+
+
+def _parse_json(content):
+    def no_duplicates(pairs):
+        data = {}
+        for key, value in pairs:
+            if key in data:
+                raise LadderFileError([f"duplicate key '{key}' in a JSON object"])
+            data[key] = value
+        return data
+
+    try:
+        return json.loads(content, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as error:
+        raise LadderFileError(
+            [f"line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})"]
+        ) from None
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader` that also refuses duplicate keys and aliases (&anchor, *alias)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&, *) are not supported", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | bool) and key in seen:
+                mark = key_node.start_mark
+                raise LadderFileError(
+                    [f"line {mark.line + 1}, column {mark.column + 1}: duplicate key '{key}'"]
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _parse_yaml(content):
+    try:
+        return yaml.load(content, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise LadderFileError([f"{where}not valid YAML ({error.problem or error})"]) from None
+    except yaml.YAMLError as error:
+        raise LadderFileError([f"not valid YAML ({error})"]) from None
+
+
+def _kind(value):
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, datetime.date):
+        return "a date"
+    return type(value).__name__
+
+
+def _join(path, key):
+    return f"{path}.{key}" if path else str(key)
+
+
+class _Checker:
+    """Walks raw data, collecting problems by path and building the clean spec."""
+
+    def __init__(self):
+        self.problems = []
+
+    def error(self, path, message):
+        self.problems.append(f"{path}: {message}" if path else message)
+
+    def mapping(self, value, path, required=(), optional=()):
+        if not isinstance(value, dict):
+            self.error(path, f"expected a mapping, got {_kind(value)}")
+            return None
+        allowed = (*required, *optional)
+        for key in value:
+            if key not in allowed:
+                self.error(
+                    _join(path, key), f"unknown key (expected one of: {', '.join(allowed)})"
+                )
+        for key in required:
+            if key not in value:
+                self.error(path, f"missing required key '{key}'")
+        return value
+
+    def list(self, value, path, *, required=True, non_empty=False):
+        if value is None and not required:
+            return []
+        if not isinstance(value, list):
+            self.error(path, f"expected a list, got {_kind(value)}")
+            return []
+        if non_empty and not value:
+            self.error(path, "must list at least one item")
+        return value
+
+    def text(self, value, path, *, required=True, max_length=MAX_TEXT):
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str):
+            self.error(path, f"expected text, got {_kind(value)}")
+            return ""
+        value = value.strip()
+        if required and not value:
+            self.error(path, "must not be empty")
+        elif len(value) > max_length:
+            self.error(path, f"is {len(value)} characters long; at most {max_length} allowed")
+        return value
+
+    def key(self, value, path):
+        value = self.text(value, path, max_length=MAX_KEY)
+        if value and not KEY_PATTERN.match(value):
+            self.error(
+                path,
+                f"'{value}' is not a valid key (use lowercase letters, digits, '-' and '_')",
+            )
+        return value
+
+    def integer(self, value, path):
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(path, f"expected a whole number, got {_kind(value)}")
+            return None
+        if not 0 <= value <= 32767:
+            self.error(path, "must be between 0 and 32767")
+            return None
+        return value
+
+    def boolean(self, value, path, default):
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.error(path, f"expected true or false, got {_kind(value)}")
+            return default
+        return value
+
+    def text_list(self, value, path, *, max_length=MAX_TEXT):
+        items = self.list(value, path, required=False)
+        return [self.text(item, f"{path}[{i}]", max_length=max_length) for i, item in enumerate(items)]
+
+    def unique(self, values, path_of, what):
+        seen = {}
+        for index, value in enumerate(values):
+            if not value:
+                continue
+            if value in seen:
+                self.error(path_of(index), f"duplicate {what} '{value}' (first at {path_of(seen[value])})")
+            else:
+                seen[value] = index
+
+
+def check(data):
+    """Check parsed data against the ladder/v1 format; return the spec or raise."""
+    c = _Checker()
+    top = c.mapping(
+        data,
+        "",
+        required=("format", "ladder", "categories", "levels", "tracks"),
+        optional=("comparison", "promotion", "faq"),
+    )
+    if top is None:
+        raise LadderFileError(c.problems)
+    if "format" in top and top["format"] != FORMAT:
+        c.error("format", f"expected '{FORMAT}', got {top['format']!r}")
+
+    spec = {
+        "format": FORMAT,
+        "ladder": _check_ladder(c, top.get("ladder")),
+        "categories": _check_categories(c, top.get("categories")),
+    }
+    category_keys = [category["key"] for category in spec["categories"]]
+    spec["levels"] = _check_levels(c, top.get("levels"), category_keys)
+    level_keys = [level["key"] for level in spec["levels"]]
+    spec["tracks"] = _check_tracks(c, top.get("tracks"), level_keys)
+    spec["comparison"] = _check_comparison(c, top.get("comparison"), level_keys)
+    spec["promotion"] = _check_promotion(c, top.get("promotion"))
+    spec["faq"] = _check_faq(c, top.get("faq"))
+
+    on_a_track = {key for track in spec["tracks"] for key in track["levels"]}
+    for index, level in enumerate(spec["levels"]):
+        if level["key"] and level["active"] and level["key"] not in on_a_track:
+            c.error(f"levels[{index}]", f"level '{level['key']}' is on no track")
+
+    if c.problems:
+        raise LadderFileError(c.problems)
+    return spec
+
+
+def _check_ladder(c, value):
+    value = c.mapping(value, "ladder", required=("slug", "name"), optional=("description",))
+    if value is None:
+        return {"slug": "", "name": "", "description": ""}
+    return {
+        "slug": c.key(value.get("slug"), "ladder.slug"),
+        "name": c.text(value.get("name"), "ladder.name", max_length=MAX_NAME),
+        "description": c.text(value.get("description"), "ladder.description", required=False),
+    }
+
+
+def _check_categories(c, value):
+    categories = []
+    for index, item in enumerate(c.list(value, "categories", non_empty=True)):
+        path = f"categories[{index}]"
+        item = c.mapping(item, path, required=("key", "name"))
+        if item is None:
+            continue
+        categories.append(
+            {
+                "key": c.key(item.get("key"), f"{path}.key"),
+                "name": c.text(item.get("name"), f"{path}.name", max_length=MAX_NAME),
+            }
+        )
+    c.unique([cat["key"] for cat in categories], lambda i: f"categories[{i}].key", "category key")
+    return categories
+
+
+def _check_levels(c, value, category_keys):
+    levels = []
+    for index, item in enumerate(c.list(value, "levels", non_empty=True)):
+        path = f"levels[{index}]"
+        item = c.mapping(
+            item,
+            path,
+            required=("key", "name", "short_name", "summary"),
+            optional=("code", "grade", "next_step", "active", "expectations"),
+        )
+        if item is None:
+            levels.append(_empty_level())
+            continue
+        levels.append(
+            {
+                "key": c.key(item.get("key"), f"{path}.key"),
+                "name": c.text(item.get("name"), f"{path}.name", max_length=MAX_NAME),
+                "short_name": c.text(
+                    item.get("short_name"), f"{path}.short_name", max_length=MAX_SHORT_NAME
+                ),
+                "code": c.text(
+                    item.get("code"), f"{path}.code", required=False, max_length=MAX_CODE
+                ),
+                "grade": c.integer(item.get("grade"), f"{path}.grade"),
+                "summary": c.text(item.get("summary"), f"{path}.summary"),
+                "next_step": c.text(item.get("next_step"), f"{path}.next_step", required=False),
+                "active": c.boolean(item.get("active"), f"{path}.active", True),
+                "expectations": _check_expectations(
+                    c, item.get("expectations"), f"{path}.expectations", category_keys
+                ),
+            }
+        )
+    c.unique([level["key"] for level in levels], lambda i: f"levels[{i}].key", "level key")
+    return levels
+
+
+def _empty_level():
+    return {"key": "", "active": False}
+
+
+def _check_expectations(c, value, path, category_keys):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        c.error(path, f"expected a mapping of category key to list, got {_kind(value)}")
+        return {}
+    for key in value:
+        if key not in category_keys:
+            c.error(
+                _join(path, key),
+                f"undeclared category '{key}' (declared: {', '.join(category_keys)})",
+            )
+    # Keep the categories' declared order, whatever order the file used.
+    return {
+        key: c.text_list(value[key], f"{path}.{key}")
+        for key in category_keys
+        if value.get(key)
+    }
+
+
+def _check_tracks(c, value, level_keys):
+    tracks = []
+    known = set(level_keys)
+    for index, item in enumerate(c.list(value, "tracks", non_empty=True)):
+        path = f"tracks[{index}]"
+        item = c.mapping(
+            item,
+            path,
+            required=("key", "name", "levels"),
+            optional=("description", "best_for", "challenges"),
+        )
+        if item is None:
+            continue
+        keys = []
+        for position, key in enumerate(c.list(item.get("levels"), f"{path}.levels", non_empty=True)):
+            key_path = f"{path}.levels[{position}]"
+            key = c.key(key, key_path)
+            if key and key not in known:
+                c.error(key_path, f"unknown level '{key}'")
+            keys.append(key)
+        c.unique(keys, lambda i, path=path: f"{path}.levels[{i}]", "level")
+        tracks.append(
+            {
+                "key": c.key(item.get("key"), f"{path}.key"),
+                "name": c.text(item.get("name"), f"{path}.name", max_length=MAX_NAME),
+                "description": c.text(item.get("description"), f"{path}.description", required=False),
+                "best_for": c.text_list(item.get("best_for"), f"{path}.best_for"),
+                "challenges": c.text_list(item.get("challenges"), f"{path}.challenges"),
+                "levels": keys,
+            }
+        )
+    c.unique([track["key"] for track in tracks], lambda i: f"tracks[{i}].key", "track key")
+    return tracks
+
+
+def _check_comparison(c, value, level_keys):
+    aspects = []
+    known = set(level_keys)
+    for index, item in enumerate(c.list(value, "comparison", required=False)):
+        path = f"comparison[{index}]"
+        item = c.mapping(item, path, required=("aspect", "values"))
+        if item is None:
+            continue
+        values = {}
+        raw_values = item.get("values")
+        if not isinstance(raw_values, dict):
+            if "values" in item:
+                c.error(f"{path}.values", f"expected a mapping of level key to text, got {_kind(raw_values)}")
+        else:
+            for key, text in raw_values.items():
+                value_path = f"{path}.values.{key}"
+                if key not in known:
+                    c.error(value_path, f"unknown level '{key}'")
+                    continue
+                values[key] = c.text(text, value_path, max_length=MAX_VALUE)
+        aspects.append(
+            {
+                "aspect": c.text(item.get("aspect"), f"{path}.aspect", max_length=MAX_NAME),
+                # Values in ladder order, whatever order the file used.
+                "values": {key: values[key] for key in level_keys if key in values},
+            }
+        )
+    c.unique([a["aspect"] for a in aspects], lambda i: f"comparison[{i}].aspect", "aspect")
+    return aspects
+
+
+def _check_promotion(c, value):
+    promotion = {"criteria": [], "blockers": []}
+    if value is None:
+        return promotion
+    value = c.mapping(value, "promotion", optional=("criteria", "blockers"))
+    if value is None:
+        return promotion
+    for index, item in enumerate(c.list(value.get("criteria"), "promotion.criteria", required=False)):
+        path = f"promotion.criteria[{index}]"
+        item = c.mapping(item, path, required=("name",), optional=("description",))
+        if item is None:
+            continue
+        promotion["criteria"].append(
+            {
+                "name": c.text(item.get("name"), f"{path}.name", max_length=MAX_NAME),
+                "description": c.text(item.get("description"), f"{path}.description", required=False),
+            }
+        )
+    c.unique(
+        [criterion["name"] for criterion in promotion["criteria"]],
+        lambda i: f"promotion.criteria[{i}].name",
+        "criterion",
+    )
+    promotion["blockers"] = c.text_list(value.get("blockers"), "promotion.blockers")
+    return promotion
+
+
+def _check_faq(c, value):
+    entries = []
+    for index, item in enumerate(c.list(value, "faq", required=False)):
+        path = f"faq[{index}]"
+        item = c.mapping(item, path, required=("question", "answer"))
+        if item is None:
+            continue
+        entries.append(
+            {
+                "question": c.text(item.get("question"), f"{path}.question", max_length=MAX_QUESTION),
+                "answer": c.text(item.get("answer"), f"{path}.answer"),
+            }
+        )
+    return entries
+
+
+def to_file_data(spec):
+    """The file form of a spec: the same data with empty optional fields left out."""
+    levels = []
+    for level in spec["levels"]:
+        item = {"key": level["key"], "name": level["name"], "short_name": level["short_name"]}
+        if level["code"]:
+            item["code"] = level["code"]
+        if level["grade"] is not None:
+            item["grade"] = level["grade"]
+        item["summary"] = level["summary"]
+        if level["next_step"]:
+            item["next_step"] = level["next_step"]
+        if not level["active"]:
+            item["active"] = False
+        if level["expectations"]:
+            item["expectations"] = level["expectations"]
+        levels.append(item)
+    tracks = []
+    for track in spec["tracks"]:
+        item = {"key": track["key"], "name": track["name"]}
+        for optional in ("description", "best_for", "challenges"):
+            if track[optional]:
+                item[optional] = track[optional]
+        item["levels"] = track["levels"]
+        tracks.append(item)
+    ladder = {"slug": spec["ladder"]["slug"], "name": spec["ladder"]["name"]}
+    if spec["ladder"]["description"]:
+        ladder["description"] = spec["ladder"]["description"]
+    data = {
+        "format": FORMAT,
+        "ladder": ladder,
+        "categories": spec["categories"],
+        "levels": levels,
+        "tracks": tracks,
+    }
+    if spec["comparison"]:
+        data["comparison"] = spec["comparison"]
+    promotion = {}
+    if spec["promotion"]["criteria"]:
+        promotion["criteria"] = [
+            {"name": c["name"], "description": c["description"]} if c["description"] else {"name": c["name"]}
+            for c in spec["promotion"]["criteria"]
+        ]
+    if spec["promotion"]["blockers"]:
+        promotion["blockers"] = spec["promotion"]["blockers"]
+    if promotion:
+        data["promotion"] = promotion
+    if spec["faq"]:
+        data["faq"] = spec["faq"]
+    return data
+
+
+def dump(spec, fmt="yaml"):
+    """Write a spec as ladder file text, YAML or JSON."""
+    data = to_file_data(spec)
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt != "yaml":
+        raise ValueError(f"unknown ladder file format {fmt!r} (use yaml or json)")
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)

@@ -1,0 +1,215 @@
+"""
+Reads of the ladder, each with its related rows loaded up front, so that a page costs the
+same number of queries however many levels, tracks and expectations a ladder has.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404
+
+from . import ladderfile
+from .models import Category, Expectation, Ladder, Level, Track, TrackLevel
+
+
+def ladders_with_counts():
+    """All ladders, with how many active levels and tracks each has."""
+    return Ladder.objects.annotate(
+        level_count=Count("levels", filter=Q(levels__is_active=True), distinct=True),
+        track_count=Count("tracks", distinct=True),
+    )
+
+
+def _tracks_with_levels():
+    return Track.objects.prefetch_related(
+        Prefetch("track_levels", queryset=TrackLevel.objects.select_related("level"))
+    )
+
+
+@dataclass
+class TrackPath:
+    """A track and its levels in order."""
+
+    track: Track
+    levels: list
+
+
+def track_paths(ladder, *, include_retired=False):
+    """The ladder's tracks, each with its ordered levels (2 queries)."""
+    paths = []
+    for track in _tracks_with_levels().filter(ladder=ladder):
+        levels = [tl.level for tl in track.track_levels.all()]
+        if not include_retired:
+            levels = [level for level in levels if level.is_active]
+        paths.append(TrackPath(track=track, levels=levels))
+    return paths
+
+
+@dataclass
+class LadderOverview:
+    ladder: Ladder
+    levels: list
+    paths: list
+
+
+def ladder_overview(slug):
+    """A ladder with its active levels (each with `.on_tracks`) and tracks, or 404."""
+    ladder = get_object_or_404(Ladder, slug=slug)
+    levels = list(ladder.levels.active())
+    paths = track_paths(ladder)
+    for level in levels:
+        level.on_tracks = [path.track for path in paths if level in path.levels]
+    return LadderOverview(ladder=ladder, levels=levels, paths=paths)
+
+
+@dataclass
+class CategoryGroup:
+    category: Category
+    expectations: list
+
+
+def group_expectations(categories, expectations):
+    """Expectations grouped under each category, in category order; empty groups kept."""
+    by_category = {}
+    for expectation in expectations:
+        by_category.setdefault(expectation.category_id, []).append(expectation)
+    return [CategoryGroup(category, by_category.get(category.pk, [])) for category in categories]
+
+
+@dataclass
+class Neighbour:
+    """A level's place on one track: the levels just before and after it."""
+
+    track: Track
+    previous: Level | None
+    next: Level | None
+
+
+@dataclass
+class LevelPage:
+    ladder: Ladder
+    level: Level
+    groups: list
+    aspect_values: list
+    neighbours: list
+    paths: list
+
+    @property
+    def previous_levels(self):
+        """The distinct levels that come just before this one on some track."""
+        levels = []
+        for neighbour in self.neighbours:
+            if neighbour.previous and neighbour.previous not in levels:
+                levels.append(neighbour.previous)
+        return levels
+
+
+def level_page(slug, key):
+    """One level with its expectations, comparison values and neighbours on each track."""
+    level = get_object_or_404(Level.objects.select_related("ladder"), ladder__slug=slug, key=key)
+    ladder = level.ladder
+    categories = list(ladder.categories.all())
+    expectations = level.expectations.all()
+    aspect_values = list(level.aspect_values.select_related("aspect"))
+    paths = track_paths(ladder)
+    neighbours = []
+    for path in paths:
+        if level not in path.levels:
+            continue
+        index = path.levels.index(level)
+        neighbours.append(
+            Neighbour(
+                track=path.track,
+                previous=path.levels[index - 1] if index > 0 else None,
+                next=path.levels[index + 1] if index + 1 < len(path.levels) else None,
+            )
+        )
+    return LevelPage(
+        ladder=ladder,
+        level=level,
+        groups=group_expectations(categories, expectations),
+        aspect_values=aspect_values,
+        neighbours=neighbours,
+        paths=paths,
+    )
+
+
+def levels_with_expectations(ladder, keys):
+    """The ladder's levels named by `keys`, in that order, each with `.expectation_list`."""
+    levels = {
+        level.key: level
+        for level in ladder.levels.filter(key__in=keys).prefetch_related(
+            Prefetch(
+                "expectations",
+                queryset=Expectation.objects.order_by("category__position", "position", "id"),
+                to_attr="expectation_list",
+            ),
+            "aspect_values",
+        )
+    }
+    return [levels[key] for key in keys if key in levels]
+
+
+def ladder_spec(ladder):
+    """The ladder as a spec (see `ladderfile`), ready to be written as a ladder file."""
+    categories = list(ladder.categories.all())
+    levels = list(ladder.levels.prefetch_related("expectations"))
+    level_keys = {level.pk: level.key for level in levels}
+    seniority = {level.pk: index for index, level in enumerate(levels)}
+    spec_levels = []
+    for level in levels:
+        expectations = {}
+        for category in categories:
+            texts = [e.text for e in level.expectations.all() if e.category_id == category.pk]
+            if texts:
+                expectations[category.key] = texts
+        spec_levels.append(
+            {
+                "key": level.key,
+                "name": level.name,
+                "short_name": level.short_name,
+                "code": level.code,
+                "grade": level.grade,
+                "summary": level.summary,
+                "next_step": level.next_step,
+                "active": level.is_active,
+                "expectations": expectations,
+            }
+        )
+    tracks = [
+        {
+            "key": path.track.key,
+            "name": path.track.name,
+            "description": path.track.description,
+            "best_for": path.track.best_for_list,
+            "challenges": path.track.challenges_list,
+            "levels": [level.key for level in path.levels],
+        }
+        for path in track_paths(ladder, include_retired=True)
+    ]
+    comparison = [
+        {
+            "aspect": aspect.name,
+            "values": {
+                level_keys[value.level_id]: value.value
+                for value in sorted(aspect.values.all(), key=lambda v: seniority[v.level_id])
+            },
+        }
+        for aspect in ladder.aspects.prefetch_related("values")
+    ]
+    return {
+        "format": ladderfile.FORMAT,
+        "ladder": {"slug": ladder.slug, "name": ladder.name, "description": ladder.description},
+        "categories": [{"key": c.key, "name": c.name} for c in categories],
+        "levels": spec_levels,
+        "tracks": tracks,
+        "comparison": comparison,
+        "promotion": {
+            "criteria": [
+                {"name": c.name, "description": c.description}
+                for c in ladder.promotion_criteria.all()
+            ],
+            "blockers": [b.text for b in ladder.promotion_blockers.all()],
+        },
+        "faq": [{"question": f.question, "answer": f.answer} for f in ladder.faq_entries.all()],
+    }

@@ -1,0 +1,211 @@
+"""Writes to the ladder: importing ladder files and loading the default ladder."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import ProtectedError
+
+from . import ladderfile
+from .models import (
+    Aspect,
+    AspectValue,
+    Category,
+    Expectation,
+    FAQEntry,
+    Ladder,
+    Level,
+    PromotionBlocker,
+    PromotionCriterion,
+    Track,
+    TrackLevel,
+)
+
+DEFAULT_LADDER_FILE = Path(__file__).resolve().parent / "data" / "product-management.yaml"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    ladder: Ladder
+    created: bool
+
+
+@transaction.atomic
+def import_ladder(*, spec, replace=False):
+    """
+    Write a checked ladder spec (see `ladderfile.read`) to the database.
+
+    A new slug creates a ladder. An existing slug is refused unless `replace` is set; then
+    the ladder is brought in line with the spec in place, matching categories, levels and
+    tracks by key so that records pointing at them stay valid. A level missing from the
+    spec is deleted, or retired when something still points at it.
+    """
+    slug = spec["ladder"]["slug"]
+    ladder = Ladder.objects.select_for_update().filter(slug=slug).first()
+    if ladder is not None and not replace:
+        raise ladderfile.LadderFileError(
+            [f"ladder.slug: a ladder '{slug}' already exists; import with replace to update it"]
+        )
+    created = ladder is None
+    if created:
+        ladder = Ladder(slug=slug)
+    ladder.name = spec["ladder"]["name"]
+    ladder.description = spec["ladder"]["description"]
+    ladder.save()
+
+    categories = _sync_categories(ladder, spec["categories"])
+    levels = _sync_levels(ladder, spec["levels"])
+    _sync_expectations(levels, categories, spec["levels"])
+    _sync_tracks(ladder, levels, spec["tracks"])
+    _sync_comparison(ladder, levels, spec["comparison"])
+    _replace_guidance(ladder, spec["promotion"], spec["faq"])
+    return ImportResult(ladder=ladder, created=created)
+
+
+def load_default_ladder():
+    """Load the Product Management ladder shipped with the app, unless it is there already."""
+    spec = ladderfile.read(DEFAULT_LADDER_FILE.read_bytes(), name=DEFAULT_LADDER_FILE.name)
+    existing = Ladder.objects.filter(slug=spec["ladder"]["slug"]).first()
+    if existing is not None:
+        return ImportResult(ladder=existing, created=False)
+    return import_ladder(spec=spec)
+
+
+def _sync_by_key(model, existing, items, make):
+    """Create or update `model` rows to match `items` (dicts with a 'key'); return key -> row."""
+    rows = {}
+    for position, item in enumerate(items):
+        row = existing.pop(item["key"], None) or model(key=item["key"])
+        make(row, item)
+        row.position = position
+        row.save()
+        rows[item["key"]] = row
+    return rows
+
+
+def _sync_categories(ladder, items):
+    existing = {category.key: category for category in ladder.categories.all()}
+
+    def make(category, item):
+        category.ladder = ladder
+        category.name = item["name"]
+
+    categories = _sync_by_key(Category, existing, items, make)
+    for leftover in existing.values():
+        leftover.delete()
+    return categories
+
+
+def _sync_levels(ladder, items):
+    existing = {level.key: level for level in ladder.levels.all()}
+
+    def make(level, item):
+        level.ladder = ladder
+        for field in ("name", "short_name", "code", "grade", "summary", "next_step"):
+            setattr(level, field, item[field])
+        level.is_active = item["active"]
+
+    levels = _sync_by_key(Level, existing, items, make)
+    for leftover in existing.values():
+        _delete_or_retire(leftover)
+    return levels
+
+
+def _delete_or_retire(level):
+    try:
+        with transaction.atomic():
+            level.delete()
+    except ProtectedError:
+        level.is_active = False
+        level.save(update_fields=["is_active"])
+
+
+def _sync_expectations(levels, categories, items):
+    """Rewrite each level's expectations in place, keeping rows where positions match."""
+    existing = {}
+    for expectation in Expectation.objects.filter(level__in=levels.values()).order_by(
+        "position", "id"
+    ):
+        existing.setdefault((expectation.level_id, expectation.category_id), []).append(
+            expectation
+        )
+    to_create, to_update, to_delete = [], [], []
+    for item in items:
+        level = levels[item["key"]]
+        for category_key, category in categories.items():
+            texts = item["expectations"].get(category_key, [])
+            rows = existing.pop((level.pk, category.pk), [])
+            for position, text in enumerate(texts):
+                if position < len(rows):
+                    row = rows[position]
+                    if (row.text, row.position) != (text, position):
+                        row.text, row.position = text, position
+                        to_update.append(row)
+                else:
+                    to_create.append(
+                        Expectation(level=level, category=category, text=text, position=position)
+                    )
+            to_delete.extend(rows[len(texts) :])
+    for rows in existing.values():
+        to_delete.extend(rows)
+    Expectation.objects.filter(pk__in=[row.pk for row in to_delete]).delete()
+    Expectation.objects.bulk_update(to_update, ["text", "position"])
+    Expectation.objects.bulk_create(to_create)
+
+
+def _sync_tracks(ladder, levels, items):
+    existing = {track.key: track for track in ladder.tracks.all()}
+
+    def make(track, item):
+        track.ladder = ladder
+        track.name = item["name"]
+        track.description = item["description"]
+        track.best_for = "\n".join(item["best_for"])
+        track.challenges = "\n".join(item["challenges"])
+
+    tracks = _sync_by_key(Track, existing, items, make)
+    for leftover in existing.values():
+        leftover.delete()
+    TrackLevel.objects.filter(track__ladder=ladder).delete()
+    TrackLevel.objects.bulk_create(
+        TrackLevel(track=tracks[item["key"]], level=levels[key], position=position)
+        for item in items
+        for position, key in enumerate(item["levels"])
+    )
+
+
+def _sync_comparison(ladder, levels, items):
+    existing = {aspect.name: aspect for aspect in ladder.aspects.all()}
+    aspects = []
+    for position, item in enumerate(items):
+        aspect = existing.pop(item["aspect"], None) or Aspect(ladder=ladder, name=item["aspect"])
+        aspect.position = position
+        aspect.save()
+        aspects.append((aspect, item))
+    Aspect.objects.filter(pk__in=[aspect.pk for aspect in existing.values()]).delete()
+    AspectValue.objects.filter(aspect__ladder=ladder).delete()
+    AspectValue.objects.bulk_create(
+        AspectValue(aspect=aspect, level=levels[key], value=value)
+        for aspect, item in aspects
+        for key, value in item["values"].items()
+    )
+
+
+def _replace_guidance(ladder, promotion, faq):
+    ladder.promotion_criteria.all().delete()
+    ladder.promotion_blockers.all().delete()
+    ladder.faq_entries.all().delete()
+    PromotionCriterion.objects.bulk_create(
+        PromotionCriterion(
+            ladder=ladder, name=item["name"], description=item["description"], position=position
+        )
+        for position, item in enumerate(promotion["criteria"])
+    )
+    PromotionBlocker.objects.bulk_create(
+        PromotionBlocker(ladder=ladder, text=text, position=position)
+        for position, text in enumerate(promotion["blockers"])
+    )
+    FAQEntry.objects.bulk_create(
+        FAQEntry(ladder=ladder, question=item["question"], answer=item["answer"], position=position)
+        for position, item in enumerate(faq)
+    )

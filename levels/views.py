@@ -1,0 +1,132 @@
+"""Pages for browsing ladders: open to every signed-in user."""
+
+from django.shortcuts import get_object_or_404, render
+
+from . import careerpath, selectors
+from .compare import compare_levels
+from .models import Ladder
+
+MAX_COMPARED = 3
+
+
+def ladder_list(request):
+    return render(request, "levels/ladder_list.html", {"ladders": selectors.ladders_with_counts()})
+
+
+def ladder_detail(request, slug):
+    overview = selectors.ladder_overview(slug)
+    return render(
+        request,
+        "levels/ladder_detail.html",
+        {
+            "overview": overview,
+            "ladder": overview.ladder,
+            "career_paths": _career_paths(overview.paths),
+        },
+    )
+
+
+def level_detail(request, slug, key):
+    page = selectors.level_page(slug, key)
+    return render(
+        request,
+        "levels/level_detail.html",
+        {
+            "page": page,
+            "ladder": page.ladder,
+            "level": page.level,
+            "career_paths": _career_paths(page.paths, current=page.level),
+        },
+    )
+
+
+def _career_paths(paths, current=None):
+    """The career-path picture in both shapes, as (picture, variant) pairs; empty if no tracks."""
+    wide = careerpath.layout(paths, current=current)
+    if wide is None:
+        return []
+    return [(wide, "wide"), (careerpath.layout(paths, current=current, tall=True), "tall")]
+
+
+def compare(request, slug):
+    ladder = get_object_or_404(Ladder, slug=slug)
+    all_levels = list(ladder.levels.active())
+    raw = request.GET.get("levels")
+    if raw is None:
+        # The picker's own fields: ?a=pm&b=senior-pm&c=
+        keys = [request.GET.get(name, "") for name in ("a", "b", "c")]
+        keys = [key for key in keys if key]
+        submitted = bool(keys)
+    else:
+        keys = [key.strip() for key in raw.split(",") if key.strip()]
+        submitted = True
+    known = {level.key for level in all_levels}
+    unknown = [key for key in keys if key not in known]
+    labels = {"a": "From", "b": "To", "c": "And then (optional)"}
+    pickers = [
+        {"name": name, "label": label, "value": keys[index] if index < len(keys) else ""}
+        for index, (name, label) in enumerate(labels.items())
+    ]
+    context = {"ladder": ladder, "all_levels": all_levels, "pickers": pickers, "error": ""}
+    status = 200
+    if unknown:
+        context["error"] = f"This ladder has no level {', '.join(repr(k) for k in unknown)}."
+        status = 404
+    elif submitted and len(keys) < 2:
+        context["error"] = "Pick at least two levels to compare."
+        status = 400
+    elif len(keys) > MAX_COMPARED:
+        context["error"] = f"Compare at most {MAX_COMPARED} levels at a time."
+        status = 400
+    elif len(set(keys)) != len(keys):
+        context["error"] = "Pick different levels to compare."
+        status = 400
+    elif keys:
+        context.update(_comparison(ladder, keys))
+    return render(request, "levels/compare.html", context, status=status)
+
+
+def _comparison(ladder, keys):
+    levels = selectors.levels_with_expectations(ladder, keys)
+    categories = list(ladder.categories.all())
+    aspects = list(ladder.aspects.all())
+    columns = []
+    previous = None
+    for level in levels:
+        columns.append(
+            {"level": level, "changes": compare_levels(categories, previous, level), "previous": previous}
+        )
+        previous = level
+    # One row per category, one cell per level, so the page reads across.
+    category_rows = [
+        {"name": category.name, "cells": [column["changes"][index] for column in columns]}
+        for index, category in enumerate(categories)
+    ]
+    aspect_rows = []
+    for aspect in aspects:
+        values = []
+        for level in levels:
+            value = next((v.value for v in level.aspect_values.all() if v.aspect_id == aspect.pk), "")
+            before = values[-1]["value"] if values else ""
+            values.append({"value": value, "changed": bool(before and value and value != before)})
+        if any(cell["value"] for cell in values):
+            aspect_rows.append({"name": aspect.name, "values": values})
+    return {"columns": columns, "category_rows": category_rows, "aspect_rows": aspect_rows}
+
+
+def promotion(request, slug):
+    ladder = get_object_or_404(Ladder, slug=slug)
+    return render(
+        request,
+        "levels/promotion.html",
+        {
+            "ladder": ladder,
+            "criteria": ladder.promotion_criteria.all(),
+            "blockers": ladder.promotion_blockers.all(),
+        },
+    )
+
+
+def faq(request, slug):
+    ladder = get_object_or_404(Ladder, slug=slug)
+    return render(request, "levels/faq.html", {"ladder": ladder, "entries": ladder.faq_entries.all()})

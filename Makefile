@@ -5,7 +5,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-browser lint format bench clean
+.PHONY: install run test test-browser lint format bench clean
 
 $(BIN)/python:
 	@python=$$(./scripts/find-python) && "$$python" -m venv $(VENV)
@@ -27,6 +27,10 @@ run: $(VENV)/.installed
 ## test: install and run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## test-browser: only the browser tests (Debian's chromium package)
+test-browser: $(VENV)/.installed
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 ## lint: ruff, formatting and migrations in step with the models
 lint: $(VENV)/.installed

@@ -48,7 +48,13 @@ class LadderAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [CategoryInline, TrackInline, PromotionCriterionInline, PromotionBlockerInline, FAQEntryInline]
+    inlines = [
+        CategoryInline,
+        TrackInline,
+        PromotionCriterionInline,
+        PromotionBlockerInline,
+        FAQEntryInline,
+    ]
 
 
 class ExpectationInline(admin.TabularInline):

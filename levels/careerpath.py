@@ -125,5 +125,9 @@ def layout(paths, *, current=None, tall=False):
     across = (lanes - 1) * lane_size + (BOX_WIDTH if tall else BOX_HEIGHT)
     width, height = (across, along) if tall else (along, across)
     return CareerPath(
-        nodes=nodes, edges=edges, labels=labels, width=width + 2 * MARGIN, height=height + top + MARGIN
+        nodes=nodes,
+        edges=edges,
+        labels=labels,
+        width=width + 2 * MARGIN,
+        height=height + top + MARGIN,
     )

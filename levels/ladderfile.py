@@ -58,7 +58,8 @@ def parse(content, *, name=""):
             ) from None
     if not content.strip():
         raise LadderFileError(["the file is empty"])
-    if name.lower().endswith(".json") or content.lstrip().startswith("{"):
+    suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if suffix == "json" or (suffix not in {"yaml", "yml"} and content.lstrip().startswith("{")):
         return _parse_json(content)
     return _parse_yaml(content)
 
@@ -106,7 +107,7 @@ class _StrictLoader(yaml.SafeLoader):
 
 def _parse_yaml(content):
     try:
-        return yaml.load(content, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader
+        return yaml.load(content, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -137,6 +138,16 @@ def _join(path, key):
     return f"{path}.{key}" if path else str(key)
 
 
+class _Missing:
+    """A required key that is absent: reported once by `mapping()`, then passed over."""
+
+    def __repr__(self):
+        return "<missing>"
+
+
+MISSING = _Missing()
+
+
 class _Checker:
     """Walks raw data, collecting problems by path and building the clean spec."""
 
@@ -147,22 +158,24 @@ class _Checker:
         self.problems.append(f"{path}: {message}" if path else message)
 
     def mapping(self, value, path, required=(), optional=()):
+        if value is MISSING:
+            return None
         if not isinstance(value, dict):
             self.error(path, f"expected a mapping, got {_kind(value)}")
             return None
         allowed = (*required, *optional)
         for key in value:
             if key not in allowed:
-                self.error(
-                    _join(path, key), f"unknown key (expected one of: {', '.join(allowed)})"
-                )
+                self.error(_join(path, key), f"unknown key (expected one of: {', '.join(allowed)})")
+        fields = dict(value)
         for key in required:
             if key not in value:
                 self.error(path, f"missing required key '{key}'")
-        return value
+                fields[key] = MISSING
+        return fields
 
     def list(self, value, path, *, required=True, non_empty=False):
-        if value is None and not required:
+        if value is MISSING or (value is None and not required):
             return []
         if not isinstance(value, list):
             self.error(path, f"expected a list, got {_kind(value)}")
@@ -171,8 +184,8 @@ class _Checker:
             self.error(path, "must list at least one item")
         return value
 
-    def text(self, value, path, *, required=True, max_length=MAX_TEXT):
-        if value is None and not required:
+    def text(self, value, path, *, required=True, max_length=MAX_TEXT, one_line=False):
+        if value is MISSING or (value is None and not required):
             return ""
         if not isinstance(value, str):
             self.error(path, f"expected text, got {_kind(value)}")
@@ -182,6 +195,8 @@ class _Checker:
             self.error(path, "must not be empty")
         elif len(value) > max_length:
             self.error(path, f"is {len(value)} characters long; at most {max_length} allowed")
+        elif one_line and "\n" in value:
+            self.error(path, "must be a single line (make each line its own item)")
         return value
 
     def key(self, value, path):
@@ -194,7 +209,10 @@ class _Checker:
         return value
 
     def integer(self, value, path):
-        if value is None:
+        if value is None or value is MISSING:
+            return None
+        if isinstance(value, float):
+            self.error(path, f"expected a whole number, got {value}")
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(path, f"expected a whole number, got {_kind(value)}")
@@ -205,16 +223,19 @@ class _Checker:
         return value
 
     def boolean(self, value, path, default):
-        if value is None:
+        if value is None or value is MISSING:
             return default
         if not isinstance(value, bool):
             self.error(path, f"expected true or false, got {_kind(value)}")
             return default
         return value
 
-    def text_list(self, value, path, *, max_length=MAX_TEXT):
+    def text_list(self, value, path, *, max_length=MAX_TEXT, one_line=False):
         items = self.list(value, path, required=False)
-        return [self.text(item, f"{path}[{i}]", max_length=max_length) for i, item in enumerate(items)]
+        return [
+            self.text(item, f"{path}[{i}]", max_length=max_length, one_line=one_line)
+            for i, item in enumerate(items)
+        ]
 
     def unique(self, values, path_of, what):
         seen = {}
@@ -222,7 +243,9 @@ class _Checker:
             if not value:
                 continue
             if value in seen:
-                self.error(path_of(index), f"duplicate {what} '{value}' (first at {path_of(seen[value])})")
+                self.error(
+                    path_of(index), f"duplicate {what} '{value}' (first at {path_of(seen[value])})"
+                )
             else:
                 seen[value] = index
 
@@ -344,12 +367,9 @@ def _check_expectations(c, value, path, category_keys):
                 _join(path, key),
                 f"undeclared category '{key}' (declared: {', '.join(category_keys)})",
             )
-    # Keep the categories' declared order, whatever order the file used.
-    return {
-        key: c.text_list(value[key], f"{path}.{key}")
-        for key in category_keys
-        if value.get(key)
-    }
+    # Keep the categories' declared order, whatever order the file used; drop empty lists.
+    lists = {key: c.text_list(value[key], f"{path}.{key}") for key in category_keys if key in value}
+    return {key: texts for key, texts in lists.items() if texts}
 
 
 def _check_tracks(c, value, level_keys):
@@ -366,7 +386,9 @@ def _check_tracks(c, value, level_keys):
         if item is None:
             continue
         keys = []
-        for position, key in enumerate(c.list(item.get("levels"), f"{path}.levels", non_empty=True)):
+        for position, key in enumerate(
+            c.list(item.get("levels"), f"{path}.levels", non_empty=True)
+        ):
             key_path = f"{path}.levels[{position}]"
             key = c.key(key, key_path)
             if key and key not in known:
@@ -377,9 +399,13 @@ def _check_tracks(c, value, level_keys):
             {
                 "key": c.key(item.get("key"), f"{path}.key"),
                 "name": c.text(item.get("name"), f"{path}.name", max_length=MAX_NAME),
-                "description": c.text(item.get("description"), f"{path}.description", required=False),
-                "best_for": c.text_list(item.get("best_for"), f"{path}.best_for"),
-                "challenges": c.text_list(item.get("challenges"), f"{path}.challenges"),
+                "description": c.text(
+                    item.get("description"), f"{path}.description", required=False
+                ),
+                "best_for": c.text_list(item.get("best_for"), f"{path}.best_for", one_line=True),
+                "challenges": c.text_list(
+                    item.get("challenges"), f"{path}.challenges", one_line=True
+                ),
                 "levels": keys,
             }
         )
@@ -399,7 +425,10 @@ def _check_comparison(c, value, level_keys):
         raw_values = item.get("values")
         if not isinstance(raw_values, dict):
             if "values" in item:
-                c.error(f"{path}.values", f"expected a mapping of level key to text, got {_kind(raw_values)}")
+                c.error(
+                    f"{path}.values",
+                    f"expected a mapping of level key to text, got {_kind(raw_values)}",
+                )
         else:
             for key, text in raw_values.items():
                 value_path = f"{path}.values.{key}"
@@ -425,7 +454,9 @@ def _check_promotion(c, value):
     value = c.mapping(value, "promotion", optional=("criteria", "blockers"))
     if value is None:
         return promotion
-    for index, item in enumerate(c.list(value.get("criteria"), "promotion.criteria", required=False)):
+    for index, item in enumerate(
+        c.list(value.get("criteria"), "promotion.criteria", required=False)
+    ):
         path = f"promotion.criteria[{index}]"
         item = c.mapping(item, path, required=("name",), optional=("description",))
         if item is None:
@@ -433,7 +464,9 @@ def _check_promotion(c, value):
         promotion["criteria"].append(
             {
                 "name": c.text(item.get("name"), f"{path}.name", max_length=MAX_NAME),
-                "description": c.text(item.get("description"), f"{path}.description", required=False),
+                "description": c.text(
+                    item.get("description"), f"{path}.description", required=False
+                ),
             }
         )
     c.unique(
@@ -454,7 +487,9 @@ def _check_faq(c, value):
             continue
         entries.append(
             {
-                "question": c.text(item.get("question"), f"{path}.question", max_length=MAX_QUESTION),
+                "question": c.text(
+                    item.get("question"), f"{path}.question", max_length=MAX_QUESTION
+                ),
                 "answer": c.text(item.get("answer"), f"{path}.answer"),
             }
         )
@@ -501,7 +536,9 @@ def to_file_data(spec):
     promotion = {}
     if spec["promotion"]["criteria"]:
         promotion["criteria"] = [
-            {"name": c["name"], "description": c["description"]} if c["description"] else {"name": c["name"]}
+            {"name": c["name"], "description": c["description"]}
+            if c["description"]
+            else {"name": c["name"]}
             for c in spec["promotion"]["criteria"]
         ]
     if spec["promotion"]["blockers"]:

@@ -101,9 +101,7 @@ class Expectation(models.Model):
     """What a person at a level does or knows, in one category."""
 
     level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="expectations")
-    category = models.ForeignKey(
-        Category, on_delete=models.CASCADE, related_name="expectations"
-    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="expectations")
     text = models.TextField()
     position = models.PositiveIntegerField(default=0)
 
@@ -121,9 +119,7 @@ class Track(models.Model):
     key = models.SlugField(max_length=50)
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
-    best_for = models.TextField(
-        "best for you if", blank=True, help_text="One reason per line."
-    )
+    best_for = models.TextField("best for you if", blank=True, help_text="One reason per line.")
     challenges = models.TextField(blank=True, help_text="One challenge per line.")
     position = models.PositiveIntegerField(default=0)
     levels = models.ManyToManyField(Level, through="TrackLevel", related_name="tracks")
@@ -221,9 +217,7 @@ class AspectValue(models.Model):
 class PromotionCriterion(models.Model):
     """What gets people promoted, e.g. Impact."""
 
-    ladder = models.ForeignKey(
-        Ladder, on_delete=models.CASCADE, related_name="promotion_criteria"
-    )
+    ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="promotion_criteria")
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
@@ -246,9 +240,7 @@ class PromotionCriterion(models.Model):
 class PromotionBlocker(models.Model):
     """A common reason promotions stall."""
 
-    ladder = models.ForeignKey(
-        Ladder, on_delete=models.CASCADE, related_name="promotion_blockers"
-    )
+    ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="promotion_blockers")
     text = models.TextField()
     position = models.PositiveIntegerField(default=0)
 

@@ -126,9 +126,7 @@ def _sync_expectations(levels, categories, items):
     for expectation in Expectation.objects.filter(level__in=levels.values()).order_by(
         "position", "id"
     ):
-        existing.setdefault((expectation.level_id, expectation.category_id), []).append(
-            expectation
-        )
+        existing.setdefault((expectation.level_id, expectation.category_id), []).append(expectation)
     to_create, to_update, to_delete = [], [], []
     for item in items:
         level = levels[item["key"]]

@@ -94,7 +94,11 @@ def _comparison(ladder, keys):
     previous = None
     for level in levels:
         columns.append(
-            {"level": level, "changes": compare_levels(categories, previous, level), "previous": previous}
+            {
+                "level": level,
+                "changes": compare_levels(categories, previous, level),
+                "previous": previous,
+            }
         )
         previous = level
     # One row per category, one cell per level, so the page reads across.
@@ -106,7 +110,9 @@ def _comparison(ladder, keys):
     for aspect in aspects:
         values = []
         for level in levels:
-            value = next((v.value for v in level.aspect_values.all() if v.aspect_id == aspect.pk), "")
+            value = next(
+                (v.value for v in level.aspect_values.all() if v.aspect_id == aspect.pk), ""
+            )
             before = values[-1]["value"] if values else ""
             values.append({"value": value, "changed": bool(before and value and value != before)})
         if any(cell["value"] for cell in values):
@@ -129,4 +135,6 @@ def promotion(request, slug):
 
 def faq(request, slug):
     ladder = get_object_or_404(Ladder, slug=slug)
-    return render(request, "levels/faq.html", {"ladder": ladder, "entries": ladder.faq_entries.all()})
+    return render(
+        request, "levels/faq.html", {"ladder": ladder, "entries": ladder.faq_entries.all()}
+    )

@@ -13,7 +13,7 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("seed_demo creates known passwords; it runs only with DEBUG=1.")
         User = get_user_model()
-        user, created = User.objects.get_or_create(
+        user, _ = User.objects.get_or_create(
             username=DEMO_USERNAME, defaults={"first_name": "Demo", "last_name": "User"}
         )
         user.set_password(DEMO_PASSWORD)

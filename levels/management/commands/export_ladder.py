@@ -12,7 +12,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("slug", help="the ladder's slug, e.g. product-management")
         parser.add_argument("-o", "--output", help="file to write (default: standard output)")
-        parser.add_argument("--format", choices=["yaml", "json"], help="default: from -o, else yaml")
+        parser.add_argument(
+            "--format", choices=["yaml", "json"], help="default: from -o, else yaml"
+        )
 
     def handle(self, *args, slug, output, format, **options):
         ladder = Ladder.objects.filter(slug=slug).first()

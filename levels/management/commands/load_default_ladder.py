@@ -11,4 +11,6 @@ class Command(BaseCommand):
         if result.created:
             self.stdout.write(self.style.SUCCESS(f"Loaded the default ladder '{result.ladder}'."))
         else:
-            self.stdout.write(f"The default ladder '{result.ladder}' is already there; nothing to do.")
+            self.stdout.write(
+                f"The default ladder '{result.ladder}' is already there; nothing to do."
+            )

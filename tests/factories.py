@@ -1,0 +1,119 @@
+"""factory-boy factories for the models under test."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from levels import models
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.django.Password("a-long-test-password")
+
+
+class LadderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Ladder
+
+    slug = factory.Sequence(lambda n: f"ladder-{n}")
+    name = factory.Sequence(lambda n: f"Ladder {n}")
+    description = "A ladder for tests."
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Category
+
+    ladder = factory.SubFactory(LadderFactory)
+    key = factory.Sequence(lambda n: f"category-{n}")
+    name = factory.Sequence(lambda n: f"Category {n}")
+    position = factory.Sequence(int)
+
+
+class LevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Level
+
+    ladder = factory.SubFactory(LadderFactory)
+    key = factory.Sequence(lambda n: f"level-{n}")
+    name = factory.Sequence(lambda n: f"Level {n}")
+    short_name = factory.Sequence(lambda n: f"L{n}")
+    code = factory.Sequence(lambda n: f"L{n}")
+    grade = factory.Sequence(lambda n: n % 10)
+    summary = "Does the work of this level."
+    position = factory.Sequence(int)
+
+
+class ExpectationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Expectation
+
+    level = factory.SubFactory(LevelFactory)
+    category = factory.SubFactory(CategoryFactory, ladder=factory.SelfAttribute("..level.ladder"))
+    text = factory.Sequence(lambda n: f"Expectation number {n}")
+    position = factory.Sequence(int)
+
+
+class TrackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Track
+
+    ladder = factory.SubFactory(LadderFactory)
+    key = factory.Sequence(lambda n: f"track-{n}")
+    name = factory.Sequence(lambda n: f"Track {n}")
+    position = factory.Sequence(int)
+
+
+class TrackLevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.TrackLevel
+
+    track = factory.SubFactory(TrackFactory)
+    level = factory.SubFactory(LevelFactory, ladder=factory.SelfAttribute("..track.ladder"))
+    position = factory.Sequence(int)
+
+
+class AspectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Aspect
+
+    ladder = factory.SubFactory(LadderFactory)
+    name = factory.Sequence(lambda n: f"Aspect {n}")
+    position = factory.Sequence(int)
+
+
+def build_ladder(*, levels=3, categories=3, expectations_per_category=3, tracks=2, aspects=2):
+    """A complete ladder of the given size: every level on the first track, the upper half
+    of them also on the others, with expectations and comparison values everywhere."""
+    ladder = LadderFactory()
+    cats = [CategoryFactory(ladder=ladder, position=i) for i in range(categories)]
+    level_rows = [LevelFactory(ladder=ladder, position=i) for i in range(levels)]
+    models.Expectation.objects.bulk_create(
+        models.Expectation(
+            level=level, category=category, text=f"{level.key} {category.key} {i}", position=i
+        )
+        for level in level_rows
+        for category in cats
+        for i in range(expectations_per_category)
+    )
+    for t in range(tracks):
+        track = TrackFactory(ladder=ladder, position=t)
+        on_track = level_rows if t == 0 else level_rows[: max(1, levels // 2)]
+        models.TrackLevel.objects.bulk_create(
+            models.TrackLevel(track=track, level=level, position=i)
+            for i, level in enumerate(on_track)
+        )
+    for a in range(aspects):
+        aspect = AspectFactory(ladder=ladder, position=a)
+        models.AspectValue.objects.bulk_create(
+            models.AspectValue(aspect=aspect, level=level, value=f"value {a}.{i}")
+            for i, level in enumerate(level_rows)
+        )
+    return ladder

@@ -18,5 +18,6 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("ladders/", include("levels.urls")),
+    path("", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,10 +9,15 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
+from assessments.selectors import employee_of
+
 logger = logging.getLogger(__name__)
 
 
 def home(request):
+    """Employees start on their own page; everyone else on the ladders."""
+    if employee_of(request.user) is not None:
+        return redirect("assessments:me")
     return redirect("levels:ladders")
 
 

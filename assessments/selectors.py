@@ -1,0 +1,247 @@
+"""
+Reads about people: the reporting tree, who may see whom, and the pages' data.
+
+The tree is walked in the database with recursive common table expressions over the
+indexed `manager_id` column (SQLite and PostgreSQL both support them), so a subtree or a
+manager chain costs one query however deep or wide the organisation is.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+from django.db.models.expressions import RawSQL
+from django.http import Http404
+
+from levels.compare import compare_levels
+from levels.selectors import group_expectations, levels_with_expectations, track_paths
+
+from .models import Employee, LevelAssignment
+
+logger = logging.getLogger("pmladder.access")
+
+HR_GROUP = "HR"
+
+_TABLE = Employee._meta.db_table
+
+# Everyone below a person (not the person), at any depth. UNION, not UNION ALL, so that
+# even a damaged tree with a loop cannot make the query run forever.
+_SUBTREE_SQL = f"""
+    WITH RECURSIVE subtree(id) AS (
+        SELECT id FROM {_TABLE} WHERE manager_id = %s
+        UNION
+        SELECT e.id FROM {_TABLE} e JOIN subtree s ON e.manager_id = s.id
+    )
+    SELECT id FROM subtree
+"""  # The table name is ours; values are always passed as parameters.
+
+# A person's managers, nearest first, with their depth above the person.
+_CHAIN_SQL = f"""
+    WITH RECURSIVE chain(id, manager_id, depth) AS (
+        SELECT id, manager_id, 0 FROM {_TABLE} WHERE id = %s
+        UNION
+        SELECT e.id, e.manager_id, c.depth + 1
+        FROM {_TABLE} e JOIN chain c ON e.id = c.manager_id
+        WHERE c.depth < 1000
+    )
+    SELECT id FROM chain WHERE depth > 0
+"""
+
+# The person signed in as `user_id` and everyone below them.
+_VISIBLE_SQL = f"""
+    WITH RECURSIVE visible(id) AS (
+        SELECT id FROM {_TABLE} WHERE user_id = %s
+        UNION
+        SELECT e.id FROM {_TABLE} e JOIN visible v ON e.manager_id = v.id
+    )
+    SELECT id FROM visible
+"""
+
+
+def is_hr(user):
+    """HR sees and edits everyone: superusers and members of the HR group."""
+    if not user.is_authenticated:
+        return False
+    if not hasattr(user, "_is_hr"):
+        user._is_hr = user.is_superuser or user.groups.filter(name=HR_GROUP).exists()
+    return user._is_hr
+
+
+def employee_of(user):
+    """The employee record signed in as `user`, or None."""
+    if not user.is_authenticated:
+        return None
+    if not hasattr(user, "_employee"):
+        user._employee = (
+            Employee.objects.select_related("ladder", "track", "level", "manager")
+            .filter(user=user, is_active=True)
+            .first()
+        )
+    return user._employee
+
+
+def subtree_ids(employee):
+    """A subquery of the ids of everyone below `employee`, at any depth."""
+    return RawSQL(_SUBTREE_SQL, [employee.pk])
+
+
+def chain_ids(employee):
+    return RawSQL(_CHAIN_SQL, [employee.pk])
+
+
+def below(employee):
+    """Everyone below `employee`, at any depth (one query)."""
+    return Employee.objects.filter(pk__in=subtree_ids(employee))
+
+
+def manager_chain(employee):
+    """`employee`'s managers, nearest first (one query)."""
+    chain = {e.pk: e for e in Employee.objects.filter(pk__in=chain_ids(employee))}
+    ordered, current = [], employee.manager_id
+    while current in chain and chain[current] not in ordered:
+        ordered.append(chain[current])
+        current = chain[current].manager_id
+    return ordered
+
+
+def is_below(employee, manager):
+    """Whether `employee` reports to `manager`, directly or not."""
+    return below(manager).filter(pk=employee.pk).exists()
+
+
+def visible_to(user):
+    """The people `user` may see: themselves and everyone below them; HR sees everyone."""
+    if is_hr(user):
+        return Employee.objects.all()
+    if not user.is_authenticated:
+        return Employee.objects.none()
+    return Employee.objects.filter(pk__in=RawSQL(_VISIBLE_SQL, [user.pk]))
+
+
+def can_manage(user, employee):
+    """Whether `user` may act on `employee` as a manager: anyone above them, and HR."""
+    if is_hr(user):
+        return True
+    me = employee_of(user)
+    return me is not None and me.pk != employee.pk and is_below(employee, me)
+
+
+def get_employee_for(user, pk, *, manage=False):
+    """The employee `pk` if `user` may see them (and manage them, with `manage`), else 404.
+
+    Refusals are logged; both "does not exist" and "not yours" look the same to the user.
+    """
+    employee = (
+        visible_to(user)
+        .select_related("ladder", "track", "level", "manager", "user")
+        .filter(pk=pk)
+        .first()
+    )
+    if employee is None or (manage and not can_manage(user, employee)):
+        logger.warning(
+            "Refused %s access to person %s for user %s",
+            "manager" if manage else "view",
+            pk,
+            user.pk,
+        )
+        raise Http404("No such person.")
+    return employee
+
+
+def is_manager(user):
+    """Whether `user` has anyone reporting to them (or is HR): they get the Team page."""
+    if is_hr(user):
+        return True
+    me = employee_of(user)
+    return me is not None and Employee.objects.filter(manager=me, is_active=True).exists()
+
+
+def level_history(employee):
+    return LevelAssignment.objects.filter(employee=employee).select_related(
+        "level", "track", "assigned_by"
+    )
+
+
+@dataclass
+class NextStep:
+    """A next level, the tracks it is next on, and what changes on the way there."""
+
+    level: object
+    tracks: list
+    changes: list
+    on_own_track: bool
+
+
+@dataclass
+class Placement:
+    """Where a person stands: their level's expectations, and the next level(s)."""
+
+    groups: list
+    next_steps: list
+
+
+def placement(employee):
+    """The current level's expectations and each next level (on any track the current
+    level is on) with what is new or changed, in a fixed number of queries."""
+    ladder = employee.ladder
+    categories = list(ladder.categories.all())
+    tracks_by_next = {}
+    for path in track_paths(ladder):
+        if employee.level in path.levels:
+            index = path.levels.index(employee.level)
+            if index + 1 < len(path.levels):
+                tracks_by_next.setdefault(path.levels[index + 1].key, []).append(path.track)
+    keys = [employee.level.key, *tracks_by_next]
+    loaded = {level.key: level for level in levels_with_expectations(ladder, keys)}
+    current = loaded.get(employee.level.key)
+    steps = [
+        NextStep(
+            level=loaded[key],
+            tracks=tracks,
+            changes=compare_levels(categories, current, loaded[key]),
+            on_own_track=any(track.pk == employee.track_id for track in tracks),
+        )
+        for key, tracks in tracks_by_next.items()
+    ]
+    steps.sort(key=lambda step: not step.on_own_track)  # the person's own track first
+    return Placement(
+        groups=group_expectations(categories, current.expectation_list if current else []),
+        next_steps=steps,
+    )
+
+
+def next_level(employee):
+    """The next level on the employee's own track, or None at the top."""
+    levels = [tl.level for tl in employee.track.track_levels.select_related("level")]
+    levels = [level for level in levels if level.is_active]
+    if employee.level in levels:
+        index = levels.index(employee.level)
+        if index + 1 < len(levels):
+            return levels[index + 1]
+    return None
+
+
+def team(employee, *, everyone=False):
+    """The people below `employee` (directly, or at any depth with `everyone`), with what
+    the team page shows loaded up front."""
+    people = below(employee) if everyone else Employee.objects.filter(manager=employee)
+    return _for_team_page(people)
+
+
+def team_of_everyone():
+    """Everyone, for HR's team page."""
+    return _for_team_page(Employee.objects.all())
+
+
+def _for_team_page(people):
+    return (
+        people.filter(is_active=True)
+        .select_related("level", "track", "manager")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=LevelAssignment.objects.order_by("-effective_on", "-id"),
+                to_attr="assignment_list",
+            )
+        )
+    )

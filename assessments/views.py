@@ -1,0 +1,118 @@
+"""Pages about people. Every person-scoped view loads its person through
+`selectors.get_employee_for`, so what a user may not see is a 404, logged."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import redirect, render
+
+from . import selectors, services
+from .forms import AssignLevelForm, TeamFilterForm
+from .models import Employee
+
+TEAM_PAGE_SIZE = 25
+
+
+def me(request):
+    employee = selectors.employee_of(request.user)
+    if employee is None:
+        return render(request, "assessments/me_unplaced.html")
+    return render(request, "assessments/me.html", _person_context(request, employee, own=True))
+
+
+def person(request, pk):
+    employee = selectors.get_employee_for(request.user, pk)
+    own = employee.user_id == request.user.pk
+    return render(request, "assessments/person.html", _person_context(request, employee, own=own))
+
+
+def _person_context(request, employee, *, own):
+    history = list(selectors.level_history(employee))
+    employee.assignment_list = history
+    return {
+        "employee": employee,
+        "own": own,
+        "can_manage": not own and selectors.can_manage(request.user, employee),
+        "history": history,
+        "since": services.level_since(employee),
+        "placement": selectors.placement(employee),
+        "manager_visible": employee.manager_id
+        and selectors.visible_to(request.user).filter(pk=employee.manager_id).exists(),
+    }
+
+
+def assign_level(request, pk):
+    employee = selectors.get_employee_for(request.user, pk, manage=True)
+    form = AssignLevelForm(
+        request.POST or None, employee=employee, suggested=selectors.next_level(employee)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assign_level(
+                employee=employee,
+                level=form.cleaned_data["level"],
+                track=form.cleaned_data["track"],
+                effective_on=form.cleaned_data["effective_on"],
+                rationale=form.cleaned_data["rationale"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            level = form.cleaned_data["level"]
+            messages.success(request, f"{employee} is now {level.name}.")
+            return redirect(employee)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "assessments/assign_level.html",
+        {"employee": employee, "form": form},
+        status=status,
+    )
+
+
+def team(request):
+    me = selectors.employee_of(request.user)
+    hr = selectors.is_hr(request.user)
+    if me is None and not hr:
+        raise PermissionDenied("The team page is for managers.")
+    if me is not None:
+        ladder_ids = Employee.objects.filter(Q(pk=me.pk) | Q(manager=me)).values("ladder")
+    else:
+        ladder_ids = Employee.objects.values("ladder")
+    form = TeamFilterForm(request.GET or None, ladder_ids=ladder_ids)
+    filters = form.cleaned_data if form.is_valid() else {}
+    everyone = filters.get("scope") == "all"
+    if me is not None:
+        people = selectors.team(me, everyone=everyone)
+    else:  # HR without a place in the tree sees the whole organisation
+        people = selectors.team_of_everyone()
+        everyone = True
+    if filters.get("level"):
+        people = people.filter(level=filters["level"])
+    if filters.get("track"):
+        people = people.filter(track=filters["track"])
+    if filters.get("q"):
+        people = people.filter(
+            Q(full_name__icontains=filters["q"]) | Q(job_title__icontains=filters["q"])
+        )
+    page = Paginator(people, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    for employee in page:
+        employee.since = services.level_since(employee)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assessments/team.html",
+        {
+            "form": form,
+            "page": page,
+            "everyone": everyone,
+            "me": me,
+            "query": query.urlencode(),
+            "filtered": any(filters.get(name) for name in ("level", "track", "q")),
+        },
+    )

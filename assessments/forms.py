@@ -1,6 +1,8 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
 from django.utils import timezone
 
 from levels.models import Level, Track
@@ -64,3 +66,12 @@ class TeamFilterForm(forms.Form):
             "ladder"
         )
         self.fields["track"].queryset = Track.objects.filter(ladder__in=ladder_ids)
+
+
+class SetPasswordEmailForm(PasswordResetForm):
+    """Django's password reset, also for people imported without a password yet: the same
+    emailed one-time link lets them choose their first password."""
+
+    def get_users(self, email):
+        users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
+        return (user for user in users if user.email.casefold() == email.casefold())

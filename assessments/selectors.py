@@ -9,7 +9,8 @@ manager chain costs one query however deep or wide the organisation is.
 import logging
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
@@ -72,8 +73,10 @@ def employee_of(user):
     if not user.is_authenticated:
         return None
     if not hasattr(user, "_employee"):
+        reports = Employee.objects.filter(manager=OuterRef("pk"), is_active=True)
         user._employee = (
             Employee.objects.select_related("ladder", "track", "level", "manager")
+            .annotate(has_reports=Exists(reports))
             .filter(user=user, is_active=True)
             .first()
         )
@@ -98,7 +101,7 @@ def manager_chain(employee):
     """`employee`'s managers, nearest first (one query)."""
     chain = {e.pk: e for e in Employee.objects.filter(pk__in=chain_ids(employee))}
     ordered, current = [], employee.manager_id
-    while current in chain and chain[current] not in ordered:
+    while current in chain and current != employee.pk and chain[current] not in ordered:
         ordered.append(chain[current])
         current = chain[current].manager_id
     return ordered
@@ -127,9 +130,9 @@ def can_manage(user, employee):
 
 
 def get_employee_for(user, pk, *, manage=False):
-    """The employee `pk` if `user` may see them (and manage them, with `manage`), else 404.
-
-    Refusals are logged; both "does not exist" and "not yours" look the same to the user.
+    """The employee `pk` if `user` may see them, else 404; with `manage`, 403 when `user`
+    may see but not manage them (their own record). Refusals are logged; "does not exist"
+    and "not yours to see" look the same from outside.
     """
     employee = (
         visible_to(user)
@@ -137,14 +140,12 @@ def get_employee_for(user, pk, *, manage=False):
         .filter(pk=pk)
         .first()
     )
-    if employee is None or (manage and not can_manage(user, employee)):
-        logger.warning(
-            "Refused %s access to person %s for user %s",
-            "manager" if manage else "view",
-            pk,
-            user.pk,
-        )
+    if employee is None:
+        logger.warning("Refused user %s access to person %s: not visible", user.pk, pk)
         raise Http404("No such person.")
+    if manage and not can_manage(user, employee):
+        logger.warning("Refused user %s managing person %s: not their manager", user.pk, pk)
+        raise PermissionDenied("Only their managers and HR can do this.")
     return employee
 
 
@@ -153,7 +154,7 @@ def is_manager(user):
     if is_hr(user):
         return True
     me = employee_of(user)
-    return me is not None and Employee.objects.filter(manager=me, is_active=True).exists()
+    return me is not None and me.has_reports
 
 
 def level_history(employee):

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from assessments.forms import SetPasswordEmailForm
+
 from . import views
 
 admin.site.site_header = "PM Ladder administration"
@@ -17,6 +19,13 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Password reset (also how imported people set their first password) and change.
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=SetPasswordEmailForm),
+        name="password_reset",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("ladders/", include("levels.urls")),
     path("", include("assessments.urls")),
     path("admin/", admin.site.urls),

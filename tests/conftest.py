@@ -1,7 +1,24 @@
-"""Shared fixtures: signed-in personas and ladders."""
+"""Shared fixtures: the default ladder, and an organisation of personas on it.
+
+boss (Director)
+├── manager (PM Manager)
+│   ├── report (PM)            ← "the person" of most tests
+│   └── teammate (APM)
+└── other_manager (PM Manager)
+    └── stranger (PM)
+hr: in the HR group, not on the ladder
+outsider: a user with no place on the ladder
+"""
+
+import datetime
+from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
 
+from assessments import services as people
+from assessments.selectors import HR_GROUP
 from levels import services
 
 from .factories import UserFactory
@@ -9,7 +26,7 @@ from .factories import UserFactory
 
 @pytest.fixture
 def user(db):
-    """A signed-in-able user with no special rights."""
+    """A signed-in-able user with no special rights and no place on the ladder."""
     return UserFactory(username="pat")
 
 
@@ -23,3 +40,65 @@ def client_signed_in(client, user):
 def default_ladder(db):
     """The Product Management ladder shipped with the app."""
     return services.load_default_ladder().ladder
+
+
+def place(ladder, username, full_name, level, track="ic", manager=None, months_ago=12):
+    """Put a new person with a sign-in on `ladder` at `level` (a key)."""
+    first, _, last = full_name.partition(" ")
+    return people.place_employee(
+        full_name=full_name,
+        email=f"{username}@example.com",
+        ladder=ladder,
+        track=ladder.tracks.get(key=track),
+        level=ladder.levels.get(key=level),
+        effective_on=timezone.localdate() - datetime.timedelta(days=30 * months_ago),
+        manager=manager,
+        job_title=f"{full_name}'s title",
+        user=UserFactory(username=username, first_name=first, last_name=last),
+    )
+
+
+@dataclass
+class Org:
+    ladder: object
+    boss: object
+    manager: object
+    report: object
+    teammate: object
+    other_manager: object
+    stranger: object
+    hr: object
+    outsider: object
+
+
+@pytest.fixture
+def org(default_ladder):
+    boss = place(default_ladder, "boss", "Bo Director", "director", "management")
+    manager = place(default_ladder, "manager", "Mina Manager", "pm-manager", "management", boss)
+    other = place(default_ladder, "other", "Otto Other", "pm-manager", "management", boss)
+    hr = UserFactory(username="hr", first_name="Hana", last_name="HR")
+    hr.groups.add(Group.objects.get(name=HR_GROUP))
+    return Org(
+        ladder=default_ladder,
+        boss=boss,
+        manager=manager,
+        report=place(default_ladder, "report", "Remi Report", "pm", manager=manager),
+        teammate=place(default_ladder, "teammate", "Tea Mate", "apm", manager=manager),
+        other_manager=other,
+        stranger=place(default_ladder, "stranger", "Stan Stranger", "pm", manager=other),
+        hr=hr,
+        outsider=UserFactory(username="outsider"),
+    )
+
+
+@pytest.fixture
+def as_user(client):
+    """Sign the test client in as a given user (or out, with None) and return it."""
+
+    def sign_in(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return sign_in

@@ -232,17 +232,18 @@ def test_query_count_does_not_grow_with_the_ladder(client_signed_in, page):
 
 def test_overview_query_budget(client_signed_in, django_assert_max_num_queries):
     ladder = build_ladder(levels=30)
-    # session, user, ladder, levels, tracks, track levels with their levels
-    with django_assert_max_num_queries(6):
+    # session, user, the user's HR group and employee record (navigation), ladder, levels,
+    # tracks, track levels with their levels
+    with django_assert_max_num_queries(8):
         client_signed_in.get(reverse("levels:ladder", kwargs={"slug": ladder.slug}))
 
 
 def test_level_query_budget(client_signed_in, django_assert_max_num_queries):
     ladder = build_ladder(levels=30)
     level = ladder.levels.all()[5]
-    # session, user, level with ladder, categories, expectations, aspect values,
-    # tracks, track levels with their levels
-    with django_assert_max_num_queries(8):
+    # session, user, HR group and employee record (navigation), level with ladder,
+    # categories, expectations, aspect values, tracks, track levels with their levels
+    with django_assert_max_num_queries(10):
         client_signed_in.get(
             reverse("levels:level", kwargs={"slug": ladder.slug, "key": level.key})
         )
@@ -251,9 +252,9 @@ def test_level_query_budget(client_signed_in, django_assert_max_num_queries):
 def test_compare_query_budget(client_signed_in, django_assert_max_num_queries):
     ladder = build_ladder(levels=30)
     keys = ",".join(ladder.levels.values_list("key", flat=True)[:3])
-    # session, user, ladder, active levels, chosen levels, their expectations, their
-    # aspect values, categories, aspects
-    with django_assert_max_num_queries(9):
+    # session, user, HR group and employee record (navigation), ladder, active levels,
+    # chosen levels, their expectations, their aspect values, categories, aspects
+    with django_assert_max_num_queries(11):
         client_signed_in.get(
             reverse("levels:compare", kwargs={"slug": ladder.slug}), {"levels": keys}
         )

@@ -1,0 +1,71 @@
+"""The demo organisation that `make run` creates."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from assessments import selectors
+from assessments.models import Employee, LevelAssignment
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(settings):
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_org_is_believable(settings):
+    output = seed(settings)
+
+    people = Employee.objects.select_related("level")
+    assert 35 <= people.count() <= 45
+    used = set(people.values_list("level__key", flat=True))
+    assert used == {
+        "apm", "pm", "senior-pm", "staff-pm", "principal-pm", "distinguished-pm",
+        "pm-manager", "director", "vp", "cpo",
+    }  # fmt: skip
+    top = Employee.objects.get(manager=None)
+    # Four levels of management under the top: VP, Director, PM Manager, then their teams.
+    assert max(len(selectors.manager_chain(p)) for p in people) >= 4
+    assert selectors.below(top).count() == people.count() - 1
+    with_history = Employee.objects.annotate(n=Count("assignments")).filter(n__gt=1)
+    assert with_history.count() >= 15
+    for person in people:  # the current level is always the latest assignment's
+        assert person.assignments.first().level_id == person.level_id
+    assert "hr" in output
+    assert "manager" in output
+    assert "demo-ladder-2026" in output
+
+
+def test_demo_sign_ins_work_for_every_role(settings, client):
+    seed(settings)
+
+    for username, landing in [("hr", "/ladders/"), ("manager", "/me/"), ("pm", "/me/")]:
+        client.logout()
+        response = client.post(
+            "/accounts/login/", {"username": username, "password": "demo-ladder-2026"}
+        )
+        assert response.status_code == 302, username
+        assert client.get("/").url == landing, username
+    client.logout()
+    client.post("/accounts/login/", {"username": "manager", "password": "demo-ladder-2026"})
+    team = client.get("/team/")
+    assert len(team.context["page"]) == 6
+    client.logout()
+    client.post("/accounts/login/", {"username": "hr", "password": "demo-ladder-2026"})
+    assert client.get("/admin/").status_code == 200
+
+
+def test_seeding_twice_changes_nothing(settings):
+    seed(settings)
+    counts = (Employee.objects.count(), LevelAssignment.objects.count())
+
+    output = seed(settings)
+
+    assert (Employee.objects.count(), LevelAssignment.objects.count()) == counts
+    assert "already there" in output

@@ -11,7 +11,16 @@ from assessments.models import LevelAssignment
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "person", "manager", "managers_manager", "unrelated_manager", "hr", "outsider", "peer"]  # fmt: skip
+ROLES = [
+    "anonymous",
+    "person",
+    "manager",
+    "managers_manager",
+    "unrelated_manager",
+    "hr",
+    "outsider",
+    "peer",
+]
 
 
 def user_for(org, role):

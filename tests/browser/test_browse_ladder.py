@@ -9,7 +9,7 @@ from levels import services
 
 from ..factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture
@@ -19,8 +19,7 @@ def ladder_user():
 
 
 def sign_in(page, username, password="a-long-test-password"):
-    page.goto("/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.goto("/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()

@@ -1,0 +1,48 @@
+"""A manager assigns the next level; the report sees it on their own page."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from ..conftest import place
+from .test_browse_ladder import sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_manager_promotes_a_report_who_then_sees_it(page, org, assert_accessible):
+    place(org.ladder, "second", "Sid Second", "apm", manager=org.manager)
+
+    sign_in(page, "manager")
+    expect(page).to_have_url(re.compile(r"/me/$"))
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Team").click()
+    expect(page.get_by_role("heading", name="My team")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Remi Report").click()
+    expect(page.get_by_role("heading", name="Remi Report")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Assign level").click()
+    expect(page.get_by_label("Level")).to_have_value(str(org.ladder.levels.get(key="senior-pm").pk))
+    assert_accessible(page)
+    # A rationale is required: the browser holds the form back until there is one.
+    page.get_by_role("button", name="Assign level").click()
+    assert page.get_by_label("Rationale").evaluate("field => field.validity.valueMissing")
+    expect(page).to_have_url(re.compile(r"/level/$"))
+    page.get_by_label("Rationale").fill("Led the pricing relaunch across three teams.")
+    page.get_by_role("button", name="Assign level").click()
+    expect(page.get_by_text("Remi Report is now Senior Product Manager.")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, "report")
+    expect(page).to_have_url(re.compile(r"/me/$"))
+    expect(page.get_by_role("link", name=re.compile("Senior Product Manager · L5"))).to_be_visible()
+    expect(page.get_by_text("Led the pricing relaunch across three teams.")).to_be_visible()
+    # What changes next, from Senior PM: Staff PM on the IC track, PM Manager on the other.
+    expect(page.get_by_role("heading", name=re.compile("Staff Product Manager"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Product Manager Manager"))).to_be_visible()
+    assert_accessible(page)
+    assert page.console_errors == []

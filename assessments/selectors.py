@@ -108,8 +108,18 @@ def manager_chain(employee):
 
 
 def is_below(employee, manager):
-    """Whether `employee` reports to `manager`, directly or not."""
-    return below(manager).filter(pk=employee.pk).exists()
+    """Whether `employee` reports to `manager`, directly or not: one query that walks up
+    from `employee`, so it costs the depth of the tree, not the size of the team."""
+    return Employee.objects.filter(pk__in=chain_ids(employee)).filter(pk=manager.pk).exists()
+
+
+def can_see(user, employee):
+    """Whether `user` may see `employee`: themselves, anyone below them, and HR everyone.
+    The same rule as `visible_to`, checked for one person."""
+    if is_hr(user):
+        return True
+    me = employee_of(user)
+    return me is not None and (me.pk == employee.pk or is_below(employee, me))
 
 
 def visible_to(user):
@@ -135,12 +145,11 @@ def get_employee_for(user, pk, *, manage=False):
     and "not yours to see" look the same from outside.
     """
     employee = (
-        visible_to(user)
-        .select_related("ladder", "track", "level", "manager", "user")
+        Employee.objects.select_related("ladder", "track", "level", "manager", "user")
         .filter(pk=pk)
         .first()
     )
-    if employee is None:
+    if employee is None or not can_see(user, employee):
         logger.warning("Refused user %s access to person %s: not visible", user.pk, pk)
         raise Http404("No such person.")
     if manage and not can_manage(user, employee):

@@ -44,6 +44,13 @@ def check_placement(*, ladder, track, level):
         raise ValidationError(errors)
 
 
+def _check_not_in_future(effective_on):
+    if effective_on > timezone.localdate():
+        raise ValidationError(
+            {"effective_on": "A level takes effect today or earlier; record it when it happens."}
+        )
+
+
 @transaction.atomic
 def assign_level(*, employee, level, track, effective_on, by, rationale=""):
     """Give `employee` a new level: one history row and the current level, together.
@@ -53,11 +60,7 @@ def assign_level(*, employee, level, track, effective_on, by, rationale=""):
     """
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
     check_placement(ladder=employee.ladder, track=track, level=level)
-    today = timezone.localdate()
-    if effective_on > today:
-        raise ValidationError(
-            {"effective_on": "A level takes effect today or earlier; record it when it happens."}
-        )
+    _check_not_in_future(effective_on)
     latest = employee.assignments.order_by("-effective_on", "-id").first()
     if latest and effective_on < latest.effective_on:
         raise ValidationError(
@@ -85,6 +88,7 @@ def assign_level(*, employee, level, track, effective_on, by, rationale=""):
 def place_employee(*, full_name, email, ladder, track, level, effective_on, by=None, **fields):
     """Create an employee at a level, with the first assignment of their history."""
     check_placement(ladder=ladder, track=track, level=level)
+    _check_not_in_future(effective_on)
     employee = Employee.objects.create(
         full_name=full_name,
         email=email.strip().lower(),

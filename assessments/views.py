@@ -33,12 +33,12 @@ def _person_context(request, employee, *, own):
     return {
         "employee": employee,
         "own": own,
-        "can_manage": not own and selectors.can_manage(request.user, employee),
+        # Whoever may see someone else's page is HR or above them: they may act on it.
+        "can_manage": not own,
         "history": history,
         "since": services.level_since(employee),
         "placement": selectors.placement(employee),
-        "manager_visible": employee.manager_id
-        and selectors.visible_to(request.user).filter(pk=employee.manager_id).exists(),
+        "manager_visible": not own or selectors.is_hr(request.user),
     }
 
 

@@ -4,10 +4,12 @@ Measure the ladder pages on a large generated ladder: time per request and queri
     make bench                    # a throwaway SQLite database
     DATABASE_URL=postgres://... make bench
 
-It builds its own data in a fresh database (`bench_` + the configured name for PostgreSQL),
-so it never touches real data, and prints one line per page.
+BENCH_PEOPLE sets the size of the organisation for the reporting-tree part (default
+100,000; 0 skips it). The data is built in a throwaway test database (in memory for
+SQLite, `test_` + the configured name for PostgreSQL), so real data is never touched.
 """
 
+import datetime
 import os
 import statistics
 import sys
@@ -28,6 +30,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
+PEOPLE = int(os.environ.get("BENCH_PEOPLE", "100000"))
 LEVELS = 60
 EXPECTATIONS = 8  # per level and category
 TRACKS = 4
@@ -91,6 +94,100 @@ def build():
     return ladder
 
 
+def build_org(ladder):
+    """PEOPLE employees in a tree ten deep: each manager has about ten reports."""
+    from assessments.models import Employee, LevelAssignment
+    from levels.models import Level, Track
+
+    level = Level.objects.filter(ladder=ladder).first()
+    track = Track.objects.filter(ladder=ladder).first()
+    User = get_user_model()
+    top = Employee.objects.create(
+        full_name="Top",
+        email="top@example.com",
+        ladder=ladder,
+        track=track,
+        level=level,
+        user=User.objects.create_user("top", password="bench-password-123"),
+    )
+    layer, made, depth = [top], 1, 0
+    while made < PEOPLE:
+        depth += 1
+        batch = []
+        for manager in layer:
+            for _ in range(10):
+                if made + len(batch) >= PEOPLE:
+                    break
+                n = made + len(batch)
+                batch.append(
+                    Employee(
+                        full_name=f"Person {n}",
+                        email=f"p{n}@example.com",
+                        ladder=ladder,
+                        track=track,
+                        level=level,
+                        manager=manager,
+                    )
+                )
+        layer = Employee.objects.bulk_create(batch, batch_size=2000)
+        made += len(layer)
+    today = datetime.date.today()
+    LevelAssignment.objects.bulk_create(
+        (
+            LevelAssignment(employee_id=pk, level=level, track=track, effective_on=today)
+            for pk in Employee.objects.values_list("pk", flat=True)
+        ),
+        batch_size=5000,
+    )
+    return top, depth
+
+
+def time_it(function, rounds=10):
+    function()
+    timings = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - start) * 1000)
+    return statistics.median(timings), max(timings)
+
+
+def bench_tree(ladder, client):
+    from assessments import selectors
+    from assessments.models import Employee
+
+    started = time.perf_counter()
+    top, depth = build_org(ladder)
+    print(
+        f"\n{PEOPLE:,} people, {depth + 1} levels deep "
+        f"(built in {time.perf_counter() - started:.0f} s)"
+    )
+    leaf = Employee.objects.order_by("-pk").first()
+    middle = Employee.objects.get(email="p5@example.com")
+    print(f"{'tree query':<34}{'median ms':>10}{'max ms':>9}")
+    checks = {
+        "everyone below the top (count)": lambda: selectors.below(top).count(),
+        f"below a manager ({selectors.below(middle).count():,} people)": lambda: list(
+            selectors.below(middle)
+        ),
+        "manager chain of a leaf": lambda: selectors.manager_chain(leaf),
+        "top may see a leaf (visible_to)": lambda: (
+            selectors.visible_to(top.user).filter(pk=leaf.pk).exists()
+        ),
+    }
+    for name, function in checks.items():
+        median, worst = time_it(function)
+        print(f"{name:<34}{median:>10.1f}{worst:>9.1f}")
+    client.force_login(top.user)
+    for name, url in {
+        "team page, direct": "/team/",
+        "team page, everyone": "/team/?scope=all",
+        "person page of a leaf": f"/people/{leaf.pk}/",
+    }.items():
+        median, worst, queries = measure(client, url)
+        print(f"{name:<34}{median:>10.1f}{worst:>9.1f}  ({queries} queries)")
+
+
 def measure(client, url):
     client.get(url)  # warm up
     timings = []
@@ -109,6 +206,8 @@ def main():
     from django.test.utils import get_runner
 
     setup_test_environment()
+    if connection.vendor != "sqlite":  # keep clear of the test suite's database
+        connection.settings_dict["TEST"]["NAME"] = f"bench_{connection.settings_dict['NAME']}"
     runner = get_runner(settings)(verbosity=0, interactive=False)
     old_config = runner.setup_databases()
     try:
@@ -131,6 +230,10 @@ def main():
         for name, url in pages.items():
             median, worst, queries = measure(client, url)
             print(f"{name:<14}{median:>10.1f}{worst:>9.1f}{queries:>9}")
+        if PEOPLE:
+            from levels.models import Ladder
+
+            bench_tree(Ladder.objects.get(slug="bench"), client)
     finally:
         runner.teardown_databases(old_config)
 

@@ -122,3 +122,16 @@ def test_level_since_is_the_start_of_the_latest_run_at_the_level(org):
 
     person = Employee.objects.get(pk=person.pk)
     assert services.level_since(person) == TODAY() - datetime.timedelta(days=180)
+
+
+def test_placing_someone_in_the_future_is_refused(org):
+    with pytest.raises(ValidationError, match="today or earlier"):
+        services.place_employee(
+            full_name="Future Person",
+            email="future@example.com",
+            ladder=org.ladder,
+            track=org.report.track,
+            level=org.report.level,
+            effective_on=TODAY() + datetime.timedelta(days=1),
+        )
+    assert not Employee.objects.filter(email="future@example.com").exists()

@@ -1,0 +1,258 @@
+"""The admin for people: HR's view of everyone, the level history, and the CSV import.
+
+Levels change only through "Assign level" on a person's page (`services.assign_level`),
+so the admin shows them read-only; a new person is placed with `services.place_employee`;
+a manager is checked with `services.check_manager`, so a loop is a form error.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from . import peoplefile, services
+from .models import Employee, LevelAssignment
+
+
+class EmployeeChangeForm(forms.ModelForm):
+    """A person's details; the manager is checked for loops by the service's rule."""
+
+    class Meta:
+        model = Employee
+        fields = ["full_name", "email", "job_title", "manager", "user", "is_active"]
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        manager = cleaned.get("manager")
+        if manager is not None:
+            try:
+                services.check_manager(self.instance, manager)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+class EmployeeAddForm(EmployeeChangeForm):
+    """A new person, placed on the ladder with the first assignment of their history."""
+
+    effective_on = forms.DateField(
+        label="Level effective date",
+        help_text="When the person took this level: today or earlier.",
+    )
+
+    class Meta(EmployeeChangeForm.Meta):
+        fields = [*EmployeeChangeForm.Meta.fields, "ladder", "track", "level"]
+
+    def clean_effective_on(self):
+        # The policy of services.assign_level, which place_employee does not check itself.
+        effective_on = self.cleaned_data["effective_on"]
+        if effective_on > timezone.localdate():
+            raise ValidationError("A level takes effect today or earlier.")
+        return effective_on
+
+    def clean(self):
+        cleaned = super().clean()
+        ladder, track, level = (cleaned.get(name) for name in ("ladder", "track", "level"))
+        if ladder and track and level:
+            try:
+                services.check_placement(ladder=ladder, track=track, level=level)
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+class LevelAssignmentInline(admin.TabularInline):
+    """The person's level history, newest first, read-only."""
+
+    model = LevelAssignment
+    fields = ["effective_on", "level", "track", "assigned_by", "rationale"]
+    readonly_fields = fields
+    ordering = ["-effective_on", "-id"]
+    extra = 0
+    can_delete = False
+    verbose_name = "level history entry"
+    verbose_name_plural = "level history"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("level", "track", "assigned_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PeopleImportForm(forms.Form):
+    """The upload of a people file."""
+
+    file = forms.FileField(
+        label="CSV file",
+        help_text="A .csv file saved as UTF-8, with the header shown above.",
+    )
+    invite = forms.BooleanField(
+        label="Email each new person a link to choose a password",
+        required=False,
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = peoplefile.max_bytes()
+        if upload.size > limit:
+            raise ValidationError(
+                f"The file is {upload.size:,} bytes; people files may be at most {limit:,} bytes."
+            )
+        return upload
+
+
+@admin.register(Employee)
+class EmployeeAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "email", "job_title", "manager", "level", "track", "is_active"]
+    list_select_related = ["manager", "level", "track"]
+    list_filter = ["ladder", "track", "level", "is_active"]
+    search_fields = ["full_name", "email", "job_title"]
+    autocomplete_fields = ["manager"]
+    raw_id_fields = ["user"]  # searching sign-ins would need the view permission on users
+    inlines = [LevelAssignmentInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = EmployeeChangeForm if obj is not None else EmployeeAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        person = (None, {"fields": ["full_name", "email", "job_title", "manager", "user"]})
+        if obj is None:
+            return [
+                person,
+                ("Level", {"fields": ["ladder", "track", "level", "effective_on"]}),
+                ("Status", {"fields": ["is_active"]}),
+            ]
+        note = format_html(
+            'Levels change through <a href="{}">Assign level</a> on the person\'s page, '
+            "which keeps their history.",
+            reverse("assessments:assign_level", args=[obj.pk]),
+        )
+        return [
+            person,
+            ("Level", {"fields": ["ladder", "track", "level"], "description": note}),
+            ("Status", {"fields": ["is_active"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["ladder", "track", "level"] if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            data = form.cleaned_data
+            employee = services.place_employee(
+                full_name=data["full_name"],
+                email=data["email"],
+                ladder=data["ladder"],
+                track=data["track"],
+                level=data["level"],
+                effective_on=data["effective_on"],
+                by=request.user,
+                job_title=data["job_title"],
+                manager=data["manager"],
+                user=data["user"],
+                is_active=data["is_active"],
+            )
+            obj.pk, obj.created_at = employee.pk, employee.created_at
+            obj._state.adding, obj._state.db = False, employee._state.db
+            return
+        # Save only what the form changed: the level and track are the service's to write.
+        fields = [name for name in form.changed_data if name != "is_active"]
+        with transaction.atomic():
+            if fields:
+                obj.save(update_fields=fields)
+            if "is_active" in form.changed_data:
+                if obj.is_active:
+                    obj.save(update_fields=["is_active"])
+                else:
+                    services.deactivate_employee(employee=obj)
+
+    # The CSV import ------------------------------------------------------------------
+
+    def get_urls(self):
+        opts = self.opts
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name=f"{opts.app_label}_{opts.model_name}_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload a people file: every problem listed and nothing written, or everyone
+        imported and a summary."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        problems = []
+        form = (
+            PeopleImportForm(request.POST, request.FILES)
+            if request.method == "POST"
+            else PeopleImportForm()
+        )
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                summary = peoplefile.import_people(
+                    content=upload.read(),
+                    by=request.user,
+                    invite=form.cleaned_data["invite"],
+                    request=request,
+                )
+            except peoplefile.PeopleFileError as error:
+                problems = error.problems
+            else:
+                messages.success(request, f"Imported {upload.name}. {summary}")
+                return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import people from CSV",
+            "form": form,
+            "problems": problems,
+            "columns": peoplefile.COLUMNS,
+            "max_bytes": peoplefile.max_bytes(),
+            "has_view_permission": self.has_view_permission(request),
+        }
+        status = 400 if problems or form.errors else 200
+        return TemplateResponse(
+            request, "admin/assessments/employee/import.html", context, status=status
+        )
+
+
+@admin.register(LevelAssignment)
+class LevelAssignmentAdmin(admin.ModelAdmin):
+    """Level history across everyone, read-only: assign levels from a person's page."""
+
+    list_display = ["employee", "level", "track", "effective_on", "assigned_by", "created_at"]
+    list_select_related = ["employee", "level", "track", "assigned_by"]
+    list_filter = ["level__ladder", "track", "level"]
+    search_fields = ["employee__full_name", "employee__email", "rationale"]
+    date_hierarchy = "effective_on"
+    readonly_fields = ["employee", "level", "track", "effective_on", "assigned_by", "rationale"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

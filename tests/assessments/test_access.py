@@ -148,3 +148,16 @@ def test_the_person_cannot_promote_themselves(org, as_user):
     assert response.status_code == 403
     org.report.refresh_from_db()
     assert org.report.level.key == "pm"
+
+
+def test_the_single_check_and_the_queryset_agree_for_everyone(org):
+    """get_employee_for checks one person; lists use visible_to: the same rule."""
+    from assessments import selectors
+    from assessments.models import Employee
+
+    users = [org.hr, org.outsider] + [e.user for e in Employee.objects.select_related("user")]
+    for user in users:
+        visible = set(selectors.visible_to(user))
+        for employee in Employee.objects.all():
+            fresh = type(user).objects.get(pk=user.pk)  # no cached lookups between checks
+            assert selectors.can_see(fresh, employee) == (employee in visible), (user, employee)

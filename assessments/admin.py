@@ -125,7 +125,15 @@ class EmployeeAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, **kwargs):
         kwargs["form"] = EmployeeChangeForm if obj is not None else EmployeeAddForm
-        return super().get_form(request, obj, **kwargs)
+        form = super().get_form(request, obj, **kwargs)
+        # Pick a manager, but do not edit or delete other people from this form.
+        widget = form.base_fields["manager"].widget
+        widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+        return form
+
+    def has_delete_permission(self, request, obj=None):
+        """People are never deleted, so their history stays: untick "active" instead."""
+        return False
 
     def get_fieldsets(self, request, obj=None):
         person = (None, {"fields": ["full_name", "email", "job_title", "manager", "user"]})

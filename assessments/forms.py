@@ -1,22 +1,22 @@
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UsernameField
 from django.utils import timezone
 
 from levels.models import Level, Track
 
 
 class AssignLevelForm(forms.Form):
-    """A new level for one person; the rules are checked by `services.assign_level`."""
+    """A new level for one person, picked per track; the rules are checked by
+    `services.assign_level`. A step down needs an explicit confirmation."""
 
-    track = forms.ModelChoiceField(queryset=Track.objects.none())
-    level = forms.ModelChoiceField(queryset=Level.objects.none())
+    placement = forms.ChoiceField(
+        label="New level", help_text="Levels are grouped by the track they are on."
+    )
     effective_on = forms.DateField(
         label="Effective date",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="Today or earlier.",
+        help_text="Today or earlier, and not before their current level started.",
     )
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -24,24 +24,65 @@ class AssignLevelForm(forms.Form):
         help_text="Why this level: the evidence and the conversation behind it. "
         "The person sees it in their history.",
     )
+    step_down = forms.BooleanField(
+        label="Yes, this is a step down to a lower level", required=False, widget=forms.HiddenInput
+    )
 
-    def __init__(self, *args, employee, suggested=None, **kwargs):
+    def __init__(self, *args, employee, paths, **kwargs):
+        self.employee = employee
+        self.options = {}
+        groups = []
+        for path in paths:
+            choices = []
+            for level in path.levels:
+                value = f"{path.track.pk}:{level.pk}"
+                self.options[value] = (path.track, level, path.levels.index(level))
+                label = f"{level.name} ({level.code})" if level.code else level.name
+                if (path.track.pk, level.pk) == (employee.track_id, employee.level_id):
+                    label += " (current)"
+                choices.append((value, label))
+            groups.append((f"{path.track.name} track", choices))
+        today = timezone.localdate()
+        suggested = _next_on_track(employee, paths) or employee.level
         kwargs.setdefault(
             "initial",
-            {
-                "track": employee.track_id,
-                "level": (suggested or employee.level).pk,
-                "effective_on": timezone.localdate(),
-            },
+            {"placement": f"{employee.track_id}:{suggested.pk}", "effective_on": today},
         )
         super().__init__(*args, **kwargs)
-        self.fields["track"].queryset = employee.ladder.tracks.all()
-        self.fields["level"].queryset = employee.ladder.levels.active()
-        self.fields["level"].label_from_instance = lambda level: (
-            f"{level.name} ({level.code})" if level.code else level.name
-        )
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", "Assign level"))
+        self.fields["placement"].choices = groups
+        self.fields["effective_on"].widget.attrs["max"] = today.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        choice = self.options.get(cleaned.get("placement"))
+        if choice is None:
+            return cleaned
+        track, level, _ = choice
+        cleaned["track"], cleaned["level"] = track, level
+        if self._is_step_down(level) and not cleaned.get("step_down"):
+            self.fields["step_down"].widget = forms.CheckboxInput()
+            self.add_error(
+                "step_down",
+                f"{level.name} is below {self.employee.level.name}. "
+                "Tick the box to confirm the step down.",
+            )
+        return cleaned
+
+    def _is_step_down(self, level):
+        current = self.employee.level
+        if level.grade is not None and current.grade is not None:
+            return level.grade < current.grade
+        return level.position < current.position
+
+
+def _next_on_track(employee, paths):
+    """The level after the employee's on their own track, if any."""
+    for path in paths:
+        if path.track.pk == employee.track_id and employee.level in path.levels:
+            index = path.levels.index(employee.level)
+            if index + 1 < len(path.levels):
+                return path.levels[index + 1]
+    return None
 
 
 class TeamFilterForm(forms.Form):
@@ -75,3 +116,25 @@ class SetPasswordEmailForm(PasswordResetForm):
     def get_users(self, email):
         users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
         return (user for user in users if user.email.casefold() == email.casefold())
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in, also accepting the email address of an account."""
+
+    username = UsernameField(
+        label="Username or email", widget=forms.TextInput(attrs={"autofocus": True})
+    )
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        if "@" in username:
+            User = get_user_model()
+            if not User._default_manager.filter(username=username).exists():
+                matches = list(
+                    User._default_manager.filter(email__iexact=username).values_list(
+                        "username", flat=True
+                    )[:2]
+                )
+                if len(matches) == 1:  # an address shared by two accounts stays ambiguous
+                    self.cleaned_data["username"] = matches[0]
+        return super().clean()

@@ -45,8 +45,6 @@ COLUMNS = (
     "level",
     "effective_date",
 )
-# Files larger than this are refused before they are read (PEOPLE_FILE_MAX_BYTES overrides).
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 # Longest accepted text of each kind; they match the database columns. An email also
 # becomes the person's username, which is shorter than an email column.
 MAX_NAME = 150
@@ -142,7 +140,8 @@ class _Problems:
 
 
 def max_bytes():
-    return getattr(settings, "PEOPLE_FILE_MAX_BYTES", DEFAULT_MAX_BYTES)
+    """Files larger than this are refused before they are read."""
+    return settings.PEOPLE_FILE_MAX_BYTES
 
 
 # Reading --------------------------------------------------------------------------------

@@ -220,17 +220,6 @@ def placement(employee):
     )
 
 
-def next_level(employee):
-    """The next level on the employee's own track, or None at the top."""
-    levels = [tl.level for tl in employee.track.track_levels.select_related("level")]
-    levels = [level for level in levels if level.is_active]
-    if employee.level in levels:
-        index = levels.index(employee.level)
-        if index + 1 < len(levels):
-            return levels[index + 1]
-    return None
-
-
 def team(employee, *, everyone=False):
     """The people below `employee` (directly, or at any depth with `everyone`), with what
     the team page shows loaded up front."""

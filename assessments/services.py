@@ -60,6 +60,10 @@ def assign_level(*, employee, level, track, effective_on, by, rationale=""):
     """
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
     check_placement(ladder=employee.ladder, track=track, level=level)
+    if (employee.level_id, employee.track_id) == (level.pk, track.pk):
+        raise ValidationError(
+            {"level": f"{employee} is already {level.name} on the {track} track."}
+        )
     _check_not_in_future(effective_on)
     latest = employee.assignments.order_by("-effective_on", "-id").first()
     if latest and effective_on < latest.effective_on:

@@ -7,6 +7,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 
+from levels.selectors import track_paths
+
 from . import selectors, services
 from .forms import AssignLevelForm, TeamFilterForm
 from .models import Employee
@@ -45,7 +47,9 @@ def _person_context(request, employee, *, own):
 def assign_level(request, pk):
     employee = selectors.get_employee_for(request.user, pk, manage=True)
     form = AssignLevelForm(
-        request.POST or None, employee=employee, suggested=selectors.next_level(employee)
+        request.POST or None,
+        employee=employee,
+        paths=track_paths(employee.ladder),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -60,6 +64,7 @@ def assign_level(request, pk):
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 for problem in problems:
+                    field = "placement" if field in {"level", "track"} else field
                     form.add_error(field if field in form.fields else None, problem)
         else:
             level = form.cleaned_data["level"]
@@ -79,12 +84,17 @@ def team(request):
     hr = selectors.is_hr(request.user)
     if me is None and not hr:
         raise PermissionDenied("The team page is for managers.")
+    if not hr and not me.has_reports:
+        messages.info(request, "The team page lists the people who report to you; nobody does yet.")
+        return redirect("assessments:me")
     if me is not None:
         ladder_ids = Employee.objects.filter(Q(pk=me.pk) | Q(manager=me)).values("ladder")
     else:
         ladder_ids = Employee.objects.values("ladder")
     form = TeamFilterForm(request.GET or None, ladder_ids=ladder_ids)
-    filters = form.cleaned_data if form.is_valid() else {}
+    # Apply the filters that make sense, and say which ones were ignored.
+    ignored = [] if not form.is_bound or form.is_valid() else list(form.errors)
+    filters = form.cleaned_data if form.is_bound else {}
     everyone = filters.get("scope") == "all"
     if me is not None:
         people = selectors.team(me, everyone=everyone)
@@ -114,5 +124,6 @@ def team(request):
             "me": me,
             "query": query.urlencode(),
             "filtered": any(filters.get(name) for name in ("level", "track", "q")),
+            "ignored": [form.fields[name].label or name.title() for name in ignored],
         },
     )

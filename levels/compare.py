@@ -24,6 +24,7 @@ class CategoryChange:
     name: str
     items: list = field(default_factory=list)
     dropped: list = field(default_factory=list)
+    previous: object = None  # the level compared with, if any
 
     @property
     def new_count(self):
@@ -83,5 +84,5 @@ def compare_levels(categories, before, after):
             continue
         before_texts = [e.text for e in before.expectation_list if e.category_id == category.pk]
         items, dropped = diff_texts(before_texts, after_texts)
-        changes.append(CategoryChange(category.name, items, dropped))
+        changes.append(CategoryChange(category.name, items, dropped, previous=before))
     return changes

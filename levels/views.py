@@ -70,7 +70,8 @@ def compare(request, slug):
     context = {"ladder": ladder, "all_levels": all_levels, "pickers": pickers, "error": ""}
     status = 200
     if unknown:
-        context["error"] = f"This ladder has no level {', '.join(repr(k) for k in unknown)}."
+        names = ", ".join(repr(key) for key in unknown)
+        context["error"] = f"This ladder has no level{'s' if len(unknown) > 1 else ''} {names}."
         status = 404
     elif submitted and len(keys) < 2:
         context["error"] = "Pick at least two levels to compare."
@@ -117,6 +118,10 @@ def _comparison(ladder, keys):
             values.append({"value": value, "changed": bool(before and value and value != before)})
         if any(cell["value"] for cell in values):
             aspect_rows.append({"name": aspect.name, "values": values})
+    for index, column in enumerate(columns):  # the same rows, per level, for phones
+        column["aspects"] = [
+            {"name": row["name"], "value": row["values"][index]["value"]} for row in aspect_rows
+        ]
     return {"columns": columns, "category_rows": category_rows, "aspect_rows": aspect_rows}
 
 

@@ -149,7 +149,7 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "pmladder.views.locked_out"
 AXES_VERBOSE = False
 
 LOGIN_URL = "login"
@@ -182,8 +182,9 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Ladder files larger than this are refused before they are parsed.
+# Ladder and people files larger than these are refused before they are read.
 LADDER_FILE_MAX_BYTES = env_int("LADDER_FILE_MAX_BYTES", 1024 * 1024)
+PEOPLE_FILE_MAX_BYTES = env_int("PEOPLE_FILE_MAX_BYTES", 5 * 1024 * 1024)
 
 # Security. Pages carry no inline scripts or styles, so the policy can stay strict.
 SECURE_CSP = {
@@ -220,7 +221,7 @@ _email_backend = env(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend"
     if env("EMAIL_HOST")
-    else "django.core.mail.backends.console.EmailBackend",
+    else "pmladder.mail.ReadableConsoleBackend",
 )
 _email_options = {}
 if _email_backend.endswith("smtp.EmailBackend"):
@@ -237,7 +238,13 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "pm-ladder@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_client_error_tracebacks": {"()": "pmladder.logging.NoClientErrorTracebacks"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["no_client_error_tracebacks"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from assessments.forms import SetPasswordEmailForm
+from assessments.forms import SetPasswordEmailForm, SignInForm
 
 from . import views
 
@@ -15,10 +15,12 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            authentication_form=SignInForm, redirect_authenticated_user=True
+        ),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", views.SignOutView.as_view(), name="logout"),
     # Password reset (also how imported people set their first password) and change.
     path(
         "accounts/password_reset/",

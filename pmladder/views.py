@@ -2,10 +2,13 @@
 
 import logging
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import LogoutView
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
@@ -19,6 +22,21 @@ def home(request):
     if employee_of(request.user) is not None:
         return redirect("assessments:me")
     return redirect("levels:ladders")
+
+
+def locked_out(request, response=None, credentials=None, *args, **kwargs):
+    """The page shown while sign-in is paused after too many failures."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+
+
+class SignOutView(LogoutView):
+    """Django's sign-out, saying so afterwards."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You have signed out.")
+        return response
 
 
 @login_not_required

@@ -132,3 +132,50 @@ def test_favicon_ico_points_at_the_icon(client):
 
     assert response.status_code == 301
     assert response.url.endswith("img/favicon.svg")
+
+
+def test_signing_out_says_so(client, user):
+    client.force_login(user)
+
+    response = client.post(reverse("logout"), follow=True)
+
+    assert b"You have signed out." in response.content
+
+
+def test_console_email_keeps_long_links_whole():
+    import io
+
+    from django.core.mail import EmailMessage
+
+    from pmladder.mail import ReadableConsoleBackend
+
+    link = "http://127.0.0.1:8000/accounts/reset/MTQ/" + "x" * 60 + "/"
+    stream = io.StringIO()
+    ReadableConsoleBackend(stream=stream).send_messages(
+        [EmailMessage("Set your password", f"Open:\n{link}\n", "a@example.com", ["b@example.com"])]
+    )
+
+    assert link in stream.getvalue()
+    assert "To: b@example.com" in stream.getvalue()
+
+
+def test_expected_refusals_are_logged_without_tracebacks():
+    import logging
+
+    from pmladder.logging import NoClientErrorTracebacks
+
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        exc_info = sys.exc_info()
+    refusal = logging.LogRecord("django.request", logging.WARNING, "", 0, "Not Found", (), exc_info)
+    refusal.status_code = 404
+    crash = logging.LogRecord("django.request", logging.ERROR, "", 0, "Error", (), exc_info)
+    crash.status_code = 500
+
+    assert NoClientErrorTracebacks().filter(refusal)
+    assert NoClientErrorTracebacks().filter(crash)
+    assert refusal.exc_info is None
+    assert crash.exc_info is not None

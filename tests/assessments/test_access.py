@@ -61,12 +61,24 @@ def test_person_views_for_every_role(org, as_user, view, role, caplog):
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [("anonymous", 302), ("person", 200), ("manager", 200), ("hr", 200), ("outsider", 403)],
+    [
+        ("anonymous", "login"),
+        ("person", "me"),
+        ("manager", 200),
+        ("managers_manager", 200),
+        ("hr", 200),
+        ("outsider", 403),
+    ],
 )
 def test_team_page_for_every_role(org, as_user, role, status):
     response = as_user(user_for(org, role)).get(reverse("assessments:team"))
 
-    assert response.status_code == status
+    if status == "login":
+        assert response.url.startswith(reverse("login"))
+    elif status == "me":  # someone with no reports is sent to their own page
+        assert response.url == reverse("assessments:me")
+    else:
+        assert response.status_code == status
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ def test_repeated_failures_lock_the_sign_in_for_a_while(client, settings):
 
     assert locked.status_code == 429
     assert b"Too many failed sign-ins" in locked.content
+    assert b"Please wait 15 minutes and try again." in locked.content
     assert right_password_too.status_code == 429
     assert "_auth_user_id" not in client.session
 
@@ -116,3 +117,22 @@ def test_the_reset_link_sets_a_password_that_must_be_strong(org, client, mailout
     assert strong.status_code == 302
     org.report.user.refresh_from_db()
     assert org.report.user.check_password("a brand new passphrase")
+
+
+def test_people_can_sign_in_with_their_email(client, db):
+    UserFactory(username="river", email="River.Song@example.com")
+
+    response = sign_in(client, "river.song@example.com", "a-long-test-password")
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"]
+
+
+def test_an_email_shared_by_two_accounts_does_not_sign_in(client, db):
+    UserFactory(username="one", email="shared@example.com")
+    UserFactory(username="two", email="shared@example.com")
+
+    response = sign_in(client, "shared@example.com", "a-long-test-password")
+
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session

@@ -26,7 +26,7 @@ def test_me_shows_level_expectations_and_what_changes_next(org, as_user):
     assert "Product Manager · L4" in content
     assert "Own a product area with multiple features" in content  # expected now
     assert "Senior Product Manager" in content  # next level
-    assert "next on Individual Contributor and Management tracks" in content  # one step, two tracks
+    assert "next on both tracks" in content  # Senior PM: one step, two tracks
     assert "was: Stakeholder management" in content  # what changed
     assert "Placed on the ladder." in content  # history
     assert "Assign level" not in content  # the person cannot assign their own level
@@ -74,10 +74,14 @@ def test_person_page_for_the_manager_offers_assign(org, as_user):
     assert b"Remi Report" in response.content
 
 
+def placement(org, level_key, track_key="ic"):
+    track = org.ladder.tracks.get(key=track_key)
+    return f"{track.pk}:{org.ladder.levels.get(key=level_key).pk}"
+
+
 def assign_form(org, **overrides):
     data = {
-        "track": org.report.track_id,
-        "level": org.ladder.levels.get(key="senior-pm").pk,
+        "placement": placement(org, "senior-pm"),
         "effective_on": timezone.localdate().isoformat(),
         "rationale": "Ran the pricing launch end to end.",
     }
@@ -85,23 +89,25 @@ def assign_form(org, **overrides):
     return data
 
 
-def test_assign_form_suggests_the_next_level(org, as_user):
-    response = as_user(org.manager.user).get(
-        reverse("assessments:assign_level", kwargs={"pk": org.report.pk})
-    )
+def assign_url(person):
+    return reverse("assessments:assign_level", kwargs={"pk": person.pk})
 
-    assert response.context["form"].initial["level"] == org.ladder.levels.get(key="senior-pm").pk
-    assert b'type="date"' in response.content
+
+def test_assign_form_suggests_the_next_level_grouped_by_track(org, as_user):
+    response = as_user(org.manager.user).get(assign_url(org.report))
+
+    assert response.context["form"].initial["placement"] == placement(org, "senior-pm")
+    content = response.content.decode()
+    assert '<optgroup label="Individual Contributor track">' in content
+    assert '<optgroup label="Management track">' in content
+    assert "Product Manager (L4) (current)" in content
+    assert f'max="{timezone.localdate().isoformat()}"' in content
 
 
 def test_manager_assigns_the_next_level(org, as_user):
     client = as_user(org.manager.user)
 
-    response = client.post(
-        reverse("assessments:assign_level", kwargs={"pk": org.report.pk}),
-        assign_form(org),
-        follow=True,
-    )
+    response = client.post(assign_url(org.report), assign_form(org), follow=True)
 
     assert response.redirect_chain[-1][0] == reverse(
         "assessments:person", kwargs={"pk": org.report.pk}
@@ -115,13 +121,36 @@ def test_manager_assigns_the_next_level(org, as_user):
 def test_hr_can_assign_a_level(org, as_user):
     client = as_user(org.hr)
 
-    response = client.post(
-        reverse("assessments:assign_level", kwargs={"pk": org.stranger.pk}), assign_form(org)
-    )
+    response = client.post(assign_url(org.stranger), assign_form(org))
 
     assert response.status_code == 302
     org.stranger.refresh_from_db()
     assert org.stranger.level.key == "senior-pm"
+
+
+def test_a_step_down_needs_confirming(org, as_user):
+    client = as_user(org.manager.user)
+    data = assign_form(org, placement=placement(org, "apm"))
+
+    refused = client.post(assign_url(org.report), data)
+    confirmed = client.post(assign_url(org.report), {**data, "step_down": "on"})
+
+    assert refused.status_code == 400
+    assert b"Tick the box to confirm the step down." in refused.content
+    assert b'type="checkbox" name="step_down"' in refused.content
+    assert confirmed.status_code == 302
+    org.report.refresh_from_db()
+    assert org.report.level.key == "apm"
+
+
+def test_moving_to_the_other_track_at_the_same_level_is_fine(org, as_user):
+    response = as_user(org.manager.user).post(
+        assign_url(org.report), assign_form(org, placement=placement(org, "pm", "management"))
+    )
+
+    assert response.status_code == 302
+    org.report.refresh_from_db()
+    assert org.report.track.key == "management"
 
 
 @pytest.mark.parametrize(
@@ -131,28 +160,23 @@ def test_hr_can_assign_a_level(org, as_user):
         ({"effective_on": "yesterday"}, "effective_on", "Enter a valid date."),
         ({"rationale": "   "}, "rationale", "This field is required."),
         ({"rationale": "x" * 5001}, "rationale", "at most 5000 characters"),
-        ({"level": "director"}, "level", "Select a valid choice."),
-        ({"level": "LEVEL:director"}, "level", "not on the Individual Contributor track"),
-        ({"level": "LEVEL:e2"}, "level", "Select a valid choice."),
+        ({"placement": "director"}, "placement", "Select a valid choice."),
+        ({"placement": "TRACK:ic:director"}, "placement", "Select a valid choice."),
+        ({"placement": "TRACK:ic:pm"}, "placement", "already Product Manager"),
+        ({"placement": "999:999"}, "placement", "Select a valid choice."),
     ],
 )
 def test_bad_input_is_explained_and_nothing_saved(org, as_user, overrides, field, message):
-    if str(overrides.get("level", "")).startswith("LEVEL:"):
-        key = overrides["level"].split(":")[1]
-        level = org.ladder.levels.filter(key=key).first()
-        overrides["level"] = level.pk if level else 999999
+    if overrides.get("placement", "").startswith("TRACK:"):
+        _, track, level = overrides["placement"].split(":")
+        overrides["placement"] = placement(org, level, track)
     client = as_user(org.manager.user)
 
-    response = client.post(
-        reverse("assessments:assign_level", kwargs={"pk": org.report.pk}),
-        assign_form(org, **overrides),
-    )
+    response = client.post(assign_url(org.report), assign_form(org, **overrides))
 
     assert response.status_code == 400
     assert any(message in error for error in response.context["form"].errors[field])
-    assert (
-        response.context["form"].data["rationale"] == assign_form(org, **overrides)["rationale"]
-    )  # kept
+    assert response.context["form"].data["rationale"] == assign_form(org, **overrides)["rationale"]
     assert LevelAssignment.objects.filter(employee=org.report).count() == 1
 
 
@@ -193,10 +217,20 @@ def test_team_with_no_match_says_so(org, as_user):
     assert b"Nobody matches these filters" in response.content
 
 
-def test_team_without_reports_says_what_happens(org, as_user):
-    response = as_user(org.report.user).get(reverse("assessments:team"))
+def test_team_without_reports_sends_you_to_your_page(org, as_user):
+    response = as_user(org.report.user).get(reverse("assessments:team"), follow=True)
 
-    assert b"Nobody reports to you yet" in response.content
+    assert response.redirect_chain[-1][0] == reverse("assessments:me")
+    assert b"nobody does yet" in response.content
+
+
+def test_team_ignores_a_bad_filter_but_keeps_the_good_ones(org, as_user):
+    response = as_user(org.boss.user).get(
+        reverse("assessments:team"), {"scope": "all", "level": "999999", "q": "remi"}
+    )
+
+    assert [p.full_name for p in response.context["page"]] == ["Remi Report"]
+    assert b"were ignored: Level." in response.content
 
 
 def test_team_hides_people_who_left(org, as_user):
@@ -290,11 +324,12 @@ def test_person_page_query_count_does_not_grow_with_history(org, as_user):
         return len(queries)
 
     small = count()
+    tracks = list(org.ladder.tracks.all())  # PM sits on both: move between them
     for days in range(30, 0, -1):
         services.assign_level(
             employee=org.report,
             level=org.report.level,
-            track=org.report.track,
+            track=tracks[(days + 1) % 2],
             effective_on=timezone.localdate() - datetime.timedelta(days=days),
             by=org.manager.user,
             rationale="Review",

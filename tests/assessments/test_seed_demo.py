@@ -45,7 +45,8 @@ def test_demo_org_is_believable(settings):
 def test_demo_sign_ins_work_for_every_role(settings, client):
     seed(settings)
 
-    for username, landing in [("hr", "/ladders/"), ("manager", "/me/"), ("pm", "/me/")]:
+    sign_ins = [("hr", "/ladders/"), ("director", "/me/"), ("manager", "/me/"), ("pm", "/me/")]
+    for username, landing in sign_ins:
         client.logout()
         response = client.post(
             "/accounts/login/", {"username": username, "password": "demo-ladder-2026"}
@@ -56,6 +57,11 @@ def test_demo_sign_ins_work_for_every_role(settings, client):
     client.post("/accounts/login/", {"username": "manager", "password": "demo-ladder-2026"})
     team = client.get("/team/")
     assert len(team.context["page"]) == 6
+    client.logout()
+    client.post("/accounts/login/", {"username": "director", "password": "demo-ladder-2026"})
+    direct = client.get("/team/").context["page"].paginator.count
+    everyone = client.get("/team/?scope=all").context["page"].paginator.count
+    assert everyone > direct >= 4
     client.logout()
     client.post("/accounts/login/", {"username": "hr", "password": "demo-ladder-2026"})
     assert client.get("/admin/").status_code == 200

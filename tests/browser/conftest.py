@@ -55,7 +55,13 @@ def page(chromium, live_server):
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+
+    def on_console(message):
+        # A form sent back with its errors answers 400, which Chromium also reports.
+        if message.type == "error" and "status of 400" not in message.text:
+            errors.append(message.text)
+
+    page.on("console", on_console)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.console_errors = errors
     yield page

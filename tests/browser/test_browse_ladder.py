@@ -58,7 +58,7 @@ def test_sign_in_browse_compare_and_sign_out(page, ladder_user, assert_accessibl
     expect(
         page.get_by_role("columnheader", name=re.compile("Senior Product Manager"))
     ).to_be_visible()
-    expect(page.get_by_text("was: Stakeholder management")).to_be_visible()
+    expect(page.get_by_role("table").get_by_text("was: Stakeholder management")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Getting promoted").click()

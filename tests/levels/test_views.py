@@ -132,6 +132,21 @@ def test_compare_marks_new_and_changed_expectations(client_signed_in, default_la
     assert focus["values"][1]["changed"]
 
 
+def test_compare_has_a_card_per_level_for_phones(client_signed_in, default_ladder):
+    url = reverse("levels:compare", kwargs={"slug": PM})
+
+    response = client_signed_in.get(url, {"levels": "pm,senior-pm"})
+
+    content = response.content.decode()
+    assert 'id="stack-pm"' in content
+    assert 'id="stack-senior-pm"' in content
+    assert "6 from PM not repeated here" in content
+    assert response.context["columns"][1]["aspects"][0] == {
+        "name": "Primary Focus",
+        "value": "Strategy + Execution",
+    }
+
+
 def test_compare_three_levels_from_the_picker_fields(client_signed_in, default_ladder):
     url = reverse("levels:compare", kwargs={"slug": PM})
 
@@ -157,6 +172,7 @@ def test_compare_without_levels_invites_a_choice(client_signed_in, default_ladde
     ("query", "status", "message"),
     [
         ({"levels": "pm,ghost"}, 404, "This ladder has no level &#x27;ghost&#x27;."),
+        ({"levels": "ghost,spook"}, 404, "no levels &#x27;ghost&#x27;, &#x27;spook&#x27;."),
         ({"levels": "pm"}, 400, "Pick at least two levels"),
         ({"levels": "apm,pm,senior-pm,staff-pm"}, 400, "Compare at most 3 levels"),
         ({"levels": "pm,pm"}, 400, "Pick different levels"),

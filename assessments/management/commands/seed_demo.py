@@ -23,12 +23,12 @@ ORG = [
     ("morgan", "Morgan Achebe", "Chief Product Officer", None, "management", [("vp", 40), ("cpo", 14)]),
     ("sam", "Sam Rivera", "VP of Product", "morgan", "management", [("director", 30), ("vp", 9)]),
     ("noor", "Noor Haddad", "Distinguished Product Manager", "morgan", "ic", [("principal-pm", 36), ("distinguished-pm", 11)]),
-    ("alex", "Alex Chen", "Director of Product, Growth", "sam", "management", [("pm-manager", 28), ("director", 10)]),
+    ("director", "Alex Chen", "Director of Product, Growth", "sam", "management", [("pm-manager", 28), ("director", 10)]),
     ("taylor", "Taylor Brooks", "Director of Product, Platform", "sam", "management", [("director", 20)]),
     ("kenji", "Kenji Watanabe", "Staff Product Manager", "sam", "ic", [("senior-pm", 30), ("staff-pm", 8)]),
-    ("manager", "Jordan Patel", "Product Manager Manager, Onboarding", "alex", "management", [("senior-pm", 26), ("pm-manager", 11)]),
-    ("casey", "Casey Kim", "Product Manager Manager, Payments", "alex", "management", [("pm-manager", 18)]),
-    ("ines", "Inês Carvalho", "Senior Product Manager, Pricing", "alex", "ic", [("pm", 30), ("senior-pm", 7)]),
+    ("manager", "Jordan Patel", "Product Manager Manager, Onboarding", "director", "management", [("senior-pm", 26), ("pm-manager", 11)]),
+    ("casey", "Casey Kim", "Product Manager Manager, Payments", "director", "management", [("pm-manager", 18)]),
+    ("ines", "Inês Carvalho", "Senior Product Manager, Pricing", "director", "ic", [("pm", 30), ("senior-pm", 7)]),
     ("dana", "Dana Okafor", "Product Manager Manager, APIs", "taylor", "management", [("pm-manager", 15)]),
     ("lars", "Lars Nilsson", "Product Manager Manager, Data", "taylor", "management", [("senior-pm", 24), ("pm-manager", 5)]),
     ("amara", "Amara Singh", "Principal Product Manager", "taylor", "ic", [("staff-pm", 26), ("principal-pm", 10)]),
@@ -60,13 +60,14 @@ ORG = [
     ("ivan", "Ivan Petrov", "Associate Product Manager", "lars", "ic", [("apm", 2)]),
     ("nina", "Nina Kowalski", "Product Manager, Experimentation", "lars", "ic", [("apm", 27), ("pm", 12)]),
     # Individual contributors reporting to directors.
-    ("oscar", "Oscar Lindqvist", "Senior Product Manager, Mobile", "alex", "ic", [("senior-pm", 10)]),
+    ("oscar", "Oscar Lindqvist", "Senior Product Manager, Mobile", "director", "ic", [("senior-pm", 10)]),
     ("maya", "Maya Cohen", "Product Manager, Search", "taylor", "ic", [("pm", 5)]),
-    ("felix", "Felix Wagner", "Staff Product Manager, Infrastructure", "alex", "ic", [("senior-pm", 28), ("staff-pm", 2)]),
+    ("felix", "Felix Wagner", "Staff Product Manager, Infrastructure", "director", "ic", [("senior-pm", 28), ("staff-pm", 2)]),
 ]  # fmt: skip
 
 SIGN_INS = [
     ("hr", "HR: sees everyone, edits the ladder in the admin"),
+    ("director", "Alex Chen, Director over two PM Managers and their teams"),
     ("manager", "Jordan Patel, PM Manager with six reports"),
     ("pm", "Priya Shah, Product Manager on Jordan's team"),
 ]

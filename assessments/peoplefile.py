@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from levels.models import Ladder, Level, Track
+from pmladder import textfiles
 
 from . import services
 from .models import Employee
@@ -208,28 +209,12 @@ def _read(content):
 
 
 def _decode(content):
-    limit = max_bytes()
-    size = len(content.encode() if isinstance(content, str) else content)
-    if size > limit:
-        raise PeopleFileError(
-            [f"the file is {size:,} bytes; people files may be at most {limit:,} bytes"]
+    try:
+        return textfiles.decode(
+            content, limit=max_bytes(), kind="people files", hint="; save it as 'CSV UTF-8'"
         )
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise PeopleFileError(
-                [
-                    f"the file is not UTF-8 text (byte {error.start} cannot be read); "
-                    "save it as 'CSV UTF-8'"
-                ]
-            ) from None
-    content = content.removeprefix("\ufeff")
-    if not content.strip():
-        raise PeopleFileError(["the file is empty"])
-    if "\x00" in content:
-        raise PeopleFileError(["the file contains binary data; it is not a CSV text file"])
-    return content
+    except textfiles.TextFileError as error:
+        raise PeopleFileError([str(error)]) from None
 
 
 def _check_header(header):

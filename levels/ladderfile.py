@@ -16,6 +16,8 @@ import re
 import yaml
 from django.conf import settings
 
+from pmladder import textfiles
+
 FORMAT = "ladder/v1"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Longest accepted text of each kind; short fields match the database columns.
@@ -43,21 +45,12 @@ def read(content, *, name=""):
 
 def parse(content, *, name=""):
     """Turn a file's content into plain data, refusing oversized or malformed files."""
-    limit = settings.LADDER_FILE_MAX_BYTES
-    size = len(content.encode() if isinstance(content, str) else content)
-    if size > limit:
-        raise LadderFileError(
-            [f"the file is {size:,} bytes; ladder files may be at most {limit:,} bytes"]
+    try:
+        content = textfiles.decode(
+            content, limit=settings.LADDER_FILE_MAX_BYTES, kind="ladder files"
         )
-    if isinstance(content, bytes):
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise LadderFileError(
-                [f"the file is not UTF-8 text (byte {error.start} cannot be read)"]
-            ) from None
-    if not content.strip():
-        raise LadderFileError(["the file is empty"])
+    except textfiles.TextFileError as error:
+        raise LadderFileError([str(error)]) from None
     suffix = name.lower().rsplit(".", 1)[-1] if "." in name else ""
     if suffix == "json" or (suffix not in {"yaml", "yml"} and content.lstrip().startswith("{")):
         return _parse_json(content)

@@ -614,7 +614,7 @@ BAD_FILES = {
     ),
     "binary data": (
         HEADER + "\n\x00\x01",
-        "the file contains binary data; it is not a CSV text file",
+        "the file contains binary data; it is not a text file",
     ),
 }
 

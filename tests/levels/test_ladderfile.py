@@ -319,3 +319,8 @@ def test_a_failing_write_leaves_nothing_behind(monkeypatch):
     assert not Level.objects.exists()
     assert not Expectation.objects.exists()
     assert not TrackLevel.objects.exists()
+
+
+def test_binary_file_is_refused():
+    with pytest.raises(ladderfile.LadderFileError, match="binary data"):
+        ladderfile.read(b"format: ladder/v1\x00\x01")

@@ -96,3 +96,209 @@ class LevelAssignment(models.Model):
 
     def __str__(self):
         return f"{self.employee} → {self.level} from {self.effective_on:%Y-%m-%d}"
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def live(self):
+        """Evidence that has not been deleted."""
+        return self.filter(deleted_at__isnull=True)
+
+    def counted(self):
+        """Evidence that counts towards readiness: confirmed and not deleted."""
+        return self.live().filter(status=Evidence.Status.CONFIRMED)
+
+    def for_viewer(self, user, employee):
+        """What `user` may read of `employee`'s evidence: the person sees what is shared
+        with them and their own wins; managers above them and HR see everything."""
+        live = self.live().filter(employee=employee)
+        if employee.user_id == user.pk:
+            return live.filter(
+                models.Q(visibility=Evidence.Visibility.SHARED) | models.Q(author=user)
+            )
+        return live
+
+
+class Evidence(models.Model):
+    """Something a person did, recorded against one expectation. The expectation's text,
+    category and level are copied when it is recorded, so later edits of the ladder never
+    change what was recorded."""
+
+    class Source(models.TextChoices):
+        MANAGER = "manager", "Manager"
+        SELF = "self", "Self-logged"
+
+    class Visibility(models.TextChoices):
+        SHARED = "shared", "Shared with the person"
+        PRIVATE = "private", "Private to their managers and HR"
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        PENDING = "pending", "Waiting for the manager"
+        DECLINED = "declined", "Declined"
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="evidence")
+    expectation = models.ForeignKey(
+        "levels.Expectation", on_delete=models.PROTECT, related_name="evidence"
+    )
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="evidence")
+    expectation_text = models.TextField()
+    category_name = models.CharField(max_length=100)
+    level_name = models.CharField(max_length=100)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="evidence_written",
+    )
+    source = models.CharField(max_length=10, choices=Source.choices)
+    observed_on = models.DateField("date observed")
+    description = models.TextField(max_length=5000)
+    link = models.URLField(max_length=500, blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.SHARED
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
+    criteria = models.ManyToManyField(
+        "levels.PromotionCriterion",
+        blank=True,
+        related_name="evidence",
+        verbose_name="promotion criteria it supports",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EvidenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-observed_on", "-id"]
+        verbose_name_plural = "evidence"
+        indexes = [
+            models.Index(fields=["employee", "expectation"], name="evidence_by_expectation"),
+            models.Index(fields=["employee", "status"], name="evidence_by_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(source="self", visibility="private"),
+                name="self_logged_evidence_is_shared",
+                violation_error_message="A win someone logs themselves is always shared with them.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.employee}: {self.expectation_text[:60]}"
+
+
+class EvidenceChange(models.Model):
+    """One entry of an evidence item's history: who did what, and the item as it was after."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Recorded"
+        EDITED = "edited", "Edited"
+        CONFIRMED = "confirmed", "Confirmed"
+        DECLINED = "declined", "Declined"
+        DELETED = "deleted", "Deleted"
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.CASCADE, related_name="changes")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    snapshot = models.JSONField(help_text="The item's fields after the change.")
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class Rating(models.TextChoices):
+    """How well a person meets one expectation, in a review."""
+
+    NOT_YET = "not_yet", "Not yet"
+    DEVELOPING = "developing", "Developing"
+    MEETS = "meets", "Meets"
+    EXCEEDS = "exceeds", "Exceeds"
+
+
+class Review(models.Model):
+    """A level review: one person rated against every expectation of a target level."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SHARED = "shared", "Shared with the person"
+        ACKNOWLEDGED = "acknowledged", "Acknowledged"
+
+    class Readiness(models.TextChoices):
+        NOT_READY = "not_ready", "Not ready yet"
+        DEVELOPING = "developing", "Getting there"
+        READY = "ready", "Ready"
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="reviews")
+    target_level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="reviews")
+    target_level_name = models.CharField(max_length=100)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.DRAFT)
+    readiness = models.CharField(
+        "overall readiness", max_length=15, choices=Readiness.choices, blank=True
+    )
+    summary = models.TextField(blank=True, max_length=10000)
+    acknowledgement = models.TextField(
+        "comment from the person", blank=True, max_length=5000
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.employee} against {self.target_level_name}"
+
+    def get_absolute_url(self):
+        return reverse("assessments:review", kwargs={"pk": self.pk})
+
+
+class ReviewRating(models.Model):
+    """A review's rating of one expectation, with the expectation as it read when the
+    review started."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="ratings")
+    expectation = models.ForeignKey(
+        "levels.Expectation", on_delete=models.PROTECT, related_name="ratings"
+    )
+    expectation_text = models.TextField()
+    category_name = models.CharField(max_length=100)
+    position = models.PositiveIntegerField()
+    rating = models.CharField(max_length=12, choices=Rating.choices, blank=True)
+    comment = models.TextField(blank=True, max_length=5000)
+
+    class Meta:
+        ordering = ["review", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "expectation"],
+                name="one_rating_per_expectation",
+                violation_error_message="This review already rates this expectation.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.expectation_text[:60]}: {self.get_rating_display() or 'not rated'}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .review_urls import urlpatterns as review_urlpatterns
 
 app_name = "assessments"
 urlpatterns = [
@@ -9,3 +10,4 @@ urlpatterns = [
     path("people/<int:pk>/", views.person, name="person"),
     path("people/<int:pk>/level/", views.assign_level, name="assign_level"),
 ]
+urlpatterns += review_urlpatterns

@@ -53,9 +53,11 @@ class Category(models.Model):
         return self.name
 
 
-class LevelQuerySet(models.QuerySet):
+class ActiveQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
+
+
 
 
 class Level(models.Model):
@@ -78,7 +80,7 @@ class Level(models.Model):
         "active", default=True, help_text="Retired levels stay in people's history."
     )
 
-    objects = LevelQuerySet.as_manager()
+    objects = ActiveQuerySet.as_manager()
 
     class Meta:
         ordering = ["ladder", "position", "id"]
@@ -104,6 +106,13 @@ class Expectation(models.Model):
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="expectations")
     text = models.TextField()
     position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Retired expectations leave the ladder pages but stay in recorded evidence.",
+    )
+
+    objects = ActiveQuerySet.as_manager()
 
     class Meta:
         ordering = ["level", "category__position", "position", "id"]

@@ -109,7 +109,7 @@ def level_page(slug, key):
     level = get_object_or_404(Level.objects.select_related("ladder"), ladder__slug=slug, key=key)
     ladder = level.ladder
     categories = list(ladder.categories.all())
-    expectations = level.expectations.all()
+    expectations = level.expectations.active()
     aspect_values = list(level.aspect_values.select_related("aspect"))
     paths = track_paths(ladder)
     neighbours = []
@@ -141,7 +141,9 @@ def levels_with_expectations(ladder, keys):
         for level in ladder.levels.filter(key__in=keys).prefetch_related(
             Prefetch(
                 "expectations",
-                queryset=Expectation.objects.order_by("category__position", "position", "id"),
+                queryset=Expectation.objects.active().order_by(
+                    "category__position", "position", "id"
+                ),
                 to_attr="expectation_list",
             ),
             "aspect_values",
@@ -153,7 +155,11 @@ def levels_with_expectations(ladder, keys):
 def ladder_spec(ladder):
     """The ladder as a spec (see `ladderfile`), ready to be written as a ladder file."""
     categories = list(ladder.categories.all())
-    levels = list(ladder.levels.prefetch_related("expectations"))
+    levels = list(
+        ladder.levels.prefetch_related(
+            Prefetch("expectations", queryset=Expectation.objects.active())
+        )
+    )
     level_keys = {level.pk: level.key for level in levels}
     seniority = {level.pk: index for index, level in enumerate(levels)}
     spec_levels = []

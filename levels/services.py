@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 
 from . import ladderfile
 from .models import (
@@ -92,7 +92,16 @@ def _sync_categories(ladder, items):
 
     categories = _sync_by_key(Category, existing, items, make)
     for leftover in existing.values():
-        leftover.delete()
+        try:
+            with transaction.atomic():
+                leftover.delete()
+        except ProtectedError:
+            raise ladderfile.LadderFileError(
+                [
+                    f"categories: '{leftover.key}' is missing, but evidence or reviews were "
+                    "recorded against its expectations; keep the category"
+                ]
+            ) from None
     return categories
 
 
@@ -123,9 +132,8 @@ def _delete_or_retire(level):
 def _sync_expectations(levels, categories, items):
     """Rewrite each level's expectations in place, keeping rows where positions match."""
     existing = {}
-    for expectation in Expectation.objects.filter(level__in=levels.values()).order_by(
-        "position", "id"
-    ):
+    active = Expectation.objects.active().filter(level__in=levels.values())
+    for expectation in active.order_by("position", "id"):
         existing.setdefault((expectation.level_id, expectation.category_id), []).append(expectation)
     to_create, to_update, to_delete = [], [], []
     for item in items:
@@ -146,9 +154,21 @@ def _sync_expectations(levels, categories, items):
             to_delete.extend(rows[len(texts) :])
     for rows in existing.values():
         to_delete.extend(rows)
-    Expectation.objects.filter(pk__in=[row.pk for row in to_delete]).delete()
+    _delete_or_retire_expectations([row.pk for row in to_delete])
     Expectation.objects.bulk_update(to_update, ["text", "position"])
     Expectation.objects.bulk_create(to_create)
+
+
+def _delete_or_retire_expectations(pks):
+    """Delete expectations nobody recorded anything against; retire the others, so the
+    evidence and reviews that point at them keep their place."""
+    dropped = Expectation.objects.filter(pk__in=pks)
+    in_use = dropped.filter(
+        Q(evidence__isnull=False) | Q(ratings__isnull=False)
+    ).values_list("pk", flat=True)
+    in_use = set(in_use)
+    dropped.filter(pk__in=in_use).update(is_active=False)
+    dropped.exclude(pk__in=in_use).delete()
 
 
 def _sync_tracks(ladder, levels, items):

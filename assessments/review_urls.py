@@ -1,0 +1,3 @@
+"""Addresses of level reviews, included in `assessments.urls`."""
+
+urlpatterns = []

@@ -3,7 +3,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UsernameField
 from django.utils import timezone
 
-from levels.models import Level, Track
+from levels.models import Level, PromotionCriterion, Track
+
+from .models import Evidence
 
 
 class AssignLevelForm(forms.Form):
@@ -138,3 +140,54 @@ class SignInForm(AuthenticationForm):
                 if len(matches) == 1:  # an address shared by two accounts stays ambiguous
                     self.cleaned_data["username"] = matches[0]
         return super().clean()
+
+
+class EvidenceForm(forms.Form):
+    """Evidence against one expectation. Managers choose who sees it; a person logging
+    their own win does not (`own_win`): wins are always shared with them."""
+
+    expectation = forms.TypedChoiceField(
+        coerce=int, label="Expectation", help_text="Current and next levels come first."
+    )
+    observed_on = forms.DateField(
+        label="Date observed",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    description = forms.CharField(
+        label="What happened",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        help_text="What they did and the difference it made, concretely.",
+    )
+    link = forms.URLField(
+        label="Link (optional)",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        help_text="A document, launch note or dashboard that shows it.",
+    )
+    visibility = forms.ChoiceField(
+        choices=Evidence.Visibility.choices,
+        initial=Evidence.Visibility.SHARED,
+        widget=forms.RadioSelect,
+        label="Who can read it",
+    )
+    criteria = forms.ModelMultipleChoiceField(
+        queryset=PromotionCriterion.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Promotion criteria it supports (optional)",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, employee, own_win=False, choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expectation"].choices = [("", "Choose an expectation…"), *choices]
+        self.fields["criteria"].queryset = employee.ladder.promotion_criteria.all()
+        self.fields["observed_on"].widget.attrs["max"] = timezone.localdate().isoformat()
+        self.fields["observed_on"].initial = timezone.localdate()
+        if own_win:
+            del self.fields["visibility"]
+            self.fields[
+                "description"
+            ].help_text = "What you did and the difference it made. Your manager confirms it."

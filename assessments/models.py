@@ -257,9 +257,7 @@ class Review(models.Model):
         "overall readiness", max_length=15, choices=Readiness.choices, blank=True
     )
     summary = models.TextField(blank=True, max_length=10000)
-    acknowledgement = models.TextField(
-        "comment from the person", blank=True, max_length=5000
-    )
+    acknowledgement = models.TextField("comment from the person", blank=True, max_length=5000)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -58,7 +58,7 @@ def assign_level(*, employee, level, track, effective_on, by, rationale=""):
     Raises ValidationError (by field) when the level or track does not fit the
     employee's ladder, or the date is outside the policy above; nothing is written then.
     """
-    employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    given, employee = employee, Employee.objects.select_for_update().get(pk=employee.pk)
     check_placement(ladder=employee.ladder, track=track, level=level)
     if (employee.level_id, employee.track_id) == (level.pk, track.pk):
         raise ValidationError(
@@ -85,6 +85,7 @@ def assign_level(*, employee, level, track, effective_on, by, rationale=""):
     )
     employee.level, employee.track = level, track
     employee.save(update_fields=["level", "track"])
+    given.level, given.track = level, track  # the caller's copy is current too
     return assignment
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 
 from levels.selectors import track_paths
 
+from . import evidence as evidence_services
 from . import selectors, services
 from .forms import AssignLevelForm, TeamFilterForm
 from .models import Employee
@@ -33,6 +34,7 @@ def _person_context(request, employee, *, own):
     history = list(selectors.level_history(employee))
     employee.assignment_list = history
     return {
+        "evidence": list(evidence_services.evidence_for(request.user, employee)),
         "employee": employee,
         "own": own,
         # Whoever may see someone else's page is HR or above them: they may act on it.
@@ -124,6 +126,9 @@ def team(request):
             "me": me,
             "query": query.urlencode(),
             "filtered": any(filters.get(name) for name in ("level", "track", "q")),
+            "pending_wins": (
+                list(evidence_services.pending_wins_for_manager(me)[:50]) if me else []
+            ),
             "ignored": [form.fields[name].label or name.title() for name in ignored],
         },
     )

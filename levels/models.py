@@ -58,8 +58,6 @@ class ActiveQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
 
-
-
 class Level(models.Model):
     """One rung of a ladder. `position` orders levels by seniority within the ladder."""
 

@@ -130,7 +130,9 @@ def _delete_or_retire(level):
 
 
 def _sync_expectations(levels, categories, items):
-    """Rewrite each level's expectations in place, keeping rows where positions match."""
+    """Bring each level's expectations in line with the spec, keeping rows (and so what
+    was recorded against them): first those whose text is unchanged, then, in order, the
+    rest as rewordings; rows left over are deleted, or retired when in use."""
     existing = {}
     active = Expectation.objects.active().filter(level__in=levels.values())
     for expectation in active.order_by("position", "id"):
@@ -141,17 +143,22 @@ def _sync_expectations(levels, categories, items):
         for category_key, category in categories.items():
             texts = item["expectations"].get(category_key, [])
             rows = existing.pop((level.pk, category.pk), [])
-            for position, text in enumerate(texts):
-                if position < len(rows):
-                    row = rows[position]
-                    if (row.text, row.position) != (text, position):
-                        row.text, row.position = text, position
-                        to_update.append(row)
-                else:
+            by_text = {}
+            for row in rows:
+                by_text.setdefault(row.text, []).append(row)
+            matched = [by_text[text].pop(0) if by_text.get(text) else None for text in texts]
+            spare = [row for row in rows if row not in matched]
+            for position, (text, row) in enumerate(zip(texts, matched, strict=True)):
+                if row is None and spare:
+                    row = spare.pop(0)
+                if row is None:
                     to_create.append(
                         Expectation(level=level, category=category, text=text, position=position)
                     )
-            to_delete.extend(rows[len(texts) :])
+                elif (row.text, row.position) != (text, position):
+                    row.text, row.position = text, position
+                    to_update.append(row)
+            to_delete.extend(spare)
     for rows in existing.values():
         to_delete.extend(rows)
     _delete_or_retire_expectations([row.pk for row in to_delete])
@@ -163,9 +170,9 @@ def _delete_or_retire_expectations(pks):
     """Delete expectations nobody recorded anything against; retire the others, so the
     evidence and reviews that point at them keep their place."""
     dropped = Expectation.objects.filter(pk__in=pks)
-    in_use = dropped.filter(
-        Q(evidence__isnull=False) | Q(ratings__isnull=False)
-    ).values_list("pk", flat=True)
+    in_use = dropped.filter(Q(evidence__isnull=False) | Q(ratings__isnull=False)).values_list(
+        "pk", flat=True
+    )
     in_use = set(in_use)
     dropped.filter(pk__in=in_use).update(is_active=False)
     dropped.exclude(pk__in=in_use).delete()

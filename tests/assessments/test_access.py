@@ -95,7 +95,7 @@ def person_scoped_urls():
     return [
         p.name
         for p in assessment_urls.urlpatterns
-        if isinstance(p, URLPattern) and "pk" in str(p.pattern)
+        if isinstance(p, URLPattern) and str(p.pattern).startswith("people/<int:pk>")
     ]
 
 

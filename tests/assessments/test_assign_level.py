@@ -135,3 +135,9 @@ def test_placing_someone_in_the_future_is_refused(org):
             effective_on=TODAY() + datetime.timedelta(days=1),
         )
     assert not Employee.objects.filter(email="future@example.com").exists()
+
+
+def test_the_callers_copy_of_the_employee_is_updated(org):
+    assign(org, org.report, "senior-pm")
+
+    assert org.report.level.key == "senior-pm"  # without a refresh from the database

@@ -9,10 +9,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from assessments import services
-from assessments.models import Employee
+from assessments import evidence, services
+from assessments.models import Employee, Evidence
 from assessments.selectors import HR_GROUP
 from levels import services as ladder_services
+from levels.models import Expectation
 
 DEMO_PASSWORD = "demo-ladder-2026"
 DOMAIN = "example.com"
@@ -142,7 +143,65 @@ class Command(BaseCommand):
             for level_key, months in later:
                 self.assign(employee, levels[level_key], track, months_ago(months, today), people)
             people[username] = employee
+        self.create_evidence(people, today)
         return True
+
+    def create_evidence(self, people, today):
+        """Evidence about Jordan's team, over the last eight months: some against the
+        current level, some against the next, one private note and one win to confirm."""
+        manager = people["manager"].user
+        notes = [
+            "Shipped the redesigned sign-up flow; completion rose from 61% to 74%.",
+            "Ran the quarterly planning for the squad and kept scope to what shipped.",
+            "Wrote the pricing-page PRD; engineering started with no open questions.",
+            "Presented the activation results to the leadership team, clearly and briefly.",
+            "Coached Omar through his first user-research round.",
+            "Untangled the dependency on the payments team before it blocked the launch.",
+        ]
+        for offset, username in enumerate(["pm", "tom", "lea", "omar", "grace", "mateo"]):
+            person = people[username]
+            expectations = list(
+                Expectation.objects.active()
+                .filter(level=person.level)
+                .order_by("category__position", "position")
+            )
+            for n in range(2 + offset % 3):
+                evidence.record_evidence(
+                    employee=person,
+                    expectation=expectations[(n * 4 + offset) % len(expectations)],
+                    by=manager,
+                    observed_on=today - datetime.timedelta(days=20 + n * 65 + offset * 3),
+                    description=notes[(n + offset) % len(notes)],
+                    visibility=Evidence.Visibility.SHARED,
+                )
+        priya = people["pm"]
+        evidence.record_evidence(
+            employee=priya,
+            expectation=Expectation.objects.filter(
+                level__key="senior-pm", level__ladder=priya.ladder
+            )
+            .order_by("category__position", "position")
+            .first(),
+            by=manager,
+            observed_on=today - datetime.timedelta(days=40),
+            description="Drafted the multi-quarter roadmap for sign-up; already thinking like a Senior PM.",
+            visibility=Evidence.Visibility.SHARED,
+        )
+        evidence.record_evidence(
+            employee=priya,
+            expectation=Expectation.objects.filter(level=priya.level).order_by("position").last(),
+            by=manager,
+            observed_on=today - datetime.timedelta(days=12),
+            description="Private: needs support on stakeholder updates before a promotion case.",
+            visibility=Evidence.Visibility.PRIVATE,
+        )
+        evidence.log_win(
+            employee=priya,
+            expectation=Expectation.objects.filter(level=priya.level).order_by("position").first(),
+            by=priya.user,
+            observed_on=today - datetime.timedelta(days=2),
+            description="Led the sign-up A/B test end to end and presented the results.",
+        )
 
     def assign(self, employee, level, track, effective_on, people):
         manager = employee.manager

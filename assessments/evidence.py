@@ -1,0 +1,300 @@
+"""
+Evidence: what people did, recorded against the expectations of the ladder.
+
+Managers (anyone above the person) and HR record evidence, shared with the person or
+private to the manager chain and HR. People log their own wins, which wait for a manager
+to confirm or decline them. Authors edit or delete what they wrote; every change is kept
+as an `EvidenceChange`. The expectation's text, category and level are copied onto the
+evidence, so later edits of the ladder never rewrite it.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.http import Http404
+from django.utils import timezone
+
+from levels.models import Expectation
+from levels.selectors import track_paths
+
+from . import selectors
+from .models import Evidence, EvidenceChange
+
+MAX_DESCRIPTION = 5000
+SNAPSHOT_FIELDS = [
+    "expectation",
+    "expectation_text",
+    "observed_on",
+    "description",
+    "link",
+    "visibility",
+    "status",
+    "decline_reason",
+]
+
+
+def _snapshot(evidence):
+    data = model_to_dict(evidence, fields=SNAPSHOT_FIELDS)
+    data["observed_on"] = evidence.observed_on.isoformat()
+    data["criteria"] = sorted(evidence.criteria.values_list("name", flat=True))
+    return data
+
+
+def _log(evidence, action, by):
+    EvidenceChange.objects.create(
+        evidence=evidence, action=action, changed_by=by, snapshot=_snapshot(evidence)
+    )
+
+
+def _check(*, employee, expectation, observed_on, description, criteria):
+    errors = {}
+    if expectation.level.ladder_id != employee.ladder_id:
+        errors["expectation"] = "That expectation is not on this person's ladder."
+    elif not expectation.is_active:
+        errors["expectation"] = "That expectation has been retired; pick a current one."
+    if observed_on > timezone.localdate():
+        errors["observed_on"] = "Record what has happened: the date cannot be in the future."
+    if not description.strip():
+        errors["description"] = "Describe what they did."
+    elif len(description) > MAX_DESCRIPTION:
+        errors["description"] = f"Keep it under {MAX_DESCRIPTION} characters."
+    if any(criterion.ladder_id != employee.ladder_id for criterion in criteria):
+        errors["criteria"] = "Those promotion criteria are not on this person's ladder."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _copy_expectation(evidence, expectation):
+    evidence.expectation = expectation
+    evidence.expectation_text = expectation.text
+    evidence.category_name = expectation.category.name
+    evidence.level = expectation.level
+    evidence.level_name = expectation.level.name
+
+
+@transaction.atomic
+def record_evidence(
+    *, employee, expectation, by, observed_on, description, link="", visibility, criteria=()
+):
+    """A manager's (or HR's) evidence about someone below them: confirmed at once."""
+    if not selectors.can_manage(by, employee):
+        raise PermissionDenied("Only their managers and HR record evidence about someone.")
+    _check(
+        employee=employee,
+        expectation=expectation,
+        observed_on=observed_on,
+        description=description,
+        criteria=criteria,
+    )
+    evidence = Evidence(
+        employee=employee,
+        author=by,
+        source=Evidence.Source.MANAGER,
+        observed_on=observed_on,
+        description=description.strip(),
+        link=link,
+        visibility=visibility,
+        status=Evidence.Status.CONFIRMED,
+    )
+    _copy_expectation(evidence, expectation)
+    evidence.save()
+    evidence.criteria.set(criteria)
+    _log(evidence, EvidenceChange.Action.CREATED, by)
+    return evidence
+
+
+@transaction.atomic
+def log_win(*, employee, expectation, by, observed_on, description, link="", criteria=()):
+    """A person's own win: shared with them, waiting for a manager to confirm it."""
+    if employee.user_id != by.pk:
+        raise PermissionDenied("People log their own wins only.")
+    _check(
+        employee=employee,
+        expectation=expectation,
+        observed_on=observed_on,
+        description=description,
+        criteria=criteria,
+    )
+    evidence = Evidence(
+        employee=employee,
+        author=by,
+        source=Evidence.Source.SELF,
+        observed_on=observed_on,
+        description=description.strip(),
+        link=link,
+        visibility=Evidence.Visibility.SHARED,
+        status=Evidence.Status.PENDING,
+    )
+    _copy_expectation(evidence, expectation)
+    evidence.save()
+    evidence.criteria.set(criteria)
+    _log(evidence, EvidenceChange.Action.CREATED, by)
+    return evidence
+
+
+def _locked(evidence, version=None):
+    """The evidence row, locked for the update; refuses a stale version."""
+    current = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    if current.deleted_at is not None:
+        raise ValidationError("This evidence has been deleted.")
+    if version is not None and current.version != version:
+        raise ValidationError(
+            "Someone changed this evidence since you opened it. Your changes are below; "
+            "reload the page to see theirs before saving again."
+        )
+    return current
+
+
+@transaction.atomic
+def edit_evidence(
+    *,
+    evidence,
+    by,
+    version,
+    expectation,
+    observed_on,
+    description,
+    link="",
+    visibility=None,
+    criteria=(),
+):
+    """The author changes what they wrote. A self-logged win stays shared; editing a win
+    that was declined sends it back for confirmation."""
+    current = _locked(evidence, version)
+    if current.author_id != by.pk:
+        raise PermissionDenied("Only the author can edit this evidence.")
+    _check(
+        employee=current.employee,
+        expectation=expectation,
+        observed_on=observed_on,
+        description=description,
+        criteria=criteria,
+    )
+    if expectation.pk != current.expectation_id:
+        _copy_expectation(current, expectation)
+    current.observed_on = observed_on
+    current.description = description.strip()
+    current.link = link
+    if current.source == Evidence.Source.MANAGER and visibility:
+        current.visibility = visibility
+    if current.status == Evidence.Status.DECLINED:
+        current.status = Evidence.Status.PENDING
+        current.decline_reason = ""
+    current.version += 1
+    current.save()
+    current.criteria.set(criteria)
+    _log(current, EvidenceChange.Action.EDITED, by)
+    return current
+
+
+@transaction.atomic
+def delete_evidence(*, evidence, by):
+    """The author removes what they wrote; it leaves every page but stays in the history."""
+    current = _locked(evidence)
+    if current.author_id != by.pk:
+        raise PermissionDenied("Only the author can delete this evidence.")
+    current.deleted_at = timezone.now()
+    current.version += 1
+    current.save(update_fields=["deleted_at", "version", "updated_at"])
+    _log(current, EvidenceChange.Action.DELETED, by)
+
+
+def _decide(evidence, by, status, reason=""):
+    current = _locked(evidence)
+    if not selectors.can_manage(by, current.employee):
+        raise PermissionDenied("Only their managers and HR confirm someone's wins.")
+    if current.status != Evidence.Status.PENDING:
+        raise ValidationError(f"This win was already {current.get_status_display().lower()}.")
+    current.status = status
+    current.decline_reason = reason.strip()
+    current.decided_by = by
+    current.decided_at = timezone.now()
+    current.version += 1
+    current.save()
+    _log(current, status, by)
+    return current
+
+
+@transaction.atomic
+def confirm_win(*, evidence, by):
+    return _decide(evidence, by, Evidence.Status.CONFIRMED)
+
+
+@transaction.atomic
+def decline_win(*, evidence, by, reason):
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why, so they can do something about it."})
+    return _decide(evidence, by, Evidence.Status.DECLINED, reason)
+
+
+# Reads --------------------------------------------------------------------------------------
+
+
+def get_evidence_for(user, pk):
+    """Evidence `pk` if `user` may read it (through its person), else 404."""
+    evidence = (
+        Evidence.objects.live().select_related("employee", "author", "level").filter(pk=pk).first()
+    )
+    if evidence is None or not selectors.can_see(user, evidence.employee):
+        raise Http404("No such evidence.")
+    if not Evidence.objects.for_viewer(user, evidence.employee).filter(pk=pk).exists():
+        raise Http404("No such evidence.")
+    return evidence
+
+
+def evidence_for(user, employee):
+    """The evidence of `employee` that `user` may read, newest first, ready to show."""
+    return (
+        Evidence.objects.for_viewer(user, employee)
+        .select_related("author")
+        .prefetch_related("criteria")
+    )
+
+
+def pending_wins_for_manager(employee):
+    """Wins waiting for confirmation from anyone below `employee` (for their managers)."""
+    return (
+        Evidence.objects.live()
+        .filter(status=Evidence.Status.PENDING, employee__in=selectors.below(employee))
+        .select_related("employee", "author")
+    )
+
+
+def expectation_choices(employee):
+    """The expectations evidence can be recorded against, grouped by level and category:
+    the person's current level first, then the next levels on their tracks, then the rest
+    of the ladder in order. Returns [(group label, [(pk, text), ...]), ...] (two queries)."""
+    paths = track_paths(employee.ladder)
+    order = [employee.level]
+    for path in paths:
+        if employee.level in path.levels:
+            index = path.levels.index(employee.level)
+            order += path.levels[index + 1 : index + 2]
+    expectations = (
+        Expectation.objects.active()
+        .filter(level__ladder=employee.ladder, level__is_active=True)
+        .select_related("level", "category")
+        .order_by("level__position", "category__position", "position", "id")
+    )
+    groups = {}
+    for expectation in expectations:
+        level = expectation.level
+        label = f"{level.name} · {expectation.category.name}"
+        if level == employee.level:
+            label += " (current level)"
+        elif level in order:
+            label += " (next level)"
+        groups.setdefault((level, label), []).append((expectation.pk, expectation.text))
+    rank = {level.pk: index for index, level in enumerate(order)}
+    ordered = sorted(
+        groups.items(), key=lambda item: (rank.get(item[0][0].pk, len(order)), item[0][0].position)
+    )
+    return [(label, choices) for (_, label), choices in ordered]
+
+
+def evidence_by_expectation(user, employee):
+    """{expectation pk: [evidence, ...]} of what `user` may read, for the person pages."""
+    grouped = {}
+    for item in evidence_for(user, employee):
+        grouped.setdefault(item.expectation_id, []).append(item)
+    return grouped

@@ -235,7 +235,7 @@ def team_of_everyone():
 def _for_team_page(people):
     return (
         people.filter(is_active=True)
-        .select_related("level", "track", "manager")
+        .select_related("ladder", "level", "track", "manager")
         .prefetch_related(
             Prefetch(
                 "assignments",

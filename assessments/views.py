@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from levels.selectors import track_paths
 
 from . import evidence as evidence_services
-from . import selectors, services
+from . import readiness, selectors, services
 from .forms import AssignLevelForm, TeamFilterForm
 from .models import Employee
 
@@ -33,7 +33,14 @@ def person(request, pk):
 def _person_context(request, employee, *, own):
     history = list(selectors.level_history(employee))
     employee.assignment_list = history
+    place = selectors.placement(employee)
+    current = readiness.readiness(employee=employee, level=employee.level, viewer=request.user)
+    for step in place.next_steps:
+        step.readiness = readiness.readiness(
+            employee=employee, level=step.level, viewer=request.user
+        )
     return {
+        "readiness": current,
         "evidence": list(evidence_services.evidence_for(request.user, employee)),
         "employee": employee,
         "own": own,
@@ -41,7 +48,7 @@ def _person_context(request, employee, *, own):
         "can_manage": not own,
         "history": history,
         "since": services.level_since(employee),
-        "placement": selectors.placement(employee),
+        "placement": place,
         "manager_visible": not own or selectors.is_hr(request.user),
     }
 
@@ -112,8 +119,13 @@ def team(request):
             Q(full_name__icontains=filters["q"]) | Q(job_title__icontains=filters["q"])
         )
     page = Paginator(people, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    following = readiness.next_levels({person.ladder for person in page})
+    badges = readiness.team_badges(
+        page.object_list, lambda person: following.get((person.track_id, person.level_id))
+    )
     for employee in page:
         employee.since = services.level_since(employee)
+        employee.readiness = badges.get(employee.pk)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -31,3 +31,9 @@ def time_in_level(since, today=None):
     if months:
         text += f", {months} month{'s' if months != 1 else ''}"
     return text
+
+
+@register.filter
+def get_item(mapping, key):
+    """`mapping[key]`, or None: for looking up per-row data in templates."""
+    return mapping.get(key) if mapping else None

@@ -17,7 +17,7 @@ from django.utils import timezone
 from levels.models import Expectation
 from levels.selectors import track_paths
 
-from . import selectors
+from . import notifications, selectors
 from .models import Evidence, EvidenceChange
 
 MAX_DESCRIPTION = 5000
@@ -100,6 +100,8 @@ def record_evidence(
     evidence.save()
     evidence.criteria.set(criteria)
     _log(evidence, EvidenceChange.Action.CREATED, by)
+    if visibility == Evidence.Visibility.SHARED:
+        notifications.evidence_shared(evidence)
     return evidence
 
 
@@ -129,6 +131,7 @@ def log_win(*, employee, expectation, by, observed_on, description, link="", cri
     evidence.save()
     evidence.criteria.set(criteria)
     _log(evidence, EvidenceChange.Action.CREATED, by)
+    notifications.win_logged(evidence)
     return evidence
 
 

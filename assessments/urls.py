@@ -9,6 +9,7 @@ urlpatterns = [
     path("team/", views.team, name="team"),
     path("people/<int:pk>/", views.person, name="person"),
     path("people/<int:pk>/level/", views.assign_level, name="assign_level"),
+    path("people/<int:pk>/packet/", views.packet, name="packet"),
     path("people/<int:pk>/evidence/new/", evidence_views.evidence_new, name="evidence_new"),
     path("evidence/<int:pk>/edit/", evidence_views.evidence_edit, name="evidence_edit"),
     path("evidence/<int:pk>/delete/", evidence_views.evidence_delete, name="evidence_delete"),

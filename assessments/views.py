@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 
 from levels.selectors import track_paths
@@ -12,7 +13,7 @@ from levels.selectors import track_paths
 from . import evidence as evidence_services
 from . import readiness, selectors, services
 from .forms import AssignLevelForm, TeamFilterForm
-from .models import Employee
+from .models import Employee, Review
 
 TEAM_PAGE_SIZE = 25
 
@@ -142,5 +143,54 @@ def team(request):
                 list(evidence_services.pending_wins_for_manager(me)[:50]) if me else []
             ),
             "ignored": [form.fields[name].label or name.title() for name in ignored],
+        },
+    )
+
+
+def packet(request, pk):
+    """A printable promotion packet for a target level (`?level=<key>`, by default the
+    next level on the person's track): for their managers and HR."""
+    employee = selectors.get_employee_for(request.user, pk, manage=True)
+    levels = {level.key: level for level in employee.ladder.levels.active()}
+    key = request.GET.get("level")
+    if key is None:
+        following = readiness.next_levels([employee.ladder])
+        target = following.get((employee.track_id, employee.level_id), employee.level)
+    elif key in levels:
+        target = levels[key]
+    else:
+        raise Http404("No such level on this ladder.")
+    result = readiness.readiness(employee=employee, level=target, viewer=request.user)
+    by_expectation = evidence_services.evidence_by_expectation(request.user, employee)
+    for item in result.items:
+        item.evidence = [
+            e for e in by_expectation.get(item.expectation.pk, []) if e.status == "confirmed"
+        ]
+    tagged = {}
+    for items in by_expectation.values():
+        for item in items:
+            if item.status != "confirmed" or item.level_id != target.pk:
+                continue
+            for criterion in item.criteria.all():
+                tagged.setdefault(criterion.pk, []).append(item)
+    for support in result.criteria:
+        support.evidence = tagged.get(support.criterion.pk, [])
+    review = (
+        Review.objects.filter(employee=employee, target_level=target)
+        .exclude(summary="")
+        .order_by("-created_at")
+        .first()
+    )
+    return render(
+        request,
+        "assessments/packet.html",
+        {
+            "employee": employee,
+            "target": target,
+            "readiness": result,
+            "review": review,
+            "blockers": employee.ladder.promotion_blockers.all(),
+            "levels": levels.values(),
+            "since": services.level_since(employee),
         },
     )

@@ -1,0 +1,78 @@
+"""Emails about what happens to people's records, sent after the change is committed.
+
+Email goes through Django's mailer: printed to the console until EMAIL_HOST is set.
+Links are built from SITE_URL.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+logger = logging.getLogger(__name__)
+
+
+def _link(name, **kwargs):
+    return settings.SITE_URL.rstrip("/") + reverse(name, kwargs=kwargs)
+
+
+def _send(*, to, subject, template, context):
+    """Send after the surrounding transaction commits; a failing mail server is logged,
+    never turned into an error for the person who acted."""
+    if not to:
+        return
+
+    def send():
+        body = render_to_string(template, context)
+        try:
+            send_mail(subject, body, None, [to])
+        except Exception:
+            logger.exception("Could not send %r to %s", subject, to)
+
+    transaction.on_commit(send)
+
+
+def evidence_shared(evidence):
+    """Tell someone a manager recorded evidence about them that they can read."""
+    person = evidence.employee
+    _send(
+        to=person.email,
+        subject="New evidence on your PM Ladder page",
+        template="emails/evidence_shared.txt",
+        context={"evidence": evidence, "person": person, "link": _link("assessments:me")},
+    )
+
+
+def win_logged(evidence):
+    """Tell a person's manager that a win waits for their confirmation."""
+    manager = evidence.employee.manager
+    if manager is None:
+        return
+    _send(
+        to=manager.email,
+        subject=f"{evidence.employee} logged a win for you to confirm",
+        template="emails/win_logged.txt",
+        context={
+            "evidence": evidence,
+            "manager": manager,
+            "link": _link("assessments:person", pk=evidence.employee_id),
+        },
+    )
+
+
+def review_shared(review):
+    """Tell someone a level review of them has been shared."""
+    person = review.employee
+    _send(
+        to=person.email,
+        subject=f"Your level review against {review.target_level_name} is ready",
+        template="emails/review_shared.txt",
+        context={
+            "review": review,
+            "person": person,
+            "link": _link("assessments:review", pk=review.pk),
+        },
+    )

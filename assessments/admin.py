@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from . import peoplefile, services
-from .models import Employee, LevelAssignment
+from .models import Employee, Evidence, EvidenceChange, LevelAssignment, Review, ReviewRating
 
 
 class EmployeeChangeForm(forms.ModelForm):
@@ -255,6 +255,84 @@ class LevelAssignmentAdmin(admin.ModelAdmin):
     date_hierarchy = "effective_on"
     readonly_fields = ["employee", "level", "track", "effective_on", "assigned_by", "rationale"]
     fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EvidenceChangeInline(admin.TabularInline):
+    model = EvidenceChange
+    extra = 0
+    fields = ["changed_at", "action", "changed_by", "snapshot"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    """Evidence across everyone, read-only: it is written on people's pages, where the
+    rules (who may write what, confirmation of wins) apply; each change is listed."""
+
+    list_display = [
+        "employee",
+        "expectation_text",
+        "level_name",
+        "observed_on",
+        "source",
+        "status",
+        "visibility",
+    ]
+    list_select_related = ["employee"]
+    list_filter = ["status", "source", "visibility", "level__ladder"]
+    search_fields = ["employee__full_name", "description", "expectation_text"]
+    date_hierarchy = "observed_on"
+    inlines = [EvidenceChangeInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields] + ["criteria"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReviewRatingInline(admin.TabularInline):
+    model = ReviewRating
+    extra = 0
+    fields = ["position", "category_name", "expectation_text", "rating", "comment"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """Level reviews, read-only here: managers write them on people's pages."""
+
+    list_display = ["employee", "target_level_name", "status", "readiness", "created_at"]
+    list_select_related = ["employee"]
+    list_filter = ["status", "readiness", "target_level__ladder"]
+    search_fields = ["employee__full_name", "summary"]
+    inlines = [ReviewRatingInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -33,3 +33,35 @@ def test_the_manager_field_cannot_edit_or_delete_the_manager(org, hr_client):
     assert 'id="delete_id_manager"' not in content
     assert 'id="change_id_manager"' not in content
     assert 'id="add_id_manager"' not in content
+
+
+def test_hr_reads_evidence_and_reviews_in_the_admin_without_editing(org, hr_client):
+    import datetime
+
+    from django.utils import timezone
+
+    from assessments import evidence
+    from levels.models import Expectation
+
+    item = evidence.record_evidence(
+        employee=org.report,
+        expectation=Expectation.objects.filter(level=org.report.level).first(),
+        by=org.manager.user,
+        observed_on=timezone.localdate() - datetime.timedelta(days=1),
+        description="Readable in the admin",
+        visibility="private",
+    )
+
+    changelist = hr_client.get(reverse("admin:assessments_evidence_changelist"))
+    detail = hr_client.get(reverse("admin:assessments_evidence_change", args=[item.pk]))
+    edit = hr_client.post(
+        reverse("admin:assessments_evidence_change", args=[item.pk]), {"description": "x"}
+    )
+    reviews = hr_client.get(reverse("admin:assessments_review_changelist"))
+
+    assert changelist.status_code == 200
+    assert b"Readable in the admin" in detail.content
+    assert edit.status_code == 403
+    assert reviews.status_code == 200
+    item.refresh_from_db()
+    assert item.description == "Readable in the admin"

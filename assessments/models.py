@@ -266,6 +266,14 @@ class Review(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "target_level"],
+                condition=models.Q(status="draft"),
+                name="one_draft_review_per_level",
+                violation_error_message="There is already a draft review against this level.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.employee} against {self.target_level_name}"

@@ -142,3 +142,17 @@ def deactivate_employee(*, employee):
         user = employee.user
         user.is_active = False
         user.save(update_fields=["is_active"])
+
+
+def ensure_hr_group():
+    """The HR group with every permission on ladder and people data (the migrations create
+    it; this restores it where it went missing, e.g. a database flushed by tests)."""
+    from django.contrib.auth.models import Group, Permission
+
+    from .selectors import HR_GROUP
+
+    group, _ = Group.objects.get_or_create(name=HR_GROUP)
+    group.permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=["levels", "assessments"])
+    )
+    return group

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from levels.selectors import track_paths
 
 from . import evidence as evidence_services
-from . import readiness, selectors, services
+from . import readiness, reviews, selectors, services
 from .forms import AssignLevelForm, TeamFilterForm
 from .models import Employee, Review
 
@@ -41,6 +41,7 @@ def _person_context(request, employee, *, own):
             employee=employee, level=step.level, viewer=request.user
         )
     return {
+        "reviews": reviews.reviews_for(request.user, employee),
         "readiness": current,
         "evidence": list(evidence_services.evidence_for(request.user, employee)),
         "employee": employee,

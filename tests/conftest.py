@@ -14,11 +14,9 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from assessments import services as people
-from assessments.selectors import HR_GROUP
 from levels import services
 
 from .factories import UserFactory
@@ -77,7 +75,7 @@ def org(default_ladder):
     manager = place(default_ladder, "manager", "Mina Manager", "pm-manager", "management", boss)
     other = place(default_ladder, "other", "Otto Other", "pm-manager", "management", boss)
     hr = UserFactory(username="hr", first_name="Hana", last_name="HR")
-    hr.groups.add(Group.objects.get(name=HR_GROUP))
+    hr.groups.add(people.ensure_hr_group())
     return Org(
         ladder=default_ladder,
         boss=boss,

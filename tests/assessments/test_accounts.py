@@ -136,3 +136,17 @@ def test_an_email_shared_by_two_accounts_does_not_sign_in(client, db):
 
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_the_hr_group_can_be_restored_with_its_permissions(db):
+    from django.contrib.auth.models import Group
+
+    from assessments.selectors import HR_GROUP
+
+    Group.objects.filter(name=HR_GROUP).delete()
+
+    group = services.ensure_hr_group()
+
+    assert group.name == HR_GROUP
+    assert group.permissions.filter(codename="change_level").exists()
+    assert group.permissions.filter(codename="add_employee").exists()

@@ -81,3 +81,36 @@ def test_a_failing_mail_server_does_not_break_the_action(
 
     assert item.pk
     assert "Could not send" in caplog.text
+
+
+def test_sharing_a_review_emails_the_person(org, mailoutbox, django_capture_on_commit_callbacks):
+    from assessments import reviews
+
+    review = reviews.start_review(
+        employee=org.report, target_level=org.report.level, by=org.manager.user
+    )
+    review = reviews.save_review(
+        review=review,
+        ratings={rating.pk: ("meets", "") for rating in review.ratings.all()},
+        readiness="ready",
+        summary="Solid",
+        version=review.version,
+        by=org.manager.user,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        reviews.share_review(review=review, by=org.manager.user)
+
+    assert [m.to for m in mailoutbox] == [["report@example.com"]]
+    assert f"/reviews/{review.pk}/" in mailoutbox[0].body
+
+
+def test_the_database_allows_one_draft_per_person_and_level(org):
+    from django.db import IntegrityError, transaction
+
+    from assessments.models import Review
+
+    fields = {"employee": org.report, "target_level": org.report.level, "target_level_name": "PM"}
+    Review.objects.create(**fields)
+    Review.objects.create(**fields, status=Review.Status.SHARED)  # not a draft: fine
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Review.objects.create(**fields)

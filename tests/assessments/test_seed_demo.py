@@ -75,3 +75,16 @@ def test_seeding_twice_changes_nothing(settings):
 
     assert (Employee.objects.count(), LevelAssignment.objects.count()) == counts
     assert "already there" in output
+
+
+def test_demo_includes_evidence_a_win_to_confirm_and_a_shared_review(settings):
+    from assessments.models import Evidence, Review
+
+    seed(settings)
+
+    assert Evidence.objects.filter(status="confirmed").count() >= 15
+    assert Evidence.objects.filter(status="pending").count() == 1
+    assert Evidence.objects.filter(visibility="private").count() == 1
+    review = Review.objects.get()
+    assert review.status == "shared"
+    assert review.ratings.exclude(rating="").count() == review.ratings.count()

@@ -4,14 +4,12 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from assessments import evidence, services
-from assessments.models import Employee, Evidence
-from assessments.selectors import HR_GROUP
+from assessments import evidence, reviews, services
+from assessments.models import Employee, Evidence, Review
 from levels import services as ladder_services
 from levels.models import Expectation
 
@@ -115,7 +113,7 @@ class Command(BaseCommand):
 
     def create_hr(self):
         hr = self.user("hr", "Hilde Romero", is_staff=True)
-        hr.groups.add(Group.objects.get(name=HR_GROUP))
+        hr.groups.add(services.ensure_hr_group())
 
     def create_org(self, ladder):
         if Employee.objects.filter(email=f"morgan@{DOMAIN}").exists():
@@ -195,6 +193,7 @@ class Command(BaseCommand):
             description="Private: needs support on stakeholder updates before a promotion case.",
             visibility=Evidence.Visibility.PRIVATE,
         )
+        self.create_review(people["tom"], manager)
         evidence.log_win(
             employee=priya,
             expectation=Expectation.objects.filter(level=priya.level).order_by("position").first(),
@@ -202,6 +201,25 @@ class Command(BaseCommand):
             observed_on=today - datetime.timedelta(days=2),
             description="Led the sign-up A/B test end to end and presented the results.",
         )
+
+    def create_review(self, person, manager):
+        """A shared review of Tom against his current level, for him to acknowledge."""
+        review = reviews.start_review(employee=person, target_level=person.level, by=manager)
+        scale = ["meets", "meets", "exceeds", "developing"]
+        ratings = {
+            rating.pk: (scale[n % len(scale)], "Seen in the activation work this half.")
+            for n, rating in enumerate(review.ratings.all())
+        }
+        review = reviews.save_review(
+            review=review,
+            ratings=ratings,
+            readiness=Review.Readiness.DEVELOPING,
+            summary="Tom works at Senior PM level on activation. Next: set direction beyond "
+            "his own squad and bring stakeholders along earlier.",
+            version=review.version,
+            by=manager,
+        )
+        reviews.share_review(review=review, by=manager)
 
     def assign(self, employee, level, track, effective_on, people):
         manager = employee.manager

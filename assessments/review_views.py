@@ -1,0 +1,186 @@
+"""Pages of level reviews. A review is reached through its person
+(`reviews.get_review_for`, which checks `selectors.can_see`), so what a user may not see,
+including a draft of their own review, is a 404, logged."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from . import reviews, selectors
+from .models import Review
+from .review_forms import AcknowledgeForm, ReviewForm, StartReviewForm
+
+
+def _apply_errors(form, error):
+    """Show a service's refusal on the form, by field where it names one."""
+    if not hasattr(error, "error_dict"):
+        for problem in error.messages:
+            form.add_error(None, problem)
+        return
+    for name, problems in error.error_dict.items():
+        for problem in problems:
+            form.add_error(name if name in form.fields else None, problem)
+
+
+def review_start(request, pk):
+    """A manager or HR starts a review of someone against their current or a next level."""
+    employee = selectors.get_employee_for(request.user, pk, manage=True)
+    if employee.user_id == request.user.pk:
+        raise PermissionDenied("Nobody writes their own review.")
+    targets = reviews.review_targets(employee)
+    form = StartReviewForm(request.POST or None, targets=targets)
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        level = form.cleaned_data["target_level"]
+        try:
+            review = reviews.start_review(employee=employee, target_level=level, by=request.user)
+        except ValidationError as error:
+            for problem in error.error_dict.get("target_level", []):
+                if problem.code == "draft_exists":
+                    existing = reverse(
+                        "assessments:review", kwargs={"pk": problem.params["review"]}
+                    )
+            _apply_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Review of {employee} against {level.name} started. Rate each expectation, "
+                "then share it with them; until then only their managers and HR see it.",
+            )
+            return redirect(review)
+    drafts = reviews.reviews_for(request.user, employee).filter(status=Review.Status.DRAFT)
+    return render(
+        request,
+        "assessments/reviews/start.html",
+        {
+            "employee": employee,
+            "form": form,
+            "targets": targets,
+            "drafts": drafts,
+            "existing": existing,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _render(request, review, *, form=None, acknowledge_form=None, errors=(), status=200):
+    """The review page: the rating form for its writers while it is a draft, read-only
+    otherwise, with the acknowledgement form for the person once shared."""
+    # A form sent back keeps the rows it was built on, with the user's input on them.
+    page = reviews.review_page(request.user, review, ratings=form.ratings if form else None)
+    editing = review.can_write and review.status == Review.Status.DRAFT
+    if editing and form is None:
+        form = ReviewForm(review=review, ratings=page.ratings)
+    is_person = review.employee.user_id == request.user.pk
+    if is_person and review.status == Review.Status.SHARED and acknowledge_form is None:
+        acknowledge_form = AcknowledgeForm()
+    return render(
+        request,
+        "assessments/reviews/review.html",
+        {
+            "review": review,
+            "employee": review.employee,
+            "page": page,
+            "form": form if editing else None,
+            "acknowledge_form": acknowledge_form,
+            "is_person": is_person,
+            "errors": errors,
+            "missing": reviews.missing_for_sharing(review, page.ratings) if editing else [],
+        },
+        status=status,
+    )
+
+
+def review(request, pk):
+    """Read a review; its writers rate it and save the draft (POST)."""
+    item = reviews.get_review_for(request.user, pk, manage=request.method == "POST")
+    if request.method != "POST":
+        return _render(request, item)
+    return _save(request, item, share=False)
+
+
+def review_share(request, pk):
+    """Save the draft as sent and share it with the person, in one go (POST)."""
+    item = reviews.get_review_for(request.user, pk, manage=True)  # 404/403 before anything
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    return _save(request, item, share=True)
+
+
+def _save(request, item, *, share):
+    if item.status != Review.Status.DRAFT:
+        return _render(
+            request,
+            item,
+            errors=[f"This review is already shared with {item.employee}; it cannot change."],
+            status=400,
+        )
+    ratings = list(item.ratings.order_by("position", "id"))
+    form = ReviewForm(request.POST, review=item, ratings=ratings)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():  # a refused share saves nothing either
+                saved = reviews.save_review(
+                    review=item,
+                    ratings=form.rated_ratings(),
+                    readiness=data["readiness"],
+                    summary=data["summary"],
+                    version=data["version"],
+                    by=request.user,
+                )
+                if share:
+                    reviews.share_review(review=saved, by=request.user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+            code = getattr(error, "code", None)
+            if code == "incomplete":
+                _mark_missing(form)
+            return _render(request, item, form=form, status=409 if code == "stale" else 400)
+        if share:
+            messages.success(
+                request,
+                f"Shared with {item.employee}. They can read it now and acknowledge it.",
+            )
+        else:
+            messages.success(request, "Draft saved. Only managers and HR can see it.")
+        return redirect(item)
+    return _render(request, item, form=form, status=400)
+
+
+def _mark_missing(form):
+    """Point at each field that still needs filling in before sharing."""
+    for row in form.ratings:
+        if not form.cleaned_data.get(f"rating_{row.pk}"):
+            form.add_error(f"rating_{row.pk}", "Rate this expectation before sharing.")
+    if not form.cleaned_data.get("readiness"):
+        form.add_error("readiness", "Choose an overall readiness before sharing.")
+
+
+def review_acknowledge(request, pk):
+    """The person acknowledges their shared review, with an optional comment (POST)."""
+    item = reviews.get_review_for(request.user, pk)  # 404 before anything else
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if item.employee.user_id != request.user.pk:
+        selectors.logger.warning(
+            "Refused user %s acknowledging review %s: not the person", request.user.pk, pk
+        )
+        raise PermissionDenied("Only the person reviewed acknowledges their review.")
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            reviews.acknowledge_review(
+                review=item, by=request.user, comment=form.cleaned_data["comment"]
+            )
+        except ValidationError as error:
+            if item.status != Review.Status.SHARED:  # already acknowledged: say so, plainly
+                return _render(request, item, errors=error.messages, status=400)
+            _apply_errors(form, error)
+        else:
+            messages.success(request, "Thank you: your acknowledgement is recorded.")
+            return redirect(item)
+    return _render(request, item, acknowledge_form=form, status=400)

@@ -1,0 +1,362 @@
+"""
+Level reviews: a manager (anyone above the person) or HR rates a person against every
+expectation of a target level, their current level or a next one on any of their tracks.
+
+A review starts as a draft that only managers and HR see; it is rated and saved as often
+as needed (each save bumps `Review.version`, and a save made from a stale copy is refused),
+then shared with the person, who can acknowledge it with a comment. A shared review never
+changes again. The expectations are copied onto the review when it starts, so later edits
+of the ladder never rewrite it.
+"""
+
+import logging
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from levels.models import Level
+from levels.selectors import track_paths
+
+from . import notifications, selectors
+from .models import Employee, Evidence, Rating, Review, ReviewRating
+
+logger = logging.getLogger("pmladder.access")
+
+MAX_COMMENT = ReviewRating._meta.get_field("comment").max_length
+MAX_SUMMARY = Review._meta.get_field("summary").max_length
+MAX_ACKNOWLEDGEMENT = Review._meta.get_field("acknowledgement").max_length
+
+STALE_MESSAGE = (
+    "Someone else saved this review since you opened it; your changes are below, "
+    "reload to see theirs."
+)
+VISIBLE_TO_PERSON = [Review.Status.SHARED, Review.Status.ACKNOWLEDGED]
+
+
+# Targets ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """A level someone can be reviewed against: their current level, or the next level on
+    the `tracks` listed."""
+
+    level: Level
+    is_current: bool = False
+    tracks: list = field(default_factory=list)
+    expectation_count: int = 0
+
+
+def review_targets(employee):
+    """The levels `employee` can be reviewed against: their current level (if it is still
+    in use), then each next level on any track their level is on (3 queries)."""
+    targets = {}
+    if employee.level.is_active:
+        targets[employee.level.pk] = Target(level=employee.level, is_current=True)
+    for path in track_paths(employee.ladder, include_retired=True):
+        if employee.level not in path.levels:
+            continue
+        after = path.levels[path.levels.index(employee.level) + 1 :]
+        following = next((level for level in after if level.is_active), None)
+        if following is not None:
+            targets.setdefault(following.pk, Target(level=following)).tracks.append(path.track)
+    counts = dict(
+        Level.objects.filter(pk__in=targets)
+        .annotate(n=Count("expectations", filter=Q(expectations__is_active=True)))
+        .values_list("pk", "n")
+    )
+    for target in targets.values():
+        target.expectation_count = counts.get(target.level.pk, 0)
+    return list(targets.values())
+
+
+# Writes -------------------------------------------------------------------------------------
+
+
+def _check_reviewer(review_or_employee, by):
+    employee = getattr(review_or_employee, "employee", review_or_employee)
+    if employee.user_id == by.pk or not selectors.can_manage(by, employee):
+        raise PermissionDenied("Only their managers and HR write someone's review.")
+
+
+def _locked(review):
+    return Review.objects.select_for_update().select_related("employee").get(pk=review.pk)
+
+
+@transaction.atomic
+def start_review(*, employee, target_level, by):
+    """Start a draft review of `employee` against `target_level`, with one rating to fill
+    in for each of that level's expectations in use today, their text copied as it reads
+    now. Refuses a level that is neither current nor next, and a second draft against the
+    same level."""
+    employee = (
+        Employee.objects.select_for_update().select_related("ladder", "level").get(pk=employee.pk)
+    )  # one start at a time per person, so two drafts cannot race each other
+    _check_reviewer(employee, by)
+    targets = {target.level.pk: target for target in review_targets(employee)}
+    if target_level.pk not in targets:
+        raise ValidationError(
+            {
+                "target_level": (
+                    f"{employee} can be reviewed against their current level or a next level "
+                    f"on one of their tracks; {target_level.name} is neither."
+                )
+            }
+        )
+    existing = Review.objects.filter(
+        employee=employee, target_level=target_level, status=Review.Status.DRAFT
+    ).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "target_level": ValidationError(
+                    f"There is already a draft review of {employee} against "
+                    f"{target_level.name}; continue that one or share it first.",
+                    code="draft_exists",
+                    params={"review": existing.pk},
+                )
+            }
+        )
+    expectations = list(
+        target_level.expectations.active()
+        .select_related("category")
+        .order_by("category__position", "category_id", "position", "id")
+    )
+    if not expectations:
+        raise ValidationError(
+            {
+                "target_level": (
+                    f"{target_level.name} has no expectations to rate yet; "
+                    "HR can add them to the ladder first."
+                )
+            }
+        )
+    review = Review.objects.create(
+        employee=employee,
+        target_level=target_level,
+        target_level_name=target_level.name,
+        author=by,
+    )
+    ReviewRating.objects.bulk_create(
+        ReviewRating(
+            review=review,
+            expectation=expectation,
+            expectation_text=expectation.text,
+            category_name=expectation.category.name,
+            position=position,
+        )
+        for position, expectation in enumerate(expectations, start=1)
+    )
+    return review
+
+
+def _check_draft(review):
+    if review.status != Review.Status.DRAFT:
+        raise ValidationError(
+            f"This review is already shared with {review.employee}; "
+            "a shared review can no longer be changed.",
+            code="not_draft",
+        )
+
+
+@transaction.atomic
+def save_review(*, review, ratings, readiness, summary, version, by):
+    """Save a draft: `ratings` maps rating ids of this review to (rating, comment).
+
+    Refuses (ValidationError, nothing written) a review that is no longer a draft, a
+    `version` other than the saved one (someone else saved in between), and values outside
+    the scale or too long. Every save increments the version."""
+    current = _locked(review)
+    _check_reviewer(current, by)
+    _check_draft(current)
+    if version != current.version:
+        raise ValidationError(STALE_MESSAGE, code="stale")
+    rows = {row.pk: row for row in current.ratings.all()}
+    errors = {}
+    unknown = set(ratings) - set(rows)
+    if unknown:
+        errors["ratings"] = "Some of those ratings are not part of this review."
+    for pk, (rating, comment) in ratings.items():
+        if pk not in rows:
+            continue
+        if rating and rating not in Rating.values:
+            errors[f"rating_{pk}"] = "Choose a rating from the scale."
+        if len(comment) > MAX_COMMENT:
+            errors[f"comment_{pk}"] = f"Keep the comment under {MAX_COMMENT} characters."
+    if readiness and readiness not in Review.Readiness.values:
+        errors["readiness"] = "Choose a readiness from the list."
+    if len(summary) > MAX_SUMMARY:
+        errors["summary"] = f"Keep the summary under {MAX_SUMMARY} characters."
+    if errors:
+        raise ValidationError(errors)
+    changed = []
+    for pk, (rating, comment) in ratings.items():
+        row = rows[pk]
+        comment = comment.strip()
+        if (row.rating, row.comment) != (rating, comment):
+            row.rating, row.comment = rating, comment
+            changed.append(row)
+    ReviewRating.objects.bulk_update(changed, ["rating", "comment"])
+    current.readiness = readiness
+    current.summary = summary.strip()
+    current.version += 1
+    current.save(update_fields=["readiness", "summary", "version", "updated_at"])
+    return current
+
+
+def missing_for_sharing(review, ratings):
+    """What still has to be filled in before `review` can be shared, in words."""
+    unrated = [row for row in ratings if not row.rating]
+    missing = []
+    if unrated:
+        missing.append(
+            f"rate {len(unrated)} more expectation{'s' if len(unrated) != 1 else ''}"
+            if len(unrated) < len(ratings)
+            else "rate every expectation"
+        )
+    if not review.readiness:
+        missing.append("choose an overall readiness")
+    return missing
+
+
+@transaction.atomic
+def share_review(*, review, by):
+    """Show a finished draft to the person: every expectation rated and a readiness chosen.
+    From then on the review is read-only."""
+    current = _locked(review)
+    _check_reviewer(current, by)
+    _check_draft(current)
+    missing = missing_for_sharing(current, list(current.ratings.all()))
+    if missing:
+        raise ValidationError(
+            f"Before sharing it with {current.employee}, {' and '.join(missing)}.",
+            code="incomplete",
+        )
+    current.status = Review.Status.SHARED
+    current.shared_at = timezone.now()
+    current.version += 1
+    current.save(update_fields=["status", "shared_at", "version", "updated_at"])
+    notifications.review_shared(current)
+    return current
+
+
+@transaction.atomic
+def acknowledge_review(*, review, by, comment=""):
+    """The person confirms they have read their shared review, with an optional comment."""
+    current = _locked(review)
+    if current.employee.user_id != by.pk:
+        raise PermissionDenied("Only the person reviewed acknowledges their review.")
+    if current.status == Review.Status.ACKNOWLEDGED:
+        when = date_format(timezone.localtime(current.acknowledged_at))
+        raise ValidationError(f"You already acknowledged this review on {when}.")
+    if current.status != Review.Status.SHARED:
+        raise ValidationError("This review has not been shared with you yet.")
+    if len(comment) > MAX_ACKNOWLEDGEMENT:
+        raise ValidationError(
+            {"comment": f"Keep the comment under {MAX_ACKNOWLEDGEMENT} characters."}
+        )
+    current.status = Review.Status.ACKNOWLEDGED
+    current.acknowledged_at = timezone.now()
+    current.acknowledgement = comment.strip()
+    current.version += 1
+    current.save(
+        update_fields=["status", "acknowledged_at", "acknowledgement", "version", "updated_at"]
+    )
+    return current
+
+
+# Reads --------------------------------------------------------------------------------------
+
+
+def reviews_for(user, employee):
+    """The reviews of `employee` that `user` may see, newest first, with what the list shows
+    loaded up front (one query): managers and HR see drafts too; the person sees only what
+    was shared with them; anyone else nothing."""
+    reviews = Review.objects.filter(employee=employee)
+    if employee.user_id == user.pk:
+        reviews = reviews.filter(status__in=VISIBLE_TO_PERSON)
+    elif not selectors.can_manage(user, employee):
+        return Review.objects.none()
+    return (
+        reviews.select_related("author", "target_level")
+        .annotate(
+            rating_count=Count("ratings"),
+            rated_count=Count("ratings", filter=~Q(ratings__rating="")),
+        )
+        .order_by("-created_at", "-id")  # Meta.ordering does not apply to aggregates
+    )
+
+
+def get_review_for(user, pk, *, manage=False):
+    """Review `pk` if `user` may see it, else 404: it is reached through its person, and a
+    draft is invisible to the person. With `manage`, 403 when `user` may see it but not
+    write it. Sets `review.can_write`. Refusals are logged like `get_employee_for`'s."""
+    review = (
+        Review.objects.select_related(
+            "employee__user", "employee__level", "employee__ladder", "author", "target_level"
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if review is None or not selectors.can_see(user, review.employee):
+        logger.warning("Refused user %s access to review %s: not visible", user.pk, pk)
+        raise Http404("No such review.")
+    # Whoever may see someone else's review is HR or above them (`can_see`): they write it.
+    review.can_write = review.employee.user_id != user.pk
+    if not review.can_write and review.status == Review.Status.DRAFT:
+        logger.warning("Refused user %s access to review %s: a draft", user.pk, pk)
+        raise Http404("No such review.")
+    if manage and not review.can_write:
+        logger.warning("Refused user %s writing review %s: not their manager", user.pk, pk)
+        raise PermissionDenied("Only their managers and HR write someone's review.")
+    return review
+
+
+@dataclass
+class CategoryRatings:
+    name: str
+    ratings: list
+
+
+@dataclass
+class ReviewPage:
+    """A review's ratings, each with `.evidence` (what `user` may read against that
+    expectation, confirmed, newest first), grouped by category in review order."""
+
+    review: Review
+    ratings: list
+    groups: list
+
+    @property
+    def rated_count(self):
+        return sum(1 for row in self.ratings if row.rating)
+
+
+def review_page(user, review, *, ratings=None):
+    """The ratings of `review` (or the `ratings` rows given, already loaded) with the
+    evidence beside each one: 2 queries, however much evidence there is."""
+    if ratings is None:
+        ratings = list(review.ratings.order_by("position", "id"))
+    by_expectation = {}
+    evidence = (
+        Evidence.objects.for_viewer(user, review.employee)
+        .filter(
+            status=Evidence.Status.CONFIRMED,
+            expectation_id__in=[row.expectation_id for row in ratings],
+        )
+        .select_related("author")
+    )
+    for item in evidence:
+        by_expectation.setdefault(item.expectation_id, []).append(item)
+    groups = []
+    for row in ratings:
+        row.evidence = by_expectation.get(row.expectation_id, [])
+        if not groups or groups[-1].name != row.category_name:
+            groups.append(CategoryRatings(row.category_name, []))
+        groups[-1].ratings.append(row)
+    return ReviewPage(review=review, ratings=ratings, groups=groups)

@@ -244,17 +244,12 @@ class EmployeeAdmin(admin.ModelAdmin):
         )
 
 
-@admin.register(LevelAssignment)
-class LevelAssignmentAdmin(admin.ModelAdmin):
-    """Level history across everyone, read-only: assign levels from a person's page."""
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A history or record that is written elsewhere, under its own rules: readable
+    here, never added, changed or deleted."""
 
-    list_display = ["employee", "level", "track", "effective_on", "assigned_by", "created_at"]
-    list_select_related = ["employee", "level", "track", "assigned_by"]
-    list_filter = ["level__ladder", "track", "level"]
-    search_fields = ["employee__full_name", "employee__email", "rationale"]
-    date_hierarchy = "effective_on"
-    readonly_fields = ["employee", "level", "track", "effective_on", "assigned_by", "rationale"]
-    fields = readonly_fields
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
 
     def has_add_permission(self, request):
         return False
@@ -264,6 +259,18 @@ class LevelAssignmentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(LevelAssignment)
+class LevelAssignmentAdmin(ReadOnlyAdmin):
+    """Level history across everyone, read-only: assign levels from a person's page."""
+
+    list_display = ["employee", "level", "track", "effective_on", "assigned_by", "created_at"]
+    list_select_related = ["employee", "level", "track", "assigned_by"]
+    list_filter = ["level__ladder", "track", "level"]
+    search_fields = ["employee__full_name", "employee__email", "rationale"]
+    date_hierarchy = "effective_on"
+    fields = ["employee", "level", "track", "effective_on", "assigned_by", "rationale"]
 
 
 class EvidenceChangeInline(admin.TabularInline):
@@ -278,7 +285,7 @@ class EvidenceChangeInline(admin.TabularInline):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(ReadOnlyAdmin):
     """Evidence across everyone, read-only: it is written on people's pages, where the
     rules (who may write what, confirmation of wins) apply; each change is listed."""
 
@@ -298,16 +305,7 @@ class EvidenceAdmin(admin.ModelAdmin):
     inlines = [EvidenceChangeInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields] + ["criteria"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return [*super().get_readonly_fields(request, obj), "criteria"]
 
 
 class ReviewRatingInline(admin.TabularInline):
@@ -322,7 +320,7 @@ class ReviewRatingInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(ReadOnlyAdmin):
     """Level reviews, read-only here: managers write them on people's pages."""
 
     list_display = ["employee", "target_level_name", "status", "readiness", "created_at"]
@@ -330,15 +328,3 @@ class ReviewAdmin(admin.ModelAdmin):
     list_filter = ["status", "readiness", "target_level__ladder"]
     search_fields = ["employee__full_name", "summary"]
     inlines = [ReviewRatingInline]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

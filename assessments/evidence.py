@@ -72,13 +72,8 @@ def _copy_expectation(evidence, expectation):
     evidence.level_name = expectation.level.name
 
 
-@transaction.atomic
-def record_evidence(
-    *, employee, expectation, by, observed_on, description, link="", visibility, criteria=()
-):
-    """A manager's (or HR's) evidence about someone below them: confirmed at once."""
-    if not selectors.can_manage(by, employee):
-        raise PermissionDenied("Only their managers and HR record evidence about someone.")
+def _create(*, employee, expectation, by, observed_on, description, link, criteria, **fields):
+    """Check and write a new evidence item with its expectation copied, and log it."""
     _check(
         employee=employee,
         expectation=expectation,
@@ -89,17 +84,37 @@ def record_evidence(
     evidence = Evidence(
         employee=employee,
         author=by,
-        source=Evidence.Source.MANAGER,
         observed_on=observed_on,
         description=description.strip(),
         link=link,
-        visibility=visibility,
-        status=Evidence.Status.CONFIRMED,
+        **fields,
     )
     _copy_expectation(evidence, expectation)
     evidence.save()
     evidence.criteria.set(criteria)
     _log(evidence, EvidenceChange.Action.CREATED, by)
+    return evidence
+
+
+@transaction.atomic
+def record_evidence(
+    *, employee, expectation, by, observed_on, description, link="", visibility, criteria=()
+):
+    """A manager's (or HR's) evidence about someone below them: confirmed at once."""
+    if not selectors.can_manage(by, employee):
+        raise PermissionDenied("Only their managers and HR record evidence about someone.")
+    evidence = _create(
+        employee=employee,
+        expectation=expectation,
+        by=by,
+        observed_on=observed_on,
+        description=description,
+        link=link,
+        criteria=criteria,
+        source=Evidence.Source.MANAGER,
+        visibility=visibility,
+        status=Evidence.Status.CONFIRMED,
+    )
     if visibility == Evidence.Visibility.SHARED:
         notifications.evidence_shared(evidence)
     return evidence
@@ -110,27 +125,18 @@ def log_win(*, employee, expectation, by, observed_on, description, link="", cri
     """A person's own win: shared with them, waiting for a manager to confirm it."""
     if employee.user_id != by.pk:
         raise PermissionDenied("People log their own wins only.")
-    _check(
+    evidence = _create(
         employee=employee,
         expectation=expectation,
+        by=by,
         observed_on=observed_on,
         description=description,
-        criteria=criteria,
-    )
-    evidence = Evidence(
-        employee=employee,
-        author=by,
-        source=Evidence.Source.SELF,
-        observed_on=observed_on,
-        description=description.strip(),
         link=link,
+        criteria=criteria,
+        source=Evidence.Source.SELF,
         visibility=Evidence.Visibility.SHARED,
         status=Evidence.Status.PENDING,
     )
-    _copy_expectation(evidence, expectation)
-    evidence.save()
-    evidence.criteria.set(criteria)
-    _log(evidence, EvidenceChange.Action.CREATED, by)
     notifications.win_logged(evidence)
     return evidence
 

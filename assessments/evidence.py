@@ -10,6 +10,7 @@ evidence, so later edits of the ladder never rewrite it.
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.forms.models import model_to_dict
 from django.http import Http404
 from django.utils import timezone
@@ -18,7 +19,7 @@ from levels.models import Expectation
 from levels.selectors import track_paths
 
 from . import notifications, selectors
-from .models import Evidence, EvidenceChange
+from .models import Employee, Evidence, EvidenceChange
 
 MAX_DESCRIPTION = 5000
 SNAPSHOT_FIELDS = [
@@ -260,11 +261,33 @@ def evidence_for(user, employee):
     )
 
 
+# The people with a pending win who have `manager` somewhere above them. It walks up from
+# those few people rather than down the whole tree, so it stays cheap for someone with a
+# hundred thousand people below them.
+_PENDING_BELOW_SQL = f"""
+    WITH RECURSIVE up(person, above, depth) AS (
+        SELECT e.id, e.manager_id, 1 FROM {Employee._meta.db_table} e
+        WHERE e.id IN (
+            SELECT employee_id FROM {Evidence._meta.db_table}
+            WHERE status = 'pending' AND deleted_at IS NULL
+        )
+        UNION
+        SELECT up.person, m.manager_id, up.depth + 1
+        FROM up JOIN {Employee._meta.db_table} m ON m.id = up.above
+        WHERE up.depth < 1000
+    )
+    SELECT person FROM up WHERE above = %s
+"""
+
+
 def pending_wins_for_manager(employee):
     """Wins waiting for confirmation from anyone below `employee` (for their managers)."""
     return (
         Evidence.objects.live()
-        .filter(status=Evidence.Status.PENDING, employee__in=selectors.below(employee))
+        .filter(
+            status=Evidence.Status.PENDING,
+            employee__in=RawSQL(_PENDING_BELOW_SQL, [employee.pk]),
+        )
         .select_related("employee", "author")
     )
 

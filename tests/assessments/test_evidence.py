@@ -420,3 +420,21 @@ def test_team_page_lists_wins_waiting_for_the_manager(org, as_user):
     assert response.url == reverse("assessments:team")
     item.refresh_from_db()
     assert item.status == "confirmed"
+
+
+def test_pending_wins_reach_every_manager_above_and_nobody_else(org):
+    item = win(org)
+    other = services.log_win(
+        employee=org.stranger,
+        expectation=expectation(org),
+        by=org.stranger.user,
+        observed_on=TODAY(),
+        description="Someone else's win",
+    )
+
+    assert list(services.pending_wins_for_manager(org.manager)) == [item]
+    assert set(services.pending_wins_for_manager(org.boss)) == {item, other}
+    assert list(services.pending_wins_for_manager(org.other_manager)) == [other]
+    assert list(services.pending_wins_for_manager(org.report)) == []
+    services.confirm_win(evidence=item, by=org.manager.user)
+    assert list(services.pending_wins_for_manager(org.manager)) == []

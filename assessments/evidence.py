@@ -8,6 +8,8 @@ as an `EvidenceChange`. The expectation's text, category and level are copied on
 evidence, so later edits of the ladder never rewrite it.
 """
 
+import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.expressions import RawSQL
@@ -22,6 +24,7 @@ from . import notifications, selectors
 from .models import Employee, Evidence, EvidenceChange
 
 MAX_DESCRIPTION = 5000
+MAX_AGE = datetime.timedelta(days=3 * 366)  # catches typed years like 1926 for 2026
 SNAPSHOT_FIELDS = [
     "expectation",
     "expectation_text",
@@ -55,6 +58,8 @@ def _check(*, employee, expectation, observed_on, description, criteria):
         errors["expectation"] = "That expectation has been retired; pick a current one."
     if observed_on > timezone.localdate():
         errors["observed_on"] = "Record what has happened: the date cannot be in the future."
+    elif observed_on < timezone.localdate() - MAX_AGE:
+        errors["observed_on"] = "That is more than three years ago; check the date."
     if not description.strip():
         errors["description"] = "Describe what they did."
     elif len(description) > MAX_DESCRIPTION:
@@ -149,8 +154,8 @@ def _locked(evidence, version=None):
         raise ValidationError("This evidence has been deleted.")
     if version is not None and current.version != version:
         raise ValidationError(
-            "Someone changed this evidence since you opened it. Your changes are below; "
-            "reload the page to see theirs before saving again."
+            "This evidence changed after you opened the page (perhaps in another tab). "
+            "Your text is below: copy what you need, then reload the page and save again."
         )
     return current
 
@@ -168,8 +173,8 @@ def edit_evidence(
     visibility=None,
     criteria=(),
 ):
-    """The author changes what they wrote. A self-logged win stays shared; editing a win
-    that was declined sends it back for confirmation."""
+    """The author changes what they wrote. A self-logged win stays shared, and editing one
+    that was confirmed or declined sends it back to the manager to confirm again."""
     current = _locked(evidence, version)
     if current.author_id != by.pk:
         raise PermissionDenied("Only the author can edit this evidence.")
@@ -187,13 +192,19 @@ def edit_evidence(
     current.link = link
     if current.source == Evidence.Source.MANAGER and visibility:
         current.visibility = visibility
-    if current.status == Evidence.Status.DECLINED:
+    resubmitted = current.source == Evidence.Source.SELF and current.status != (
+        Evidence.Status.PENDING
+    )
+    if resubmitted:  # a changed win needs confirming again, whatever was decided before
         current.status = Evidence.Status.PENDING
         current.decline_reason = ""
+        current.decided_by, current.decided_at = None, None
     current.version += 1
     current.save()
     current.criteria.set(criteria)
     _log(current, EvidenceChange.Action.EDITED, by)
+    if resubmitted:
+        notifications.win_logged(current)
     return current
 
 
@@ -222,6 +233,7 @@ def _decide(evidence, by, status, reason=""):
     current.version += 1
     current.save()
     _log(current, status, by)
+    notifications.win_decided(current)
     return current
 
 
@@ -292,21 +304,24 @@ def pending_wins_for_manager(employee):
     )
 
 
-def expectation_choices(employee):
+def expectation_choices(employee, *, every_level=False):
     """The expectations evidence can be recorded against, grouped by level and category:
-    the person's current level first, then the next levels on their tracks, then the rest
-    of the ladder in order. Returns [(group label, [(pk, text), ...]), ...] (two queries)."""
+    the person's current level, then the next levels on their tracks, and with
+    `every_level` the rest of the ladder in order after them. Returns
+    [(group label, [(pk, text), ...]), ...] (three queries)."""
     paths = track_paths(employee.ladder)
     order = [employee.level]
     for path in paths:
         if employee.level in path.levels:
             index = path.levels.index(employee.level)
             order += path.levels[index + 1 : index + 2]
-    expectations = (
-        Expectation.objects.active()
-        .filter(level__ladder=employee.ladder, level__is_active=True)
-        .select_related("level", "category")
-        .order_by("level__position", "category__position", "position", "id")
+    expectations = Expectation.objects.active().filter(
+        level__ladder=employee.ladder, level__is_active=True
+    )
+    if not every_level:
+        expectations = expectations.filter(level__in=order)
+    expectations = expectations.select_related("level", "category").order_by(
+        "level__position", "category__position", "position", "id"
     )
     groups = {}
     for expectation in expectations:

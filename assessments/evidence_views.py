@@ -34,7 +34,8 @@ def evidence_new(request, pk):
     own_win = employee.user_id == request.user.pk
     if not own_win and not selectors.can_manage(request.user, employee):
         raise PermissionDenied
-    choices = evidence_services.expectation_choices(employee)
+    every_level = "all" in request.GET
+    choices = evidence_services.expectation_choices(employee, every_level=every_level)
     initial = {"expectation": request.GET.get("expectation")}
     form = EvidenceForm(
         request.POST or None, employee=employee, own_win=own_win, choices=choices, initial=initial
@@ -66,7 +67,13 @@ def evidence_new(request, pk):
     return render(
         request,
         "assessments/evidence_form.html",
-        {"employee": employee, "form": form, "own_win": own_win, "editing": None},
+        {
+            "employee": employee,
+            "form": form,
+            "own_win": own_win,
+            "editing": None,
+            "every_level": every_level,
+        },
         status=400 if form.errors else 200,
     )
 
@@ -90,7 +97,7 @@ def evidence_edit(request, pk):
         request.POST or None,
         employee=employee,
         own_win=own_win,
-        choices=evidence_services.expectation_choices(employee),
+        choices=evidence_services.expectation_choices(employee, every_level=True),
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():

@@ -76,3 +76,28 @@ def review_shared(review):
             "link": _link("assessments:review", pk=review.pk),
         },
     )
+
+
+def win_decided(evidence):
+    """Tell a person their win was confirmed, or declined and why."""
+    person = evidence.employee
+    confirmed = evidence.status == evidence.Status.CONFIRMED
+    _send(
+        to=person.email,
+        subject="Your win was confirmed" if confirmed else "Your win was declined",
+        template="emails/win_decided.txt",
+        context={"evidence": evidence, "person": person, "link": _link("assessments:me")},
+    )
+
+
+def review_acknowledged(review):
+    """Tell the author of a review that the person acknowledged it."""
+    author = review.author
+    if author is None or not author.email:
+        return
+    _send(
+        to=author.email,
+        subject=f"{review.employee} acknowledged their review",
+        template="emails/review_acknowledged.txt",
+        context={"review": review, "link": _link("assessments:review", pk=review.pk)},
+    )

@@ -267,6 +267,7 @@ def acknowledge_review(*, review, by, comment=""):
     current.save(
         update_fields=["status", "acknowledged_at", "acknowledgement", "version", "updated_at"]
     )
+    notifications.review_acknowledged(current)
     return current
 
 

@@ -191,6 +191,9 @@ def packet(request, pk):
             "readiness": result,
             "review": review,
             "blockers": employee.ladder.promotion_blockers.all(),
+            "has_private": any(
+                e.visibility == "private" for item in result.items for e in item.evidence
+            ),
             "levels": levels.values(),
             "since": services.level_since(employee),
         },

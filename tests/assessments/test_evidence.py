@@ -174,7 +174,7 @@ def test_a_stale_edit_is_refused_and_nothing_overwritten(org):
     }
     services.edit_evidence(evidence=item, version=1, description="First editor", **fields)
 
-    with pytest.raises(ValidationError, match="Someone changed this evidence"):
+    with pytest.raises(ValidationError, match="This evidence changed after you opened the page"):
         services.edit_evidence(evidence=item, version=1, description="Second editor", **fields)
 
     item.refresh_from_db()
@@ -264,10 +264,13 @@ def test_manager_records_evidence_from_the_person_page(org, as_user, mailoutbox)
 
 def test_the_picker_lists_current_then_next_levels_first(org):
     groups = [label for label, _ in services.expectation_choices(org.report)]
+    every = [label for label, _ in services.expectation_choices(org.report, every_level=True)]
 
     assert groups[0] == "Product Manager · Key Responsibilities (current level)"
     assert groups[3] == "Senior Product Manager · Key Responsibilities (next level)"
-    assert len(groups) == 30  # ten levels, three categories
+    assert len(groups) == 6  # two levels, three categories
+    assert every[:6] == groups
+    assert len(every) == 30  # ten levels, three categories
 
 
 def test_person_logs_a_win_from_me(org, as_user):
@@ -339,7 +342,7 @@ def test_a_stale_form_is_refused_with_the_input_kept(org, as_user):
     response = client.post(url, form_data(org, description="My late edit", version=1))
 
     assert response.status_code == 400
-    assert b"Someone changed this evidence" in response.content
+    assert response.content.count(b"This evidence changed after you opened the page") == 1
     assert b"My late edit" in response.content
     item.refresh_from_db()
     assert item.description == "Saved first elsewhere"
@@ -438,3 +441,39 @@ def test_pending_wins_reach_every_manager_above_and_nobody_else(org):
     assert list(services.pending_wins_for_manager(org.report)) == []
     services.confirm_win(evidence=item, by=org.manager.user)
     assert list(services.pending_wins_for_manager(org.manager)) == []
+
+
+def test_editing_a_confirmed_win_sends_it_back_for_confirmation(
+    org, mailoutbox, django_capture_on_commit_callbacks
+):
+    item = services.confirm_win(evidence=win(org), by=org.manager.user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = services.edit_evidence(
+            evidence=item,
+            by=org.report.user,
+            version=item.version,
+            expectation=expectation(org, "senior-pm"),
+            observed_on=item.observed_on,
+            description="I single-handedly grew revenue 300%",
+        )
+
+    assert edited.status == Evidence.Status.PENDING
+    assert edited.decided_by is None
+    assert [m.to for m in mailoutbox] == [["manager@example.com"]]  # to confirm again
+
+
+def test_a_date_years_ago_is_refused(org):
+    with pytest.raises(ValidationError, match="more than three years ago"):
+        record(org, observed_on=datetime.date(1926, 1, 1))
+
+
+def test_decisions_are_emailed_to_the_person(org, mailoutbox, django_capture_on_commit_callbacks):
+    first, second = win(org), win(org, description="Second")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.confirm_win(evidence=first, by=org.manager.user)
+        services.decline_win(evidence=second, by=org.manager.user, reason="That was Tom's work")
+
+    assert [m.subject for m in mailoutbox] == ["Your win was confirmed", "Your win was declined"]
+    assert "That was Tom's work" in mailoutbox[1].body

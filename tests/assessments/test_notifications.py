@@ -114,3 +114,27 @@ def test_the_database_allows_one_draft_per_person_and_level(org):
     Review.objects.create(**fields, status=Review.Status.SHARED)  # not a draft: fine
     with pytest.raises(IntegrityError), transaction.atomic():
         Review.objects.create(**fields)
+
+
+def test_acknowledging_a_review_emails_its_author(
+    org, mailoutbox, django_capture_on_commit_callbacks
+):
+    from assessments import reviews
+
+    review = reviews.start_review(
+        employee=org.report, target_level=org.report.level, by=org.manager.user
+    )
+    review = reviews.save_review(
+        review=review,
+        ratings={rating.pk: ("meets", "") for rating in review.ratings.all()},
+        readiness="ready",
+        summary="Solid",
+        version=review.version,
+        by=org.manager.user,
+    )
+    review = reviews.share_review(review=review, by=org.manager.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        reviews.acknowledge_review(review=review, by=org.report.user, comment="Thanks, agreed")
+
+    assert [m.to for m in mailoutbox] == [["manager@example.com"]]
+    assert "Thanks, agreed" in mailoutbox[0].body

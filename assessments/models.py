@@ -295,6 +295,11 @@ class ReviewRating(models.Model):
     position = models.PositiveIntegerField()
     rating = models.CharField(max_length=12, choices=Rating.choices, blank=True)
     comment = models.TextField(blank=True, max_length=5000)
+    evidence_snapshot = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The evidence beside this rating when the review was shared, as it read then.",
+    )
 
     class Meta:
         ordering = ["review", "position"]

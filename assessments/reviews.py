@@ -9,6 +9,7 @@ changes again. The expectations are copied onto the review when it starts, so la
 of the ladder never rewrite it.
 """
 
+import datetime
 import logging
 from dataclasses import dataclass, field
 
@@ -237,6 +238,7 @@ def share_review(*, review, by):
             f"Before sharing it with {current.employee}, {' and '.join(missing)}.",
             code="incomplete",
         )
+    _snapshot_evidence(current)
     current.status = Review.Status.SHARED
     current.shared_at = timezone.now()
     current.version += 1
@@ -338,25 +340,93 @@ class ReviewPage:
         return sum(1 for row in self.ratings if row.rating)
 
 
+@dataclass
+class EvidenceAsShared:
+    """An evidence item as it read when the review was shared."""
+
+    observed_on: datetime.date
+    source: str
+    visibility: str
+    description: str
+    link: str
+    author_name: str
+    author: None = None
+
+
+def _snapshot_evidence(review):
+    """Copy the evidence beside each rating onto the rating, so the shared review keeps
+    showing what it was written against, whatever is edited or deleted later."""
+    ratings = list(review.ratings.all())
+    live = (
+        Evidence.objects.live()
+        .filter(
+            employee=review.employee,
+            status=Evidence.Status.CONFIRMED,
+            expectation_id__in=[row.expectation_id for row in ratings],
+        )
+        .select_related("author")
+    )
+    by_expectation = {}
+    for item in live:
+        author = item.author.get_full_name() or item.author.get_username() if item.author else ""
+        by_expectation.setdefault(item.expectation_id, []).append(
+            {
+                "observed_on": item.observed_on.isoformat(),
+                "source": item.source,
+                "visibility": item.visibility,
+                "description": item.description,
+                "link": item.link,
+                "author_name": author,
+            }
+        )
+    for row in ratings:
+        row.evidence_snapshot = by_expectation.get(row.expectation_id, [])
+    ReviewRating.objects.bulk_update(ratings, ["evidence_snapshot"])
+
+
+def _as_shared(row, user, review):
+    items = [
+        EvidenceAsShared(
+            observed_on=datetime.date.fromisoformat(data["observed_on"]),
+            source=data["source"],
+            visibility=data["visibility"],
+            description=data["description"],
+            link=data["link"],
+            author_name=data["author_name"],
+        )
+        for data in row.evidence_snapshot
+    ]
+    if review.employee.user_id == user.pk:  # private notes never reach the person
+        items = [item for item in items if item.visibility != Evidence.Visibility.PRIVATE]
+    return items
+
+
 def review_page(user, review, *, ratings=None):
     """The ratings of `review` (or the `ratings` rows given, already loaded) with the
     evidence beside each one: 2 queries, however much evidence there is."""
     if ratings is None:
         ratings = list(review.ratings.order_by("position", "id"))
     by_expectation = {}
-    evidence = (
-        Evidence.objects.for_viewer(user, review.employee)
-        .filter(
-            status=Evidence.Status.CONFIRMED,
-            expectation_id__in=[row.expectation_id for row in ratings],
+    if review.status != Review.Status.DRAFT:
+        evidence = []  # a shared review shows the evidence as it was when shared
+    else:
+        evidence = (
+            Evidence.objects.for_viewer(user, review.employee)
+            .filter(
+                status=Evidence.Status.CONFIRMED,
+                expectation_id__in=[row.expectation_id for row in ratings],
+            )
+            .select_related("author")
         )
-        .select_related("author")
-    )
     for item in evidence:
         by_expectation.setdefault(item.expectation_id, []).append(item)
     groups = []
+    shared = review.status != Review.Status.DRAFT
     for row in ratings:
-        row.evidence = by_expectation.get(row.expectation_id, [])
+        if shared:
+            row.evidence = _as_shared(row, user, review)
+        else:
+            row.evidence = by_expectation.get(row.expectation_id, [])
         if not groups or groups[-1].name != row.category_name:
             groups.append(CategoryRatings(row.category_name, []))
         groups[-1].ratings.append(row)

@@ -538,3 +538,59 @@ def test_review_page_groups_ratings_with_their_evidence(org):
         dict.fromkeys(row.category_name for row in rows)
     )
     assert sum(len(group.ratings) for group in manager_page.groups) == len(rows)
+
+
+def test_a_shared_review_keeps_the_evidence_as_it_was(org):
+    """Editing or deleting evidence after sharing does not change the shared review, and
+    private notes in it still never reach the person."""
+    import datetime as dt
+
+    from django.utils import timezone as tz
+
+    from assessments import evidence as evidence_services
+    from assessments import reviews as review_services
+
+    expectation = org.report.level.expectations.order_by("category__position", "position")[0]
+
+    def note(text, visibility):
+        return evidence_services.record_evidence(
+            employee=org.report,
+            expectation=expectation,
+            by=org.manager.user,
+            observed_on=tz.localdate() - dt.timedelta(days=2),
+            description=text,
+            visibility=visibility,
+        )
+
+    shared_note = note("As it was when shared", "shared")
+    note("Private: watch stakeholder updates", "private")
+    review = review_services.start_review(
+        employee=org.report, target_level=org.report.level, by=org.manager.user
+    )
+    review = review_services.save_review(
+        review=review,
+        ratings={rating.pk: ("meets", "") for rating in review.ratings.all()},
+        readiness="ready",
+        summary="Good",
+        version=review.version,
+        by=org.manager.user,
+    )
+    review = review_services.share_review(review=review, by=org.manager.user)
+    evidence_services.edit_evidence(
+        evidence=shared_note,
+        by=org.manager.user,
+        version=shared_note.version,
+        expectation=expectation,
+        observed_on=shared_note.observed_on,
+        description="Rewritten later",
+    )
+
+    def texts(user):
+        page = review_services.review_page(user, review)
+        return [e.description for row in page.ratings for e in row.evidence]
+
+    assert sorted(texts(org.manager.user)) == [
+        "As it was when shared",
+        "Private: watch stakeholder updates",
+    ]
+    assert texts(org.report.user) == ["As it was when shared"]

@@ -1,7 +1,24 @@
-"""A basic admin for ladder data; HR's fuller admin builds on it."""
+"""
+The admin for ladder data. Besides editing, HR can duplicate a ladder, export it as a
+ladder file, and import a ladder file after a preview of what it would change; these
+call `levels.services` and `levels.importplan`, as the commands do.
+"""
 
-from django.contrib import admin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import content_disposition_header
 
+from . import importplan, ladderfile, selectors, services
 from .models import (
     Aspect,
     AspectValue,
@@ -15,6 +32,13 @@ from .models import (
     Track,
     TrackLevel,
 )
+
+# How long a previewed import can wait for its confirmation.
+IMPORT_PREVIEW_MAX_AGE = 60 * 60
+EXPORT_FORMATS = {
+    "yaml": ("application/x-yaml; charset=utf-8", "yaml"),
+    "json": ("application/json; charset=utf-8", "json"),
+}
 
 
 class CategoryInline(admin.TabularInline):
@@ -43,11 +67,47 @@ class FAQEntryInline(admin.StackedInline):
     extra = 0
 
 
+class DuplicateLadderForm(forms.Form):
+    """The slug and name of a ladder's copy."""
+
+    required_css_class = "required"
+
+    slug = forms.CharField(
+        max_length=ladderfile.MAX_KEY,
+        help_text="Lowercase letters, digits, '-' and '_'; used in addresses and files.",
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+    )
+    name = forms.CharField(
+        max_length=ladderfile.MAX_NAME, widget=forms.TextInput(attrs={"class": "vTextField"})
+    )
+
+
+class LadderFileForm(forms.Form):
+    """The upload of a ladder file."""
+
+    required_css_class = "required"
+
+    file = forms.FileField(
+        label="Ladder file",
+        help_text="A .yaml, .yml or .json file in the ladder/v1 format, saved as UTF-8.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.LADDER_FILE_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(
+                f"The file is {upload.size:,} bytes; ladder files may be at most {limit:,} bytes."
+            )
+        return upload
+
+
 @admin.register(Ladder)
 class LadderAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "level_count", "track_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    actions = ["duplicate_selected", "export_yaml", "export_json"]
     inlines = [
         CategoryInline,
         TrackInline,
@@ -55,6 +115,267 @@ class LadderAdmin(admin.ModelAdmin):
         PromotionBlockerInline,
         FAQEntryInline,
     ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                level_count=_count_per_ladder(Level.objects.active()),
+                track_count=_count_per_ladder(Track.objects.all()),
+            )
+        )
+
+    @admin.display(description="active levels", ordering="level_count")
+    def level_count(self, ladder):
+        return ladder.level_count
+
+    @admin.display(description="tracks", ordering="track_count")
+    def track_count(self, ladder):
+        return ladder.track_count
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name=f"{name}_import"),
+            path("import/confirm/", view(self.import_confirm_view), name=f"{name}_import_confirm"),
+            path(
+                "<path:object_id>/duplicate/", view(self.duplicate_view), name=f"{name}_duplicate"
+            ),
+            path("<path:object_id>/export/", view(self.export_view), name=f"{name}_export"),
+            *super().get_urls(),
+        ]
+
+    def _url(self, name, *args):
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
+
+    def _context(self, request, **context):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "has_view_permission": self.has_view_permission(request),
+            **context,
+        }
+
+    # Actions on the list ---------------------------------------------------------------
+
+    @admin.action(description="Duplicate selected ladder", permissions=["add"])
+    def duplicate_selected(self, request, queryset):
+        ladder = self._one(request, queryset, "duplicate")
+        if ladder is not None:
+            return redirect(self._url("duplicate", quote(ladder.pk)))
+        return None
+
+    @admin.action(description="Export selected ladder as YAML", permissions=["view"])
+    def export_yaml(self, request, queryset):
+        ladder = self._one(request, queryset, "export")
+        return None if ladder is None else self._export(ladder, "yaml")
+
+    @admin.action(description="Export selected ladder as JSON", permissions=["view"])
+    def export_json(self, request, queryset):
+        ladder = self._one(request, queryset, "export")
+        return None if ladder is None else self._export(ladder, "json")
+
+    def _one(self, request, queryset, verb):
+        ladders = list(queryset[:2])
+        if len(ladders) != 1:
+            self.message_user(
+                request, f"Select just one ladder to {verb} at a time.", messages.WARNING
+            )
+            return None
+        return ladders[0]
+
+    # Duplicate ------------------------------------------------------------------------
+
+    def duplicate_view(self, request, object_id):
+        """Ask for the copy's slug and name, then copy the ladder whole."""
+        ladder = self.get_object(request, unquote(object_id))
+        if ladder is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not (self.has_add_permission(request) and self.has_view_permission(request, ladder)):
+            raise PermissionDenied
+        initial = {
+            "slug": f"{ladder.slug}-copy"[: ladderfile.MAX_KEY],
+            "name": f"{ladder.name} (copy)",
+        }
+        form = DuplicateLadderForm(
+            request.POST if request.method == "POST" else None, initial=initial
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                copy = services.duplicate_ladder(
+                    ladder=ladder, slug=form.cleaned_data["slug"], name=form.cleaned_data["name"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.log_addition(request, copy, f"Duplicated from {ladder.slug}.")
+                self.message_user(
+                    request,
+                    f"Duplicated {ladder.name} as {copy.name} ({copy.slug}). "
+                    "The copy is independent: edit it freely.",
+                    messages.SUCCESS,
+                )
+                return redirect(self._url("change", quote(copy.pk)))
+        context = self._context(
+            request,
+            title=f"Duplicate {ladder.name}",
+            original=ladder,
+            form=form,
+            counts=_ladder_counts(ladder),
+        )
+        return TemplateResponse(
+            request,
+            "admin/levels/ladder/duplicate.html",
+            context,
+            status=400 if form.errors else 200,
+        )
+
+    # Export ---------------------------------------------------------------------------
+
+    def export_view(self, request, object_id):
+        """Download the ladder as a ladder file: YAML, or JSON with ?format=json."""
+        ladder = self.get_object(request, unquote(object_id))
+        if ladder is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, ladder):
+            raise PermissionDenied
+        fmt = request.GET.get("format", "yaml")
+        if fmt not in EXPORT_FORMATS:
+            return HttpResponse("Unknown format: use yaml or json.", status=400)
+        return self._export(ladder, fmt)
+
+    def _export(self, ladder, fmt):
+        content_type, suffix = EXPORT_FORMATS[fmt]
+        response = HttpResponse(
+            ladderfile.dump(selectors.ladder_spec(ladder), fmt), content_type=content_type
+        )
+        response.headers["Content-Disposition"] = content_disposition_header(
+            True, f"{ladder.slug}.{suffix}"
+        )
+        return response
+
+    # Import ---------------------------------------------------------------------------
+
+    def import_view(self, request):
+        """Upload a ladder file: every problem listed, or a preview of what it would do."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = LadderFileForm(request.POST, request.FILES)
+        else:
+            form = LadderFileForm()
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            return self._preview_or_problems(request, upload.name, upload.read())
+        return self._upload_page(request, form)
+
+    def import_confirm_view(self, request):
+        """Apply a previewed import: the file is read and checked again, and if the ladder
+        changed since the preview, the new preview is shown instead."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return redirect(self._url("import"))
+        try:
+            previewed = signing.loads(
+                request.POST.get("preview", ""),
+                salt=preview_salt(request.user),
+                max_age=IMPORT_PREVIEW_MAX_AGE,
+            )
+        except signing.BadSignature:
+            self.message_user(
+                request,
+                "That preview has expired or was altered; nothing was changed. "
+                "Upload the file again.",
+                messages.ERROR,
+            )
+            return redirect(self._url("import"))
+        name, content = previewed["name"], previewed["content"]
+        try:
+            spec = ladderfile.read(content, name=name)
+        except ladderfile.LadderFileError as error:
+            return self._upload_page(request, LadderFileForm(), error.problems, name=name)
+        plan = importplan.plan_import(spec)
+        if plan.fingerprint != previewed["base"] or plan.problems:
+            stale = plan.fingerprint != previewed["base"]
+            return self._preview_page(request, name, content, plan, stale=stale)
+        try:
+            result = services.import_ladder(spec=spec, replace=not plan.creates)
+        except ladderfile.LadderFileError as error:
+            return self._upload_page(request, LadderFileForm(), error.problems, name=name)
+        ladder = result.ladder
+        if result.created:
+            self.log_addition(request, ladder, f"Imported from {name}.")
+            message = f"Created ladder '{ladder.slug}' ({ladder.name}) from {name}."
+        else:
+            summary = plan.summary() or "no changes"
+            self.log_change(request, ladder, f"Imported {name}: {summary}.")
+            message = f"Updated ladder '{ladder.slug}' ({ladder.name}) from {name}: {summary}."
+        self.message_user(request, message, messages.SUCCESS)
+        return redirect(self._url("change", quote(ladder.pk)))
+
+    def _preview_or_problems(self, request, name, content):
+        try:
+            spec = ladderfile.read(content, name=name)
+        except ladderfile.LadderFileError as error:
+            return self._upload_page(request, LadderFileForm(), error.problems, name=name)
+        # Read without error, so the content is UTF-8 text.
+        text = content.decode("utf-8-sig")
+        return self._preview_page(request, name, text, importplan.plan_import(spec))
+
+    def _upload_page(self, request, form, problems=(), *, name=""):
+        context = self._context(
+            request,
+            title="Import a ladder file",
+            form=form,
+            problems=list(problems),
+            file_name=name,
+            max_bytes=settings.LADDER_FILE_MAX_BYTES,
+        )
+        status = 400 if problems or form.errors else 200
+        return TemplateResponse(request, "admin/levels/ladder/import.html", context, status=status)
+
+    def _preview_page(self, request, name, content, plan, *, stale=False):
+        token = signing.dumps(
+            {"name": name, "content": content, "base": plan.fingerprint},
+            salt=preview_salt(request.user),
+            compress=True,
+        )
+        context = self._context(
+            request,
+            title=f"Preview the import of {name}",
+            plan=plan,
+            file_name=name,
+            preview=token,
+            stale=stale,
+            sections=[section for section in plan.sections if section],
+        )
+        status = 409 if stale else 400 if plan.problems else 200
+        return TemplateResponse(
+            request, "admin/levels/ladder/import_preview.html", context, status=status
+        )
+
+
+def preview_salt(user):
+    """Previews are signed for the user who made them: nobody else can confirm them."""
+    return f"levels.ladder-import.{user.pk}"
+
+
+def _count_per_ladder(queryset):
+    """How many rows of `queryset` each ladder has, as a subquery (so the list's count of
+    ladders needs no join)."""
+    rows = queryset.filter(ladder=OuterRef("pk")).order_by().values("ladder")
+    return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+
+def _ladder_counts(ladder):
+    return {
+        "levels": ladder.levels.count(),
+        "expectations": Expectation.objects.filter(level__ladder=ladder).count(),
+        "tracks": ladder.tracks.count(),
+    }
 
 
 class ExpectationInline(admin.TabularInline):

@@ -1,9 +1,11 @@
-"""Writes to the ladder: importing ladder files and loading the default ladder."""
+"""Writes to the ladder: importing ladder files, loading the default ladder, duplicating a
+ladder."""
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 
 from . import ladderfile
@@ -234,3 +236,99 @@ def _replace_guidance(ladder, promotion, faq):
         FAQEntry(ladder=ladder, question=item["question"], answer=item["answer"], position=position)
         for position, item in enumerate(faq)
     )
+
+
+def check_new_ladder_slug(slug):
+    """Refuse a slug that is not a valid ladder key or that another ladder already has."""
+    if not ladderfile.KEY_PATTERN.match(slug or "") or len(slug) > ladderfile.MAX_KEY:
+        raise ValidationError(
+            {
+                "slug": (
+                    f"'{slug}' is not a valid slug: use 1 to {ladderfile.MAX_KEY} lowercase "
+                    "letters, digits, '-' and '_', starting with a letter or a digit."
+                )
+            }
+        )
+    if Ladder.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": f"A ladder '{slug}' already exists; pick another slug."})
+
+
+@transaction.atomic
+def duplicate_ladder(*, ladder, slug, name):
+    """
+    Copy `ladder` whole under a new slug and name: its categories, levels (retired ones
+    too) with every expectation, tracks and their levels, the comparison grid, promotion
+    criteria and blockers, and FAQ. The copy shares no rows with the original, so editing
+    one never changes the other; records about people are not copied.
+
+    One query to read and one to write each kind of row, however large the ladder.
+    """
+    slug = (slug or "").strip()
+    name = (name or "").strip()
+    check_new_ladder_slug(slug)
+    if not name:
+        raise ValidationError({"name": "Give the copy a name."})
+    if len(name) > ladderfile.MAX_NAME:
+        raise ValidationError({"name": f"At most {ladderfile.MAX_NAME} characters."})
+    try:
+        with transaction.atomic():
+            copy = Ladder.objects.create(slug=slug, name=name, description=ladder.description)
+    except IntegrityError:
+        # Another request took the slug between the check and the insert.
+        raise ValidationError(
+            {"slug": f"A ladder '{slug}' already exists; pick another slug."}
+        ) from None
+
+    def clone(rows, **changes):
+        """Unsaved copies of `rows` with `changes` (field -> function of the old row)."""
+        copies = []
+        for row in rows:
+            new = type(row)(
+                **{
+                    field.attname: getattr(row, field.attname)
+                    for field in row._meta.concrete_fields
+                    if not field.primary_key
+                }
+            )
+            for field, value in changes.items():
+                setattr(new, field, value(row))
+            copies.append(new)
+        return copies
+
+    def copied(model, rows, **changes):
+        """Bulk-create copies of `rows`; return old pk -> new pk."""
+        rows = list(rows)
+        copies = model.objects.bulk_create(clone(rows, **changes))
+        return {old.pk: new.pk for old, new in zip(rows, copies, strict=True)}
+
+    def to_copy(row):
+        return copy.pk
+
+    categories = copied(Category, Category.objects.filter(ladder=ladder), ladder_id=to_copy)
+    levels = copied(Level, Level.objects.filter(ladder=ladder), ladder_id=to_copy)
+    tracks = copied(Track, Track.objects.filter(ladder=ladder), ladder_id=to_copy)
+    aspects = copied(Aspect, Aspect.objects.filter(ladder=ladder), ladder_id=to_copy)
+    Expectation.objects.bulk_create(
+        clone(
+            Expectation.objects.filter(level__ladder=ladder),
+            level_id=lambda row: levels[row.level_id],
+            category_id=lambda row: categories[row.category_id],
+        )
+    )
+    TrackLevel.objects.bulk_create(
+        clone(
+            TrackLevel.objects.filter(track__ladder=ladder),
+            track_id=lambda row: tracks[row.track_id],
+            level_id=lambda row: levels[row.level_id],
+        )
+    )
+    AspectValue.objects.bulk_create(
+        clone(
+            AspectValue.objects.filter(aspect__ladder=ladder),
+            aspect_id=lambda row: aspects[row.aspect_id],
+            level_id=lambda row: levels[row.level_id],
+        )
+    )
+    for model in (PromotionCriterion, PromotionBlocker, FAQEntry):
+        model.objects.bulk_create(clone(model.objects.filter(ladder=ladder), ladder_id=to_copy))
+    return copy

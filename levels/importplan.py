@@ -1,0 +1,507 @@
+"""
+What importing a ladder file would do, worked out before anything is written.
+
+`plan_import(spec)` compares a checked spec (see `ladderfile.read`) with the ladder of the
+same slug, if there is one, and returns an `ImportPlan`: the ladder's own fields that
+change, and for categories, levels (with counts of expectations added, reworded and
+removed), tracks, comparison aspects, promotion criteria, blockers and FAQ entries what is
+added, changed and removed. It follows the rules of `services.import_ladder`: things are
+matched by key (aspects, criteria and questions by name), a level missing from the file is
+deleted or, when records about people point at it, retired; expectations are matched by
+text, then reworded in order. It only reads.
+"""
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db import router
+from django.db.models import ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
+
+from . import selectors
+from .models import Category, Ladder, Level
+
+ADD, CHANGE, REMOVE, RETIRE = "add", "change", "remove", "retire"
+
+# Field name -> label, and whether the values are short enough to show side by side.
+LADDER_FIELDS = {"name": ("name", True), "description": ("description", False)}
+CATEGORY_FIELDS = {"name": ("name", True)}
+LEVEL_FIELDS = {
+    "name": ("name", True),
+    "short_name": ("short name", True),
+    "code": ("code", True),
+    "grade": ("grade", True),
+    "summary": ("summary", False),
+    "next_step": ("next step", False),
+    "active": ("active", True),
+}
+TRACK_FIELDS = {
+    "name": ("name", True),
+    "description": ("description", False),
+    "best_for": ("best for you if", False),
+    "challenges": ("challenges", False),
+    "levels": ("levels", True),
+}
+CRITERION_FIELDS = {"description": ("description", False)}
+FAQ_FIELDS = {"answer": ("answer", False)}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field that changes; `old` and `new` are set only for short values."""
+
+    label: str
+    old: str = ""
+    new: str = ""
+
+    @property
+    def shows_values(self):
+        return bool(self.old or self.new)
+
+
+@dataclass(frozen=True)
+class ExpectationCounts:
+    """How a level's expectations change: new ones, rewordings of existing ones (which keep
+    what was recorded against them), and ones dropped (deleted, or retired when evidence
+    or reviews point at them)."""
+
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    reordered: bool = False
+
+    def __bool__(self):
+        return bool(self.added or self.changed or self.removed or self.reordered)
+
+    def __str__(self):
+        parts = [
+            f"{count} {what}"
+            for count, what in ((self.added, "added"), (self.changed, "reworded"))
+            if count
+        ]
+        if self.removed:
+            them = "it" if self.removed == 1 else "them"
+            parts.append(
+                f"{self.removed} removed (or retired if evidence or reviews point at {them})"
+            )
+        if self.reordered:
+            parts.append("new order")
+        return ", ".join(parts)
+
+    def __add__(self, other):
+        return ExpectationCounts(
+            self.added + other.added,
+            self.changed + other.changed,
+            self.removed + other.removed,
+            self.reordered or other.reordered,
+        )
+
+
+@dataclass
+class Change:
+    """One thing the import adds, changes, removes or retires."""
+
+    action: str
+    key: str
+    name: str
+    fields: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    expectations: ExpectationCounts | None = None
+
+    @property
+    def action_label(self):
+        return {
+            ADD: "added",
+            CHANGE: "changed",
+            REMOVE: "removed",
+            RETIRE: "retired (in use)",
+        }[self.action]
+
+
+@dataclass
+class Section:
+    """The changes to one kind of thing, e.g. levels."""
+
+    title: str
+    changes: list
+    reordered: bool = False
+    removal_note: str = ""
+
+    @property
+    def count(self):
+        return Counter(change.action for change in self.changes)
+
+    def __bool__(self):
+        return bool(self.changes or self.reordered)
+
+
+@dataclass
+class ImportPlan:
+    """What `services.import_ladder(spec=spec, replace=not plan.creates)` would do."""
+
+    spec: dict
+    ladder: Ladder | None
+    ladder_fields: list
+    sections: list
+    problems: list
+    fingerprint: str
+
+    @property
+    def creates(self):
+        return self.ladder is None
+
+    @property
+    def slug(self):
+        return self.spec["ladder"]["slug"]
+
+    @property
+    def has_changes(self):
+        return self.creates or bool(self.ladder_fields) or any(self.sections)
+
+    def section(self, title):
+        return next(section for section in self.sections if section.title == title)
+
+    def summary(self):
+        """One line for a message: e.g. 'levels: 1 added, 2 changed; tracks: 1 changed'."""
+        parts = []
+        for section in self.sections:
+            counts = section.count
+            words = [
+                f"{counts[action]} {label}"
+                for action, label in (
+                    (ADD, "added"),
+                    (CHANGE, "changed"),
+                    (REMOVE, "removed"),
+                    (RETIRE, "retired"),
+                )
+                if counts[action]
+            ]
+            if section.reordered:
+                words.append("reordered")
+            if words:
+                parts.append(f"{section.title.lower()}: {', '.join(words)}")
+        return "; ".join(parts)
+
+
+def fingerprint(ladder):
+    """A digest of the ladder as it stands ('' for none), to notice edits made between a
+    preview and its confirmation."""
+    return "" if ladder is None else _digest(selectors.ladder_spec(ladder))
+
+
+def _digest(spec):
+    text = json.dumps(spec, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan_import(spec):
+    """What importing `spec` would change; writes nothing."""
+    ladder = Ladder.objects.filter(slug=spec["ladder"]["slug"]).first()
+    if ladder is None:
+        return _plan_new(spec)
+    current = selectors.ladder_spec(ladder)
+    ladder_fields = _field_changes(current["ladder"], spec["ladder"], LADDER_FIELDS)
+    problems = []
+
+    categories = _diff(
+        "Categories", current["categories"], spec["categories"], _key, CATEGORY_FIELDS
+    )
+    removed_categories = [c.key for c in categories.changes if c.action == REMOVE]
+    for category in Category.objects.filter(ladder=ladder, key__in=removed_categories):
+        if _in_use(category):
+            problems.append(
+                f"categories: '{category.key}' is missing, but evidence or reviews were "
+                "recorded against its expectations; keep the category"
+            )
+    categories.removal_note = "A removed category takes its expectations with it."
+
+    levels = _diff("Levels", current["levels"], spec["levels"], _key, LEVEL_FIELDS)
+    old_levels = {level["key"]: level for level in current["levels"]}
+    removed = {c.key for c in levels.changes if c.action == REMOVE}
+    in_use = {
+        level.key
+        for level in Level.objects.filter(ladder=ladder, key__in=removed)
+        if _in_use(level)
+    }
+    # A retired level in use, left out of the file, stays as it is: not a change.
+    levels.changes = [
+        change
+        for change in levels.changes
+        if not (
+            change.action == REMOVE
+            and change.key in in_use
+            and not old_levels[change.key]["active"]
+        )
+    ]
+    for change in levels.changes:
+        if change.action == REMOVE and change.key in in_use:
+            change.action = RETIRE
+            change.notes.append(
+                "Not in the file, but people's records point at it: it is kept, retired, "
+                "and taken off every track."
+            )
+        elif change.action == REMOVE:
+            change.notes.append("Deleted with its expectations.")
+    new_levels = {level["key"]: level for level in spec["levels"]}
+    changes = {change.key: change for change in levels.changes}
+    for key, level in new_levels.items():
+        old = old_levels.get(key)
+        counts = _expectation_counts(old["expectations"] if old else {}, level["expectations"])
+        if not counts:
+            continue
+        change = changes.get(key)
+        if change is None:
+            change = Change(CHANGE, key, level["name"])
+            changes[key] = change
+            levels.changes.append(change)
+        change.expectations = counts
+    levels.changes.sort(key=_seniority(current["levels"], spec["levels"]))
+    levels.removal_note = (
+        "A level missing from the file is deleted, or retired if people's records point at it."
+    )
+
+    tracks = _diff("Tracks", current["tracks"], spec["tracks"], _key, TRACK_FIELDS)
+    for change in tracks.changes:
+        if change.action == CHANGE and any(f.label == "levels" for f in change.fields):
+            change.notes.append(
+                _track_levels_note(
+                    _by_key(current["tracks"])[change.key]["levels"],
+                    _by_key(spec["tracks"])[change.key]["levels"],
+                    {**old_levels, **new_levels},
+                )
+            )
+    return ImportPlan(
+        spec=spec,
+        ladder=ladder,
+        ladder_fields=ladder_fields,
+        sections=[
+            categories,
+            levels,
+            tracks,
+            *_guidance_sections(current, spec),
+        ],
+        problems=problems,
+        fingerprint=_digest(current),
+    )
+
+
+def _plan_new(spec):
+    def added(items, key, name, notes=lambda item: []):
+        return [Change(ADD, key(item), name(item), notes=notes(item)) for item in items]
+
+    def expectation_note(level):
+        count = sum(len(texts) for texts in level["expectations"].values())
+        notes = [f"{count} expectation{'' if count == 1 else 's'}"]
+        if not level["active"]:
+            notes.append("retired (active: false)")
+        return notes
+
+    levels = [
+        Change(ADD, level["key"], level["name"], notes=expectation_note(level))
+        for level in spec["levels"]
+    ]
+    return ImportPlan(
+        spec=spec,
+        ladder=None,
+        ladder_fields=[],
+        sections=[
+            Section(
+                "Categories", added(spec["categories"], lambda c: c["key"], lambda c: c["name"])
+            ),
+            Section("Levels", levels),
+            Section(
+                "Tracks",
+                added(
+                    spec["tracks"],
+                    lambda t: t["key"],
+                    lambda t: t["name"],
+                    lambda t: [f"{len(t['levels'])} levels"],
+                ),
+            ),
+            *_guidance_sections(
+                {"comparison": [], "promotion": {"criteria": [], "blockers": []}, "faq": []},
+                spec,
+            ),
+        ],
+        problems=[],
+        fingerprint="",
+    )
+
+
+def _guidance_sections(current, spec):
+    comparison = _diff(
+        "Comparison aspects",
+        current["comparison"],
+        spec["comparison"],
+        lambda a: a["aspect"],
+        {},
+        name=lambda a: a["aspect"],
+    )
+    old_aspects = _by_key(current["comparison"], "aspect")
+    for change in comparison.changes:
+        if change.action == ADD:
+            values = _by_key(spec["comparison"], "aspect")[change.key]["values"]
+            change.notes.append(f"values for {len(values)} levels")
+    new_aspects = _by_key(spec["comparison"], "aspect")
+    for name, aspect in new_aspects.items():
+        if name not in old_aspects:
+            continue
+        old, new = old_aspects[name]["values"], aspect["values"]
+        note = _value_note(old, new)
+        if note:
+            comparison.changes.append(Change(CHANGE, name, name, notes=[note]))
+    comparison.changes.sort(key=_order(current["comparison"], spec["comparison"], "aspect"))
+
+    criteria = _diff(
+        "Promotion criteria",
+        current["promotion"]["criteria"],
+        spec["promotion"]["criteria"],
+        lambda c: c["name"],
+        CRITERION_FIELDS,
+        name=lambda c: c["name"],
+    )
+    blockers = _diff(
+        "Promotion blockers",
+        [{"text": text} for text in current["promotion"]["blockers"]],
+        [{"text": text} for text in spec["promotion"]["blockers"]],
+        lambda b: b["text"],
+        {},
+        name=lambda b: b["text"],
+    )
+    faq = _diff(
+        "FAQ", current["faq"], spec["faq"], lambda f: f["question"], FAQ_FIELDS, name=_question
+    )
+    return [comparison, criteria, blockers, faq]
+
+
+def _key(item):
+    return item["key"]
+
+
+def _question(item):
+    return item["question"]
+
+
+def _diff(title, old_items, new_items, key, fields, *, name=lambda item: item["name"]):
+    """Match two lists of dicts by `key` (repeated keys pair up in order) and list what is
+    added, changed (in `fields`) and removed, in the new order with removals last."""
+    old_by_key = {}
+    for item in old_items:
+        old_by_key.setdefault(key(item), []).append(item)
+    changes, kept_new = [], []
+    for item in new_items:
+        matches = old_by_key.get(key(item))
+        if not matches:
+            changes.append(Change(ADD, key(item), name(item)))
+            continue
+        old = matches.pop(0)
+        kept_new.append(key(item))
+        differences = _field_changes(old, item, fields)
+        if differences:
+            changes.append(Change(CHANGE, key(item), name(item), fields=differences))
+    removed = [item for items in old_by_key.values() for item in items]
+    changes.extend(Change(REMOVE, key(item), name(item)) for item in removed)
+    removed_ids = {id(item) for item in removed}
+    kept_old = [key(item) for item in old_items if id(item) not in removed_ids]
+    return Section(title, changes, reordered=kept_old != kept_new)
+
+
+def _field_changes(old, new, fields):
+    changes = []
+    for name, (label, short) in fields.items():
+        if old[name] != new[name]:
+            if short:
+                changes.append(FieldChange(label, _show(old[name]), _show(new[name])))
+            else:
+                changes.append(FieldChange(label))
+    return changes
+
+
+def _show(value):
+    if value is None or value == "":
+        return "(none)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(value)
+    return str(value)
+
+
+def _expectation_counts(old, new):
+    """Per category, as `services._sync_expectations` does: equal texts are kept, the
+    remaining new texts reword the remaining old ones, the rest is added or dropped."""
+    total = ExpectationCounts()
+    for category in {*old, *new}:
+        old_texts, new_texts = old.get(category, []), new.get(category, [])
+        spare = Counter(old_texts)
+        unmatched = 0
+        for text in new_texts:
+            if spare[text]:
+                spare[text] -= 1
+            else:
+                unmatched += 1
+        left = sum(spare.values())
+        reworded = min(unmatched, left)
+        counts = ExpectationCounts(
+            added=unmatched - reworded, changed=reworded, removed=left - reworded
+        )
+        if not counts and old_texts != new_texts:
+            counts = ExpectationCounts(reordered=True)
+        total = total + counts
+    return total
+
+
+def _in_use(row):
+    """Whether deleting `row` would be refused because records point at it (read only)."""
+    collector = Collector(using=router.db_for_write(type(row)))
+    try:
+        collector.collect([row])
+    except (ProtectedError, RestrictedError):
+        return True
+    return False
+
+
+def _by_key(items, key="key"):
+    return {item[key]: item for item in items}
+
+
+def _order(old_items, new_items, key):
+    """Sort key: the new order, then removed items in their old order."""
+    positions = {item[key]: index for index, item in enumerate(new_items)}
+    for index, item in enumerate(old_items):
+        positions.setdefault(item[key], len(new_items) + index)
+    return lambda change: positions.get(change.key, len(positions))
+
+
+def _seniority(old_levels, new_levels):
+    return _order(old_levels, new_levels, "key")
+
+
+def _track_levels_note(old_keys, new_keys, levels):
+    def names(keys):
+        return ", ".join(levels[key]["short_name"] for key in keys if key in levels)
+
+    added = [key for key in new_keys if key not in old_keys]
+    removed = [key for key in old_keys if key not in new_keys]
+    parts = []
+    if added:
+        parts.append(f"adds {names(added)}")
+    if removed:
+        parts.append(f"takes off {names(removed)}")
+    if not parts:
+        parts.append("same levels in a new order")
+    return "; ".join(parts)
+
+
+def _value_note(old, new):
+    added = sum(1 for key in new if key not in old)
+    removed = sum(1 for key in old if key not in new)
+    changed = sum(1 for key in new if key in old and old[key] != new[key])
+    parts = [
+        f"{count} value{'' if count == 1 else 's'} {what}"
+        for count, what in ((added, "added"), (changed, "changed"), (removed, "removed"))
+        if count
+    ]
+    return ", ".join(parts)

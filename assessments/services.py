@@ -144,15 +144,41 @@ def deactivate_employee(*, employee):
         user.save(update_fields=["is_active"])
 
 
+# What HR may do: reshape ladders freely (records in use are protected by the database),
+# add and edit people, and read every record; histories are never edited by hand.
+HR_PERMISSIONS = {
+    "levels": ["view", "add", "change", "delete"],
+    "assessments.employee": ["view", "add", "change"],
+    "assessments.levelassignment": ["view"],
+    "assessments.evidence": ["view"],
+    "assessments.evidencechange": ["view"],
+    "assessments.review": ["view"],
+    "assessments.reviewrating": ["view"],
+}
+
+
+def hr_permission_filter():
+    """A Q selecting exactly the permissions in HR_PERMISSIONS."""
+    from django.db.models import Q
+
+    query = Q(pk__in=[])
+    for target, actions in HR_PERMISSIONS.items():
+        app_label, _, model = target.partition(".")
+        for action in actions:
+            part = Q(content_type__app_label=app_label, codename__startswith=f"{action}_")
+            if model:
+                part &= Q(content_type__model=model)
+            query |= part
+    return query
+
+
 def ensure_hr_group():
-    """The HR group with every permission on ladder and people data (the migrations create
-    it; this restores it where it went missing, e.g. a database flushed by tests)."""
+    """The HR group with exactly HR's permissions (the migrations set it up; this restores
+    it where it went missing, e.g. a database flushed by tests)."""
     from django.contrib.auth.models import Group, Permission
 
     from .selectors import HR_GROUP
 
     group, _ = Group.objects.get_or_create(name=HR_GROUP)
-    group.permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=["levels", "assessments"])
-    )
+    group.permissions.set(Permission.objects.filter(hr_permission_filter()))
     return group

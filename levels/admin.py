@@ -397,8 +397,29 @@ class AspectValueInline(admin.TabularInline):
     extra = 0
 
 
+class RetireActions:
+    """Retire and bring back: what to do with something in use, which cannot be deleted."""
+
+    actions = ["retire_selected", "bring_back_selected"]
+
+    @admin.action(description="Retire selected (hide from pickers, keep in history)")
+    def retire_selected(self, request, queryset):
+        count = queryset.filter(is_active=True).update(is_active=False)
+        self.message_user(
+            request,
+            f"Retired {count}. They no longer show on the ladder pages or in pickers; "
+            "evidence, reviews and level history that mention them are kept.",
+            messages.SUCCESS,
+        )
+
+    @admin.action(description="Bring back selected")
+    def bring_back_selected(self, request, queryset):
+        count = queryset.filter(is_active=False).update(is_active=True)
+        self.message_user(request, f"Brought back {count}.", messages.SUCCESS)
+
+
 @admin.register(Level)
-class LevelAdmin(admin.ModelAdmin):
+class LevelAdmin(RetireActions, admin.ModelAdmin):
     list_display = ["name", "short_name", "code", "grade", "ladder", "position", "is_active"]
     list_filter = ["ladder", "is_active"]
     list_select_related = ["ladder"]
@@ -430,8 +451,8 @@ class AspectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Expectation)
-class ExpectationAdmin(admin.ModelAdmin):
-    list_display = ["text", "level", "category"]
-    list_filter = ["level__ladder", "category__name"]
+class ExpectationAdmin(RetireActions, admin.ModelAdmin):
+    list_display = ["text", "level", "category", "is_active"]
+    list_filter = ["level__ladder", "category__name", "is_active"]
     list_select_related = ["level", "category"]
     search_fields = ["text"]

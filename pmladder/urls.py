@@ -6,9 +6,6 @@ from assessments.forms import SetPasswordEmailForm, SignInForm
 
 from . import views
 
-admin.site.site_header = "PM Ladder administration"
-admin.site.site_title = "PM Ladder"
-
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

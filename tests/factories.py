@@ -117,3 +117,18 @@ def build_ladder(*, levels=3, categories=3, expectations_per_category=3, tracks=
             for i, level in enumerate(level_rows)
         )
     return ladder
+
+
+def make_hr_user(*codenames, **fields):
+    """A staff user in the HR group. With `codenames`, the group is narrowed to exactly
+    those permissions, as an organisation that restricts its HR group would."""
+    from django.contrib.auth.models import Permission
+
+    from assessments.services import ensure_hr_group
+
+    group = ensure_hr_group()
+    if codenames:
+        group.permissions.set(Permission.objects.filter(codename__in=codenames))
+    user = UserFactory(is_staff=True, **fields)
+    user.groups.add(group)
+    return user

@@ -6,7 +6,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,7 +16,7 @@ from django.utils import timezone
 from assessments.models import Employee, LevelAssignment
 from assessments.selectors import HR_GROUP
 
-from ..factories import UserFactory
+from ..factories import UserFactory, make_hr_user
 from .test_import_people import csv_of, person, small_team
 
 pytestmark = pytest.mark.django_db
@@ -51,9 +51,8 @@ def bad_file():
 
 
 def staff_with(*codenames):
-    user = UserFactory(is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    return user
+    """HR staff whose group holds only these permissions."""
+    return make_hr_user(*codenames)
 
 
 # The import page --------------------------------------------------------------------------

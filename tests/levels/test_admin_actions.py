@@ -5,7 +5,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -29,7 +29,7 @@ from levels.models import (
 )
 from levels.selectors import ladder_spec
 
-from ..factories import LadderFactory, UserFactory, build_ladder
+from ..factories import LadderFactory, UserFactory, build_ladder, make_hr_user
 
 pytestmark = pytest.mark.django_db
 
@@ -83,9 +83,8 @@ def hr_client(client, hr_user):
 
 
 def staff_with(*codenames):
-    user = UserFactory(is_staff=True)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
-    return user
+    """HR staff whose group holds only these permissions."""
+    return make_hr_user(*codenames)
 
 
 def duplicate_url(ladder):
@@ -398,13 +397,16 @@ def test_staff_who_may_only_view_ladders_can_export_but_not_duplicate(client, de
     assert Ladder.objects.count() == 1
 
 
-def test_staff_outside_the_hr_group_get_403(client, default_ladder):
+def test_staff_outside_the_hr_group_are_sent_to_the_admin_login(client, default_ladder):
     client.force_login(UserFactory(is_staff=True))
 
-    assert client.get(export_url(default_ladder)).status_code == 403
-    assert client.get(duplicate_url(default_ladder)).status_code == 403
-    response = client.post(duplicate_url(default_ladder), {"slug": "copy", "name": "Copy"})
-    assert response.status_code == 403
+    for response in (
+        client.get(export_url(default_ladder)),
+        client.get(duplicate_url(default_ladder)),
+        client.post(duplicate_url(default_ladder), {"slug": "copy", "name": "Copy"}),
+    ):
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("admin:login"))
     assert Ladder.objects.count() == 1
 
 

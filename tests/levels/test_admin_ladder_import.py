@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,7 +22,7 @@ from levels.admin import preview_salt
 from levels.models import Ladder, Level
 from levels.selectors import ladder_spec
 
-from ..factories import UserFactory
+from ..factories import UserFactory, make_hr_user
 from .test_admin_import_plan import (
     edited,
     level_of,
@@ -339,11 +339,7 @@ def test_confirm_by_get_goes_back_to_the_upload(hr_client):
 
 
 def test_staff_without_the_add_permission_get_403(client, default_ladder):
-    user = UserFactory(is_staff=True)
-    user.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_ladder", "change_ladder"])
-    )
-    client.force_login(user)
+    client.force_login(make_hr_user("view_ladder", "change_ladder"))
     before = ladder_spec(default_ladder)
 
     assert client.get(IMPORT_URL).status_code == 403
@@ -353,11 +349,12 @@ def test_staff_without_the_add_permission_get_403(client, default_ladder):
     assert ladder_spec(default_ladder) == before
 
 
-def test_staff_outside_the_hr_group_get_403(client, default_ladder):
+def test_staff_outside_the_hr_group_are_sent_to_the_admin_login(client, default_ladder):
     client.force_login(UserFactory(is_staff=True))
 
-    assert client.get(IMPORT_URL).status_code == 403
-    assert client.post(CONFIRM_URL, {"preview": "x"}).status_code == 403
+    for response in (client.get(IMPORT_URL), client.post(CONFIRM_URL, {"preview": "x"})):
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("admin:login"))
 
 
 @pytest.mark.parametrize("url", [IMPORT_URL, CONFIRM_URL])

@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.http import content_disposition_header
 
 from . import importplan, ladderfile, selectors, services
+from .concurrency import ConcurrencyAdminMixin
 from .models import (
     Aspect,
     AspectValue,
@@ -103,7 +104,7 @@ class LadderFileForm(forms.Form):
 
 
 @admin.register(Ladder)
-class LadderAdmin(admin.ModelAdmin):
+class LadderAdmin(ConcurrencyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "level_count", "track_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -419,7 +420,7 @@ class RetireActions:
 
 
 @admin.register(Level)
-class LevelAdmin(RetireActions, admin.ModelAdmin):
+class LevelAdmin(RetireActions, ConcurrencyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "code", "grade", "ladder", "position", "is_active"]
     list_filter = ["ladder", "is_active"]
     list_select_related = ["ladder"]
@@ -434,7 +435,7 @@ class TrackLevelInline(admin.TabularInline):
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
+class TrackAdmin(ConcurrencyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "key", "ladder", "position"]
     list_filter = ["ladder"]
     list_select_related = ["ladder"]
@@ -443,7 +444,7 @@ class TrackAdmin(admin.ModelAdmin):
 
 
 @admin.register(Aspect)
-class AspectAdmin(admin.ModelAdmin):
+class AspectAdmin(ConcurrencyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "ladder", "position"]
     list_filter = ["ladder"]
     list_select_related = ["ladder"]
@@ -451,7 +452,7 @@ class AspectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Expectation)
-class ExpectationAdmin(RetireActions, admin.ModelAdmin):
+class ExpectationAdmin(RetireActions, ConcurrencyAdminMixin, admin.ModelAdmin):
     list_display = ["text", "level", "category", "is_active"]
     list_filter = ["level__ladder", "category__name", "is_active"]
     list_select_related = ["level", "category"]

@@ -1,0 +1,74 @@
+"""Two HR people editing the same ladder object: the later save is refused."""
+
+import pytest
+from django.urls import reverse
+
+from levels.concurrency import edit_token
+from levels.models import Level
+
+from ..factories import make_hr_user
+
+pytestmark = pytest.mark.django_db
+
+
+def level_form(level, **changes):
+    data = {
+        "ladder": level.ladder_id,
+        "key": level.key,
+        "name": level.name,
+        "short_name": level.short_name,
+        "code": level.code,
+        "grade": level.grade,
+        "summary": level.summary,
+        "next_step": level.next_step,
+        "position": level.position,
+        "is_active": "on",
+        "expectations-TOTAL_FORMS": "0",
+        "expectations-INITIAL_FORMS": "0",
+        "aspect_values-TOTAL_FORMS": "0",
+        "aspect_values-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_stale_edit_is_refused_and_nothing_is_overwritten(default_ladder, client):
+    client.force_login(make_hr_user())
+    level = default_ladder.levels.get(key="pm")
+    url = reverse("admin:levels_level_change", args=[level.pk])
+    opened = client.get(url).context["adminform"].form["edit_token"].value()
+    assert opened == edit_token(level)
+    Level.objects.filter(pk=level.pk).update(name="Product Manager II")  # someone else saves
+
+    response = client.post(url, level_form(level, name="Product Manager I", edit_token=opened))
+
+    assert response.status_code == 200  # the form again, not a redirect
+    content = response.content.decode()
+    assert "Someone else saved this since you opened it." in content
+    assert 'value="Product Manager I"' in content  # their input is kept
+    level.refresh_from_db()
+    assert level.name == "Product Manager II"
+
+
+def test_a_fresh_edit_saves(default_ladder, client):
+    client.force_login(make_hr_user())
+    level = default_ladder.levels.get(key="pm")
+    url = reverse("admin:levels_level_change", args=[level.pk])
+    opened = client.get(url).context["adminform"].form["edit_token"].value()
+
+    response = client.post(url, level_form(level, name="Product Manager I", edit_token=opened))
+
+    assert response.status_code == 302
+    level.refresh_from_db()
+    assert level.name == "Product Manager I"
+
+
+def test_adding_needs_no_token(default_ladder, client):
+    client.force_login(make_hr_user())
+    response = client.post(
+        reverse("admin:levels_level_add"),
+        level_form(default_ladder.levels.get(key="pm"), key="new-level", name="New level"),
+    )
+
+    assert response.status_code == 302
+    assert default_ladder.levels.filter(key="new-level").exists()

@@ -7,6 +7,7 @@ Development: `DEBUG=1` is enough. Production: set `SECRET_KEY`, `ALLOWED_HOSTS` 
 
 import datetime
 import os
+import secrets
 import sys
 from pathlib import Path
 
@@ -52,10 +53,27 @@ def env_list(name, default=()):
 
 DEBUG = env_bool("DEBUG", False)
 
+# manage.py commands that work offline and sign nothing that outlives them may run
+# without a SECRET_KEY (with a throwaway one), so `manage.py makemigrations --check` and
+# friends work in a fresh checkout; serving and everything else still needs the real key.
+OFFLINE_COMMANDS = {
+    "makemigrations",
+    "migrate",
+    "showmigrations",
+    "sqlmigrate",
+    "collectstatic",
+    "import_ladder",
+    "export_ladder",
+    "load_default_ladder",
+}
+_command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[0].endswith("manage.py") else None
+
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if DEBUG or TESTING:
         SECRET_KEY = "insecure-development-key-never-use-in-production"
+    elif _command in OFFLINE_COMMANDS:
+        SECRET_KEY = secrets.token_urlsafe(50)
     else:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set when DEBUG is off. Generate one with: "

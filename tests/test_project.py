@@ -179,3 +179,17 @@ def test_expected_refusals_are_logged_without_tracebacks():
     assert NoClientErrorTracebacks().filter(crash)
     assert refusal.exc_info is None
     assert crash.exc_info is not None
+
+
+def test_offline_commands_run_without_a_secret_key():
+    """`manage.py makemigrations --check` works in a fresh checkout with no settings."""
+    result = _manage("makemigrations", "--check", "--dry-run")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_other_commands_still_need_a_secret_key():
+    result = _manage("check")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr

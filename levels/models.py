@@ -7,6 +7,7 @@ Everything hangs off a `Ladder` and is deleted with it (`CASCADE`); records abou
 retired (`is_active=False`) rather than deleted.
 """
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 
@@ -15,7 +16,15 @@ class Ladder(models.Model):
     """A leveling framework for one discipline, e.g. Product Management."""
 
     slug = models.SlugField(
-        max_length=50, unique=True, help_text="Short name used in addresses and files."
+        max_length=50,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9][a-z0-9_-]*$",
+                "Use lowercase letters, digits, '-' and '_', starting with a letter or digit.",
+            )
+        ],
+        help_text="Short name used in addresses and ladder files, e.g. product-management.",
     )
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)

@@ -92,3 +92,13 @@ def test_best_for_and_challenges_read_one_item_per_line():
     assert track.best_for_list == ["First", "Second"]
     assert track.challenges_list == []
     assert split_lines("a\r\nb") == ["a", "b"]
+
+
+def test_a_ladder_slug_must_be_a_valid_ladder_file_key():
+    from django.core.exceptions import ValidationError
+
+    from levels.models import Ladder
+
+    with pytest.raises(ValidationError, match="lowercase"):
+        Ladder(slug="PM", name="Product").full_clean()
+    Ladder(slug="pm-2", name="Product").full_clean()

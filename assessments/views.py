@@ -35,10 +35,22 @@ def _person_context(request, employee, *, own):
     history = list(selectors.level_history(employee))
     employee.assignment_list = history
     place = selectors.placement(employee)
-    current = readiness.readiness(employee=employee, level=employee.level, viewer=request.user)
+    # The placement has loaded each level's expectations already: measure against those.
+    criteria = list(employee.ladder.promotion_criteria.all())
+    current = readiness.readiness(
+        employee=employee,
+        level=employee.level,
+        viewer=request.user,
+        expectations=[e for group in place.groups for e in group.expectations],
+        criteria=criteria,
+    )
     for step in place.next_steps:
         step.readiness = readiness.readiness(
-            employee=employee, level=step.level, viewer=request.user
+            employee=employee,
+            level=step.level,
+            viewer=request.user,
+            expectations=step.level.expectation_list,
+            criteria=criteria,
         )
     return {
         "reviews": reviews.reviews_for(request.user, employee),

@@ -54,7 +54,7 @@ def _check(*, employee, expectation, observed_on, description, criteria):
     errors = {}
     if expectation.level.ladder_id != employee.ladder_id:
         errors["expectation"] = "That expectation is not on this person's ladder."
-    elif not expectation.is_active:
+    elif not (expectation.is_active and expectation.category.is_active):
         errors["expectation"] = "That expectation has been retired; pick a current one."
     if observed_on > timezone.localdate():
         errors["observed_on"] = "Record what has happened: the date cannot be in the future."

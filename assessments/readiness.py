@@ -200,7 +200,7 @@ def team_badges(people, levels_for):
     rows = (
         Evidence.objects.counted()
         .filter(employee__in=[p.pk for p in people], expectation__level__in=level_ids)
-        .filter(expectation__is_active=True)
+        .filter(expectation__is_active=True, expectation__category__is_active=True)
         .values("employee", "expectation__level")
         .annotate(
             covered=Count("expectation", distinct=True),

@@ -68,7 +68,12 @@ def review_targets(employee):
             targets.setdefault(following.pk, Target(level=following)).tracks.append(path.track)
     counts = dict(
         Level.objects.filter(pk__in=targets)
-        .annotate(n=Count("expectations", filter=Q(expectations__is_active=True)))
+        .annotate(
+            n=Count(
+                "expectations",
+                filter=Q(expectations__is_active=True, expectations__category__is_active=True),
+            )
+        )
         .values_list("pk", "n")
     )
     for target in targets.values():

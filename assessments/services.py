@@ -34,6 +34,8 @@ def check_placement(*, ladder, track, level):
     errors = {}
     if track.ladder_id != ladder.pk:
         errors["track"] = f"The track {track} is not on the {ladder} ladder."
+    elif not track.is_active:
+        errors["track"] = f"The track {track} is retired; place people on a current track."
     if level.ladder_id != ladder.pk:
         errors["level"] = f"The level {level} is not on the {ladder} ladder."
     elif not level.is_active:
@@ -169,7 +171,9 @@ def hr_permission_filter():
             if model:
                 part &= Q(content_type__model=model)
             query |= part
-    return query
+    # Change histories are written by the app alone (see levels.history); HR reads them
+    # through the objects they belong to.
+    return query & ~Q(content_type__model__startswith="historical")
 
 
 def ensure_hr_group():

@@ -17,9 +17,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.http import content_disposition_header
+from django.utils.text import capfirst
+from simple_history.admin import SimpleHistoryAdmin
 
-from . import importplan, ladderfile, selectors, services
-from .concurrency import ConcurrencyAdminMixin
+from . import changes, history, importplan, ladderfile, selectors, services
+from .concurrency import ConcurrencyAdminMixin, ConcurrencyInlineMixin
 from .models import (
     Aspect,
     AspectValue,
@@ -42,28 +44,125 @@ EXPORT_FORMATS = {
 }
 
 
-class CategoryInline(admin.TabularInline):
+class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
+    """An admin for ladder data: stale edits are refused, and the history page lists every
+    change to the object and its parts, each with who made it, when and what changed; a
+    version of the object itself opens read-only, ready to be restored."""
+
+    object_history_template = "admin/levels/object_history.html"
+    object_history_form_template = "admin/levels/object_history_form.html"
+    history_per_page = 25
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        version = self.model.history.filter(
+            id=unquote(object_id), history_id=version_id
+        ).select_related("history_user")
+        return super().history_form_view(
+            request,
+            object_id,
+            version_id,
+            {"version": version.first(), **(extra_context or {})},
+        )
+
+    def save_model(self, request, obj, form, change):
+        # Saving an unchanged object would add an empty version to its history.
+        if not change or form.writes():
+            super().save_model(request, obj, form, change)
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        try:
+            number = int(request.GET.get("page", 1))
+        except ValueError:
+            number = 1
+        page = changes.change_page(obj, number, per_page=self.history_per_page)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {obj}",
+            "subtitle": None,
+            "module_name": capfirst(self.opts.verbose_name_plural),
+            "object": obj,
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "page": page,
+            "revert_disabled": self.revert_disabled(request, obj),
+            **(extra_context or {}),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.object_history_template, context)
+
+
+class SameLadderChoices:
+    """Foreign-key pickers of an inline offer only rows of the parent's own ladder, read
+    once per page rather than once per row."""
+
+    # Foreign key name -> model of the rows to offer.
+    same_ladder = {}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        model = self.same_ladder.get(db_field.name)
+        if model is not None:
+            ladder_id = self.parent_ladder_id(request)
+            if ladder_id is not None:
+                kwargs["queryset"] = model.objects.filter(ladder_id=ladder_id)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if model is not None and field is not None:
+            field.choices = list(field.choices)
+        return field
+
+    def parent_ladder_id(self, request):
+        """The ladder of the object being edited, or None on an add page."""
+        object_id = request.resolver_match.kwargs.get("object_id")
+        if not object_id:
+            return None
+        parent = self.parent_model._default_manager.filter(pk=unquote(object_id))
+        return parent.values_list("ladder_id", flat=True).first()
+
+
+class CategoryInline(ConcurrencyInlineMixin, admin.TabularInline):
     model = Category
     extra = 0
+    fields = ["name", "key", "position", "is_active"]
 
 
-class TrackInline(admin.StackedInline):
+class LevelInline(ConcurrencyInlineMixin, admin.TabularInline):
+    """The ladder's levels in seniority order, to rename, reorder or retire them; each
+    opens on its own page for its expectations."""
+
+    model = Level
+    extra = 0
+    fields = ["name", "short_name", "code", "grade", "position", "is_active"]
+    show_change_link = True
+    can_delete = False
+    verbose_name_plural = "levels (open one to edit its expectations; add one from Levels)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class TrackInline(ConcurrencyInlineMixin, admin.TabularInline):
     model = Track
     extra = 0
+    fields = ["name", "key", "position", "is_active"]
     show_change_link = True
+    verbose_name_plural = "tracks (open one to order its levels)"
 
 
-class PromotionCriterionInline(admin.TabularInline):
+class PromotionCriterionInline(ConcurrencyInlineMixin, admin.TabularInline):
     model = PromotionCriterion
     extra = 0
 
 
-class PromotionBlockerInline(admin.TabularInline):
+class PromotionBlockerInline(ConcurrencyInlineMixin, admin.TabularInline):
     model = PromotionBlocker
     extra = 0
 
 
-class FAQEntryInline(admin.StackedInline):
+class FAQEntryInline(ConcurrencyInlineMixin, admin.StackedInline):
     model = FAQEntry
     extra = 0
 
@@ -104,13 +203,14 @@ class LadderFileForm(forms.Form):
 
 
 @admin.register(Ladder)
-class LadderAdmin(ConcurrencyAdminMixin, admin.ModelAdmin):
+class LadderAdmin(LadderDataAdmin):
     list_display = ["name", "slug", "level_count", "track_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     actions = ["duplicate_selected", "export_yaml", "export_json"]
     inlines = [
         CategoryInline,
+        LevelInline,
         TrackInline,
         PromotionCriterionInline,
         PromotionBlockerInline,
@@ -303,7 +403,8 @@ class LadderAdmin(ConcurrencyAdminMixin, admin.ModelAdmin):
             stale = plan.fingerprint != previewed["base"]
             return self._preview_page(request, name, content, plan, stale=stale)
         try:
-            result = services.import_ladder(spec=spec, replace=not plan.creates)
+            with history.reason(f"Imported from {name}"):
+                result = services.import_ladder(spec=spec, replace=not plan.creates)
         except ladderfile.LadderFileError as error:
             return self._upload_page(request, LadderFileForm(), error.problems, name=name)
         ladder = result.ladder
@@ -379,23 +480,22 @@ def _ladder_counts(ladder):
     }
 
 
-class ExpectationInline(admin.TabularInline):
+class ExpectationInline(SameLadderChoices, ConcurrencyInlineMixin, admin.TabularInline):
     model = Expectation
     extra = 0
-    fields = ["category", "text", "position"]
+    fields = ["category", "text", "position", "is_active"]
+    same_ladder = {"category": Category}
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Only the categories of the level's own ladder.
-        if db_field.name == "category" and request.resolver_match.kwargs.get("object_id"):
-            level = Level.objects.filter(pk=request.resolver_match.kwargs["object_id"]).first()
-            if level:
-                kwargs["queryset"] = Category.objects.filter(ladder_id=level.ladder_id)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("category")
 
 
-class AspectValueInline(admin.TabularInline):
+class AspectValueInline(SameLadderChoices, ConcurrencyInlineMixin, admin.TabularInline):
     model = AspectValue
     extra = 0
+    fields = ["aspect", "level", "value"]
+    same_ladder = {"aspect": Aspect, "level": Level}
+    verbose_name_plural = "comparison values"
 
 
 class RetireActions:
@@ -405,7 +505,8 @@ class RetireActions:
 
     @admin.action(description="Retire selected (hide from pickers, keep in history)")
     def retire_selected(self, request, queryset):
-        count = queryset.filter(is_active=True).update(is_active=False)
+        with history.reason("Retired"):
+            count = services.retire(queryset)
         self.message_user(
             request,
             f"Retired {count}. They no longer show on the ladder pages or in pickers; "
@@ -415,45 +516,61 @@ class RetireActions:
 
     @admin.action(description="Bring back selected")
     def bring_back_selected(self, request, queryset):
-        count = queryset.filter(is_active=False).update(is_active=True)
+        with history.reason("Brought back"):
+            count = services.bring_back(queryset)
         self.message_user(request, f"Brought back {count}.", messages.SUCCESS)
 
 
 @admin.register(Level)
-class LevelAdmin(RetireActions, ConcurrencyAdminMixin, admin.ModelAdmin):
+class LevelAdmin(RetireActions, LadderDataAdmin):
     list_display = ["name", "short_name", "code", "grade", "ladder", "position", "is_active"]
     list_filter = ["ladder", "is_active"]
     list_select_related = ["ladder"]
     search_fields = ["name", "short_name", "key", "code"]
+    fieldsets = [
+        (None, {"fields": ["ladder", "name", "short_name", "key", "code", "grade"]}),
+        ("What the level is", {"fields": ["summary", "next_step"]}),
+        ("Place", {"fields": ["position", "is_active"]}),
+    ]
     inlines = [ExpectationInline, AspectValueInline]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        # The fingerprint against stale saves travels with the first fieldset.
+        first = {**fieldsets[0][1], "fields": [*fieldsets[0][1]["fields"], "edit_token"]}
+        return [(fieldsets[0][0], first), *fieldsets[1:]]
 
-class TrackLevelInline(admin.TabularInline):
+
+class TrackLevelInline(SameLadderChoices, ConcurrencyInlineMixin, admin.TabularInline):
     model = TrackLevel
     extra = 0
-    autocomplete_fields = ["level"]
+    fields = ["level", "position"]
+    same_ladder = {"level": Level}
+    verbose_name = "level on this track"
+    verbose_name_plural = "levels on this track, first step first"
 
 
 @admin.register(Track)
-class TrackAdmin(ConcurrencyAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "key", "ladder", "position"]
-    list_filter = ["ladder"]
+class TrackAdmin(RetireActions, LadderDataAdmin):
+    list_display = ["name", "key", "ladder", "position", "is_active"]
+    list_filter = ["ladder", "is_active"]
     list_select_related = ["ladder"]
     search_fields = ["name", "key"]
     inlines = [TrackLevelInline]
 
 
 @admin.register(Aspect)
-class AspectAdmin(ConcurrencyAdminMixin, admin.ModelAdmin):
+class AspectAdmin(LadderDataAdmin):
     list_display = ["name", "ladder", "position"]
     list_filter = ["ladder"]
     list_select_related = ["ladder"]
+    search_fields = ["name"]
     inlines = [AspectValueInline]
 
 
 @admin.register(Expectation)
-class ExpectationAdmin(RetireActions, ConcurrencyAdminMixin, admin.ModelAdmin):
-    list_display = ["text", "level", "category", "is_active"]
-    list_filter = ["level__ladder", "category__name", "is_active"]
+class ExpectationAdmin(RetireActions, LadderDataAdmin):
+    list_display = ["text", "level", "category", "position", "is_active"]
+    list_filter = ["level__ladder", "level", "category__name", "is_active"]
     list_select_related = ["level", "category"]
     search_fields = ["text"]

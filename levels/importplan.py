@@ -21,13 +21,13 @@ from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 
 from . import selectors
-from .models import Category, Ladder, Level
+from .models import Category, Ladder, Level, Track
 
 ADD, CHANGE, REMOVE, RETIRE = "add", "change", "remove", "retire"
 
 # Field name -> label, and whether the values are short enough to show side by side.
 LADDER_FIELDS = {"name": ("name", True), "description": ("description", False)}
-CATEGORY_FIELDS = {"name": ("name", True)}
+CATEGORY_FIELDS = {"name": ("name", True), "active": ("active", True)}
 LEVEL_FIELDS = {
     "name": ("name", True),
     "short_name": ("short name", True),
@@ -42,6 +42,7 @@ TRACK_FIELDS = {
     "description": ("description", False),
     "best_for": ("best for you if", False),
     "challenges": ("challenges", False),
+    "active": ("active", True),
     "levels": ("levels", True),
 }
 CRITERION_FIELDS = {"description": ("description", False)}
@@ -219,30 +220,15 @@ def plan_import(spec):
 
     levels = _diff("Levels", current["levels"], spec["levels"], _key, LEVEL_FIELDS)
     old_levels = {level["key"]: level for level in current["levels"]}
-    removed = {c.key for c in levels.changes if c.action == REMOVE}
-    in_use = {
-        level.key
-        for level in Level.objects.filter(ladder=ladder, key__in=removed)
-        if _in_use(level)
-    }
-    # A retired level in use, left out of the file, stays as it is: not a change.
-    levels.changes = [
-        change
-        for change in levels.changes
-        if not (
-            change.action == REMOVE
-            and change.key in in_use
-            and not old_levels[change.key]["active"]
-        )
-    ]
+    _retire_in_use(
+        levels,
+        Level.objects.filter(ladder=ladder),
+        old_levels,
+        "Not in the file, but people's records point at it: it is kept, retired, "
+        "and taken off every track.",
+    )
     for change in levels.changes:
-        if change.action == REMOVE and change.key in in_use:
-            change.action = RETIRE
-            change.notes.append(
-                "Not in the file, but people's records point at it: it is kept, retired, "
-                "and taken off every track."
-            )
-        elif change.action == REMOVE:
+        if change.action == REMOVE:
             change.notes.append("Deleted with its expectations.")
     new_levels = {level["key"]: level for level in spec["levels"]}
     changes = {change.key: change for change in levels.changes}
@@ -263,6 +249,15 @@ def plan_import(spec):
     )
 
     tracks = _diff("Tracks", current["tracks"], spec["tracks"], _key, TRACK_FIELDS)
+    _retire_in_use(
+        tracks,
+        Track.objects.filter(ladder=ladder),
+        {track["key"]: track for track in current["tracks"]},
+        "Not in the file, but people are or were on it: it is kept, retired.",
+    )
+    tracks.removal_note = (
+        "A track missing from the file is deleted, or retired if people are or were on it."
+    )
     for change in tracks.changes:
         if change.action == CHANGE and any(f.label == "levels" for f in change.fields):
             change.notes.append(
@@ -451,6 +446,24 @@ def _expectation_counts(old, new):
             counts = ExpectationCounts(reordered=True)
         total = total + counts
     return total
+
+
+def _retire_in_use(section, rows, old_items, note):
+    """Mark the removals of `section` whose rows are in use as retirements (a retired row
+    in use, left out of the file, stays as it is: not a change)."""
+    removed = {change.key for change in section.changes if change.action == REMOVE}
+    in_use = {row.key for row in rows.filter(key__in=removed) if _in_use(row)}
+    section.changes = [
+        change
+        for change in section.changes
+        if not (
+            change.action == REMOVE and change.key in in_use and not old_items[change.key]["active"]
+        )
+    ]
+    for change in section.changes:
+        if change.action == REMOVE and change.key in in_use:
+            change.action = RETIRE
+            change.notes.append(note)
 
 
 def _in_use(row):

@@ -271,9 +271,13 @@ def check(data):
     spec["faq"] = _check_faq(c, top.get("faq"))
 
     on_a_track = {key for track in spec["tracks"] for key in track["levels"]}
+    on_an_active_track = {
+        key for track in spec["tracks"] if track["active"] for key in track["levels"]
+    }
     for index, level in enumerate(spec["levels"]):
-        if level["key"] and level["active"] and level["key"] not in on_a_track:
-            c.error(f"levels[{index}]", f"level '{level['key']}' is on no track")
+        if level["key"] and level["active"] and level["key"] not in on_an_active_track:
+            where = "no track" if level["key"] not in on_a_track else "retired tracks only"
+            c.error(f"levels[{index}]", f"level '{level['key']}' is on {where}")
 
     if c.problems:
         raise LadderFileError(c.problems)
@@ -295,13 +299,14 @@ def _check_categories(c, value):
     categories = []
     for index, item in enumerate(c.list(value, "categories", non_empty=True)):
         path = f"categories[{index}]"
-        item = c.mapping(item, path, required=("key", "name"))
+        item = c.mapping(item, path, required=("key", "name"), optional=("active",))
         if item is None:
             continue
         categories.append(
             {
                 "key": c.key(item.get("key"), f"{path}.key"),
                 "name": c.text(item.get("name"), f"{path}.name", max_length=MAX_NAME),
+                "active": c.boolean(item.get("active"), f"{path}.active", True),
             }
         )
     c.unique([cat["key"] for cat in categories], lambda i: f"categories[{i}].key", "category key")
@@ -374,7 +379,7 @@ def _check_tracks(c, value, level_keys):
             item,
             path,
             required=("key", "name", "levels"),
-            optional=("description", "best_for", "challenges"),
+            optional=("description", "best_for", "challenges", "active"),
         )
         if item is None:
             continue
@@ -399,6 +404,7 @@ def _check_tracks(c, value, level_keys):
                 "challenges": c.text_list(
                     item.get("challenges"), f"{path}.challenges", one_line=True
                 ),
+                "active": c.boolean(item.get("active"), f"{path}.active", True),
                 "levels": keys,
             }
         )
@@ -512,6 +518,8 @@ def to_file_data(spec):
         for optional in ("description", "best_for", "challenges"):
             if track[optional]:
                 item[optional] = track[optional]
+        if not track["active"]:
+            item["active"] = False
         item["levels"] = track["levels"]
         tracks.append(item)
     ladder = {"slug": spec["ladder"]["slug"], "name": spec["ladder"]["name"]}
@@ -520,7 +528,12 @@ def to_file_data(spec):
     data = {
         "format": FORMAT,
         "ladder": ladder,
-        "categories": spec["categories"],
+        "categories": [
+            {"key": category["key"], "name": category["name"]}
+            if category["active"]
+            else {"key": category["key"], "name": category["name"], "active": False}
+            for category in spec["categories"]
+        ],
         "levels": levels,
         "tracks": tracks,
     }

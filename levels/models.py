@@ -4,12 +4,15 @@ the comparison grid, promotion guidance and FAQ.
 
 Everything hangs off a `Ladder` and is deleted with it (`CASCADE`); records about people
 (in `assessments`) point at levels and expectations with `PROTECT`, so a level in use is
-retired (`is_active=False`) rather than deleted.
+retired (`is_active=False`) rather than deleted. Every model keeps its change history
+(`history`, see `levels.history`).
 """
 
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+
+from .history import LadderHistory
 
 
 class Ladder(models.Model):
@@ -29,6 +32,8 @@ class Ladder(models.Model):
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
 
+    history = LadderHistory()
+
     class Meta:
         ordering = ["name"]
 
@@ -39,13 +44,29 @@ class Ladder(models.Model):
         return reverse("levels:ladder", kwargs={"slug": self.slug})
 
 
+class ActiveQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
 class Category(models.Model):
     """A group of expectations shown together on every level, e.g. Required Skills."""
 
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="categories")
     key = models.SlugField(max_length=50)
     name = models.CharField(max_length=100)
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(
+        default=0, help_text="Categories show in this order, lowest first."
+    )
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="A retired category and its expectations leave the ladder pages but stay "
+        "in recorded evidence and reviews.",
+    )
+
+    objects = ActiveQuerySet.as_manager()
+    history = LadderHistory()
 
     class Meta:
         ordering = ["ladder", "position", "id"]
@@ -60,11 +81,6 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
-
-
-class ActiveQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(is_active=True)
 
 
 class Level(models.Model):
@@ -82,12 +98,16 @@ class Level(models.Model):
     )
     summary = models.TextField()
     next_step = models.TextField(blank=True, help_text="How to reach the next level.")
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(
+        default=0,
+        help_text="Seniority within the ladder: the most junior level has the lowest number.",
+    )
     is_active = models.BooleanField(
         "active", default=True, help_text="Retired levels stay in people's history."
     )
 
     objects = ActiveQuerySet.as_manager()
+    history = LadderHistory()
 
     class Meta:
         ordering = ["ladder", "position", "id"]
@@ -106,20 +126,29 @@ class Level(models.Model):
         return reverse("levels:level", kwargs={"slug": self.ladder.slug, "key": self.key})
 
 
+class ExpectationQuerySet(models.QuerySet):
+    def active(self):
+        """Expectations in use: neither they nor their category are retired."""
+        return self.filter(is_active=True, category__is_active=True)
+
+
 class Expectation(models.Model):
     """What a person at a level does or knows, in one category."""
 
     level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="expectations")
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="expectations")
     text = models.TextField()
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(
+        default=0, help_text="Order within its category on the level page, lowest first."
+    )
     is_active = models.BooleanField(
         "active",
         default=True,
         help_text="Retired expectations leave the ladder pages but stay in recorded evidence.",
     )
 
-    objects = ActiveQuerySet.as_manager()
+    objects = ExpectationQuerySet.as_manager()
+    history = LadderHistory()
 
     class Meta:
         ordering = ["level", "category__position", "position", "id"]
@@ -137,8 +166,19 @@ class Track(models.Model):
     description = models.TextField(blank=True)
     best_for = models.TextField("best for you if", blank=True, help_text="One reason per line.")
     challenges = models.TextField(blank=True, help_text="One challenge per line.")
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(
+        default=0, help_text="Tracks show in this order, lowest first."
+    )
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="A retired track leaves the ladder pages and pickers; people already on it "
+        "keep it in their history.",
+    )
     levels = models.ManyToManyField(Level, through="TrackLevel", related_name="tracks")
+
+    objects = ActiveQuerySet.as_manager()
+    history = LadderHistory()
 
     class Meta:
         ordering = ["ladder", "position", "id"]
@@ -167,20 +207,19 @@ class TrackLevel(models.Model):
 
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="track_levels")
     level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="track_levels")
-    position = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(
+        help_text="The level's place along the track: lowest is the first step."
+    )
+
+    history = LadderHistory()
 
     class Meta:
-        ordering = ["track", "position"]
+        ordering = ["track", "position", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["track", "level"],
                 name="level_once_per_track",
                 violation_error_message="This level is already on this track.",
-            ),
-            models.UniqueConstraint(
-                fields=["track", "position"],
-                name="position_unique_per_track",
-                violation_error_message="Another level already has this position on the track.",
             ),
         ]
 
@@ -193,7 +232,11 @@ class Aspect(models.Model):
 
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="aspects")
     name = models.CharField(max_length=100)
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(
+        default=0, help_text="Rows of the comparison grid show in this order, lowest first."
+    )
+
+    history = LadderHistory()
 
     class Meta:
         ordering = ["ladder", "position", "id"]
@@ -216,6 +259,8 @@ class AspectValue(models.Model):
     level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="aspect_values")
     value = models.CharField(max_length=200)
 
+    history = LadderHistory()
+
     class Meta:
         ordering = ["aspect__position", "level__position"]
         constraints = [
@@ -236,7 +281,11 @@ class PromotionCriterion(models.Model):
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="promotion_criteria")
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(
+        default=0, help_text="Shown in this order, lowest first."
+    )
+
+    history = LadderHistory()
 
     class Meta:
         ordering = ["ladder", "position", "id"]
@@ -258,7 +307,11 @@ class PromotionBlocker(models.Model):
 
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="promotion_blockers")
     text = models.TextField()
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(
+        default=0, help_text="Shown in this order, lowest first."
+    )
+
+    history = LadderHistory()
 
     class Meta:
         ordering = ["ladder", "position", "id"]
@@ -273,7 +326,11 @@ class FAQEntry(models.Model):
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="faq_entries")
     question = models.CharField(max_length=300)
     answer = models.TextField()
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(
+        default=0, help_text="Shown in this order, lowest first."
+    )
+
+    history = LadderHistory()
 
     class Meta:
         ordering = ["ladder", "position", "id"]

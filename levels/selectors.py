@@ -16,7 +16,7 @@ def ladders_with_counts():
     """All ladders, with how many active levels and tracks each has."""
     return Ladder.objects.annotate(
         level_count=Count("levels", filter=Q(levels__is_active=True), distinct=True),
-        track_count=Count("tracks", distinct=True),
+        track_count=Count("tracks", filter=Q(tracks__is_active=True), distinct=True),
     )
 
 
@@ -35,9 +35,13 @@ class TrackPath:
 
 
 def track_paths(ladder, *, include_retired=False):
-    """The ladder's tracks, each with its ordered levels (2 queries)."""
+    """The ladder's tracks, each with its ordered levels (2 queries); retired tracks and
+    levels only with `include_retired`."""
     paths = []
-    for track in _tracks_with_levels().filter(ladder=ladder):
+    tracks = _tracks_with_levels().filter(ladder=ladder)
+    if not include_retired:
+        tracks = tracks.active()
+    for track in tracks:
         levels = [tl.level for tl in track.track_levels.all()]
         if not include_retired:
             levels = [level for level in levels if level.is_active]
@@ -108,7 +112,7 @@ def level_page(slug, key):
     """One level with its expectations, comparison values and neighbours on each track."""
     level = get_object_or_404(Level.objects.select_related("ladder"), ladder__slug=slug, key=key)
     ladder = level.ladder
-    categories = list(ladder.categories.all())
+    categories = list(ladder.categories.active())
     expectations = level.expectations.active()
     aspect_values = list(level.aspect_values.select_related("aspect"))
     paths = track_paths(ladder)
@@ -157,7 +161,8 @@ def ladder_spec(ladder):
     categories = list(ladder.categories.all())
     levels = list(
         ladder.levels.prefetch_related(
-            Prefetch("expectations", queryset=Expectation.objects.active())
+            # Expectations of a retired category too: the file keeps them under it.
+            Prefetch("expectations", queryset=Expectation.objects.filter(is_active=True))
         )
     )
     level_keys = {level.pk: level.key for level in levels}
@@ -189,6 +194,7 @@ def ladder_spec(ladder):
             "description": path.track.description,
             "best_for": path.track.best_for_list,
             "challenges": path.track.challenges_list,
+            "active": path.track.is_active,
             "levels": [level.key for level in path.levels],
         }
         for path in track_paths(ladder, include_retired=True)
@@ -206,7 +212,7 @@ def ladder_spec(ladder):
     return {
         "format": ladderfile.FORMAT,
         "ladder": {"slug": ladder.slug, "name": ladder.name, "description": ladder.description},
-        "categories": [{"key": c.key, "name": c.name} for c in categories],
+        "categories": [{"key": c.key, "name": c.name, "active": c.is_active} for c in categories],
         "levels": spec_levels,
         "tracks": tracks,
         "comparison": comparison,

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 
-from . import ladderfile
+from . import history, ladderfile
 from .models import (
     Aspect,
     AspectValue,
@@ -70,18 +70,35 @@ def load_default_ladder():
     existing = Ladder.objects.filter(slug=spec["ladder"]["slug"]).first()
     if existing is not None:
         return ImportResult(ladder=existing, created=False)
-    return import_ladder(spec=spec)
+    with history.reason("Default ladder loaded"):
+        return import_ladder(spec=spec)
+
+
+def _values(row):
+    return {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields}
+
+
+def _save_if_changed(row, make, *args):
+    """Apply `make(row, *args)` and save the row if that changed it (or it is new), so an
+    unchanged row gets no write and no new version in its history."""
+    before = None if row.pk is None else _values(row)
+    make(row, *args)
+    if before is None or _values(row) != before:
+        row.save()
+    return row
 
 
 def _sync_by_key(model, existing, items, make):
     """Create or update `model` rows to match `items` (dicts with a 'key'); return key -> row."""
     rows = {}
-    for position, item in enumerate(items):
-        row = existing.pop(item["key"], None) or model(key=item["key"])
+
+    def place(row, item, position):
         make(row, item)
         row.position = position
-        row.save()
-        rows[item["key"]] = row
+
+    for position, item in enumerate(items):
+        row = existing.pop(item["key"], None) or model(key=item["key"])
+        rows[item["key"]] = _save_if_changed(row, place, item, position)
     return rows
 
 
@@ -91,6 +108,7 @@ def _sync_categories(ladder, items):
     def make(category, item):
         category.ladder = ladder
         category.name = item["name"]
+        category.is_active = item["active"]
 
     categories = _sync_by_key(Category, existing, items, make)
     for leftover in existing.values():
@@ -122,13 +140,15 @@ def _sync_levels(ladder, items):
     return levels
 
 
-def _delete_or_retire(level):
+def _delete_or_retire(row):
+    """Delete a level or track, or retire it when records about people point at it."""
     try:
         with transaction.atomic():
-            level.delete()
+            row.delete()
     except ProtectedError:
-        level.is_active = False
-        level.save(update_fields=["is_active"])
+        if row.is_active:
+            row.is_active = False
+            row.save(update_fields=["is_active"])
 
 
 def _sync_expectations(levels, categories, items):
@@ -164,20 +184,38 @@ def _sync_expectations(levels, categories, items):
     for rows in existing.values():
         to_delete.extend(rows)
     _delete_or_retire_expectations([row.pk for row in to_delete])
-    Expectation.objects.bulk_update(to_update, ["text", "position"])
-    Expectation.objects.bulk_create(to_create)
+    history.bulk_update(Expectation, to_update, ["text", "position"])
+    history.bulk_create(Expectation, to_create)
 
 
 def _delete_or_retire_expectations(pks):
     """Delete expectations nobody recorded anything against; retire the others, so the
     evidence and reviews that point at them keep their place."""
     dropped = Expectation.objects.filter(pk__in=pks)
-    in_use = dropped.filter(Q(evidence__isnull=False) | Q(ratings__isnull=False)).values_list(
-        "pk", flat=True
+    in_use = set(
+        dropped.filter(Q(evidence__isnull=False) | Q(ratings__isnull=False)).values_list(
+            "pk", flat=True
+        )
     )
-    in_use = set(in_use)
-    dropped.filter(pk__in=in_use).update(is_active=False)
+    retire(dropped.filter(pk__in=in_use))
     dropped.exclude(pk__in=in_use).delete()
+
+
+def retire(queryset):
+    """Retire the active rows of `queryset` (levels, expectations, tracks or categories),
+    recording it in their history; return how many were retired."""
+    rows = list(queryset.filter(is_active=True))
+    for row in rows:
+        row.is_active = False
+    return history.bulk_update(queryset.model, rows, ["is_active"])
+
+
+def bring_back(queryset):
+    """Undo `retire` for the retired rows of `queryset`; return how many came back."""
+    rows = list(queryset.filter(is_active=False))
+    for row in rows:
+        row.is_active = True
+    return history.bulk_update(queryset.model, rows, ["is_active"])
 
 
 def _sync_tracks(ladder, levels, items):
@@ -189,52 +227,103 @@ def _sync_tracks(ladder, levels, items):
         track.description = item["description"]
         track.best_for = "\n".join(item["best_for"])
         track.challenges = "\n".join(item["challenges"])
+        track.is_active = item["active"]
 
     tracks = _sync_by_key(Track, existing, items, make)
     for leftover in existing.values():
-        leftover.delete()
-    TrackLevel.objects.filter(track__ladder=ladder).delete()
-    TrackLevel.objects.bulk_create(
-        TrackLevel(track=tracks[item["key"]], level=levels[key], position=position)
-        for item in items
-        for position, key in enumerate(item["levels"])
+        _delete_or_retire(leftover)
+    _sync_rows(
+        TrackLevel.objects.filter(track__ladder=ladder),
+        lambda row: (row.track_id, row.level_id),
+        [
+            TrackLevel(track=tracks[item["key"]], level=levels[key], position=position)
+            for item in items
+            for position, key in enumerate(item["levels"])
+        ],
+        ["position"],
     )
+
+
+def _sync_rows(queryset, identity, wanted, fields):
+    """Make the rows of `queryset` match the unsaved rows `wanted`, matched by `identity`:
+    update the matched rows whose `fields` differ, create the others and delete the rows
+    not wanted. Unchanged rows are left alone, so their history stays quiet."""
+    existing = {}
+    for row in queryset:
+        existing.setdefault(identity(row), []).append(row)
+    to_create, to_update = [], []
+    for new in wanted:
+        matches = existing.get(identity(new))
+        row = matches.pop(0) if matches else None
+        if row is None:
+            to_create.append(new)
+        elif any(getattr(row, field) != getattr(new, field) for field in fields):
+            for field in fields:
+                setattr(row, field, getattr(new, field))
+            to_update.append(row)
+    unwanted = [row.pk for rows in existing.values() for row in rows]
+    if unwanted:
+        queryset.model.objects.filter(pk__in=unwanted).delete()
+    history.bulk_update(queryset.model, to_update, fields)
+    history.bulk_create(queryset.model, to_create)
 
 
 def _sync_comparison(ladder, levels, items):
     existing = {aspect.name: aspect for aspect in ladder.aspects.all()}
     aspects = []
+
+    def place(aspect, position):
+        aspect.position = position
+
     for position, item in enumerate(items):
         aspect = existing.pop(item["aspect"], None) or Aspect(ladder=ladder, name=item["aspect"])
-        aspect.position = position
-        aspect.save()
-        aspects.append((aspect, item))
-    Aspect.objects.filter(pk__in=[aspect.pk for aspect in existing.values()]).delete()
-    AspectValue.objects.filter(aspect__ladder=ladder).delete()
-    AspectValue.objects.bulk_create(
-        AspectValue(aspect=aspect, level=levels[key], value=value)
-        for aspect, item in aspects
-        for key, value in item["values"].items()
+        aspects.append((_save_if_changed(aspect, place, position), item))
+    if existing:
+        Aspect.objects.filter(pk__in=[aspect.pk for aspect in existing.values()]).delete()
+    _sync_rows(
+        AspectValue.objects.filter(aspect__ladder=ladder),
+        lambda row: (row.aspect_id, row.level_id),
+        [
+            AspectValue(aspect=aspect, level=levels[key], value=value)
+            for aspect, item in aspects
+            for key, value in item["values"].items()
+        ],
+        ["value"],
     )
 
 
 def _replace_guidance(ladder, promotion, faq):
-    ladder.promotion_criteria.all().delete()
-    ladder.promotion_blockers.all().delete()
-    ladder.faq_entries.all().delete()
-    PromotionCriterion.objects.bulk_create(
-        PromotionCriterion(
-            ladder=ladder, name=item["name"], description=item["description"], position=position
-        )
-        for position, item in enumerate(promotion["criteria"])
+    """Promotion criteria, blockers and FAQ, matched by name, text and question."""
+    _sync_rows(
+        ladder.promotion_criteria.all(),
+        lambda row: row.name,
+        [
+            PromotionCriterion(
+                ladder=ladder, name=item["name"], description=item["description"], position=position
+            )
+            for position, item in enumerate(promotion["criteria"])
+        ],
+        ["description", "position"],
     )
-    PromotionBlocker.objects.bulk_create(
-        PromotionBlocker(ladder=ladder, text=text, position=position)
-        for position, text in enumerate(promotion["blockers"])
+    _sync_rows(
+        ladder.promotion_blockers.all(),
+        lambda row: row.text,
+        [
+            PromotionBlocker(ladder=ladder, text=text, position=position)
+            for position, text in enumerate(promotion["blockers"])
+        ],
+        ["position"],
     )
-    FAQEntry.objects.bulk_create(
-        FAQEntry(ladder=ladder, question=item["question"], answer=item["answer"], position=position)
-        for position, item in enumerate(faq)
+    _sync_rows(
+        ladder.faq_entries.all(),
+        lambda row: row.question,
+        [
+            FAQEntry(
+                ladder=ladder, question=item["question"], answer=item["answer"], position=position
+            )
+            for position, item in enumerate(faq)
+        ],
+        ["answer", "position"],
     )
 
 
@@ -270,6 +359,11 @@ def duplicate_ladder(*, ladder, slug, name):
         raise ValidationError({"name": "Give the copy a name."})
     if len(name) > ladderfile.MAX_NAME:
         raise ValidationError({"name": f"At most {ladderfile.MAX_NAME} characters."})
+    with history.reason(f"Copied from {ladder.slug}"):
+        return _copy_ladder(ladder, slug, name)
+
+
+def _copy_ladder(ladder, slug, name):
     try:
         with transaction.atomic():
             copy = Ladder.objects.create(slug=slug, name=name, description=ladder.description)
@@ -298,7 +392,7 @@ def duplicate_ladder(*, ladder, slug, name):
     def copied(model, rows, **changes):
         """Bulk-create copies of `rows`; return old pk -> new pk."""
         rows = list(rows)
-        copies = model.objects.bulk_create(clone(rows, **changes))
+        copies = history.bulk_create(model, clone(rows, **changes))
         return {old.pk: new.pk for old, new in zip(rows, copies, strict=True)}
 
     def to_copy(row):
@@ -308,27 +402,30 @@ def duplicate_ladder(*, ladder, slug, name):
     levels = copied(Level, Level.objects.filter(ladder=ladder), ladder_id=to_copy)
     tracks = copied(Track, Track.objects.filter(ladder=ladder), ladder_id=to_copy)
     aspects = copied(Aspect, Aspect.objects.filter(ladder=ladder), ladder_id=to_copy)
-    Expectation.objects.bulk_create(
+    history.bulk_create(
+        Expectation,
         clone(
             Expectation.objects.filter(level__ladder=ladder),
             level_id=lambda row: levels[row.level_id],
             category_id=lambda row: categories[row.category_id],
-        )
+        ),
     )
-    TrackLevel.objects.bulk_create(
+    history.bulk_create(
+        TrackLevel,
         clone(
             TrackLevel.objects.filter(track__ladder=ladder),
             track_id=lambda row: tracks[row.track_id],
             level_id=lambda row: levels[row.level_id],
-        )
+        ),
     )
-    AspectValue.objects.bulk_create(
+    history.bulk_create(
+        AspectValue,
         clone(
             AspectValue.objects.filter(aspect__ladder=ladder),
             aspect_id=lambda row: aspects[row.aspect_id],
             level_id=lambda row: levels[row.level_id],
-        )
+        ),
     )
     for model in (PromotionCriterion, PromotionBlocker, FAQEntry):
-        model.objects.bulk_create(clone(model.objects.filter(ladder=ladder), ladder_id=to_copy))
+        history.bulk_create(model, clone(model.objects.filter(ladder=ladder), ladder_id=to_copy))
     return copy

@@ -89,7 +89,7 @@ def compare(request, slug):
 
 def _comparison(ladder, keys):
     levels = selectors.levels_with_expectations(ladder, keys)
-    categories = list(ladder.categories.all())
+    categories = list(ladder.categories.active())
     aspects = list(ladder.aspects.all())
     columns = []
     previous = None

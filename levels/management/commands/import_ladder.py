@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from levels import ladderfile, services
+from levels import history, ladderfile, services
 
 
 class Command(BaseCommand):
@@ -24,7 +24,8 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {error.strerror}") from None
         try:
             spec = ladderfile.read(content, name=path.name)
-            result = services.import_ladder(spec=spec, replace=replace)
+            with history.reason(f"Imported from {path.name} (command line)"):
+                result = services.import_ladder(spec=spec, replace=replace)
         except ladderfile.LadderFileError as error:
             lines = "\n".join(f"  {problem}" for problem in error.problems)
             raise CommandError(

@@ -1,0 +1,238 @@
+"""
+Change feeds read from the ladder's change histories (see `levels.history`): who changed
+what and when, for one ladder object and the parts it holds (a ladder's categories, levels,
+expectations, tracks, comparison grid, promotion guidance and FAQ; a level's expectations,
+comparison values and places on tracks), newest first, with each change's fields as they
+were before and after.
+
+A page costs a fixed number of queries: one per kind of row that can appear, plus one per
+kind of row changed on the page to find the versions before.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.template.defaultfilters import truncatechars
+
+from .models import (
+    Aspect,
+    AspectValue,
+    Category,
+    Expectation,
+    FAQEntry,
+    Ladder,
+    Level,
+    PromotionBlocker,
+    PromotionCriterion,
+    Track,
+    TrackLevel,
+)
+
+ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
+# Fields that only mirror others or mean nothing to a reader.
+HIDDEN_FIELDS = {"id"}
+VALUE_LENGTH = 160
+NAME_LENGTH = 90
+# Models that have a page of their own in the admin, where a version can be opened.
+WITH_ADMIN_PAGE = {Ladder, Level, Track, Aspect, Expectation}
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class ChangeRow:
+    """One version of one row: what kind of row, which one, what happened, who and when."""
+
+    record: object
+    kind: str
+    name: str
+    action: str
+    fields: list = field(default_factory=list)
+
+    @property
+    def when(self):
+        return self.record.history_date
+
+    @property
+    def who(self):
+        user = self.record.history_user
+        if user is None:
+            return "the system"
+        return user.get_full_name() or user.get_username()
+
+    @property
+    def reason(self):
+        return self.record.history_change_reason or ""
+
+    @property
+    def object_id(self):
+        return self.record.id
+
+    @property
+    def model_name(self):
+        return self.record.instance_type._meta.model_name
+
+    @property
+    def has_page(self):
+        return self.record.instance_type in WITH_ADMIN_PAGE
+
+
+@dataclass
+class ChangePage:
+    rows: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+
+def _ids(model, **filters):
+    """The ids any version of `model` matching `filters` ever had: parts of a deleted
+    row still belong to the feed."""
+    return model.history.filter(**filters).values("id")
+
+
+def _sources(obj):
+    """(model, filter on its historical rows, related rows to load) for `obj` and its parts."""
+    if isinstance(obj, Ladder):
+        levels = _ids(Level, ladder_id=obj.pk)
+        return [
+            (Ladder, Q(id=obj.pk), []),
+            (Category, Q(ladder_id=obj.pk), []),
+            (Level, Q(ladder_id=obj.pk), []),
+            (Expectation, Q(level_id__in=levels), ["level"]),
+            (Track, Q(ladder_id=obj.pk), []),
+            (TrackLevel, Q(track_id__in=_ids(Track, ladder_id=obj.pk)), ["track", "level"]),
+            (Aspect, Q(ladder_id=obj.pk), []),
+            (AspectValue, Q(aspect_id__in=_ids(Aspect, ladder_id=obj.pk)), ["aspect", "level"]),
+            (PromotionCriterion, Q(ladder_id=obj.pk), []),
+            (PromotionBlocker, Q(ladder_id=obj.pk), []),
+            (FAQEntry, Q(ladder_id=obj.pk), []),
+        ]
+    if isinstance(obj, Level):
+        return [
+            (Level, Q(id=obj.pk), []),
+            (Expectation, Q(level_id=obj.pk), ["level"]),
+            (AspectValue, Q(level_id=obj.pk), ["aspect", "level"]),
+            (TrackLevel, Q(level_id=obj.pk), ["track", "level"]),
+        ]
+    if isinstance(obj, Track):
+        return [
+            (Track, Q(id=obj.pk), []),
+            (TrackLevel, Q(track_id=obj.pk), ["track", "level"]),
+        ]
+    if isinstance(obj, Aspect):
+        return [
+            (Aspect, Q(id=obj.pk), []),
+            (AspectValue, Q(aspect_id=obj.pk), ["aspect", "level"]),
+        ]
+    return [(type(obj), Q(id=obj.pk), [])]
+
+
+def change_page(obj, page=1, per_page=25):
+    """Page `page` (from 1) of the changes to `obj` and its parts, newest first."""
+    page = max(1, page)
+    wanted = page * per_page + 1
+    records = []
+    for model, where, related in _sources(obj):
+        queryset = model.history.filter(where).select_related("history_user", *related)
+        records.extend(queryset.order_by("-history_date", "-history_id")[:wanted])
+    records.sort(key=lambda record: (record.history_date, record.history_id), reverse=True)
+    start = (page - 1) * per_page
+    shown = records[start : start + per_page]
+    previous = _previous_versions(shown)
+    rows = [_row(record, previous.get(_identity(record))) for record in shown]
+    return ChangePage(rows=rows, number=page, has_next=len(records) > start + per_page)
+
+
+def _identity(record):
+    return record.instance_type, record.history_id
+
+
+def _previous_versions(records):
+    """For each changed record, the version of the same row just before it."""
+    by_model = {}
+    for record in records:
+        if record.history_type == "~":
+            by_model.setdefault(record.instance_type, []).append(record)
+    previous = {}
+    for model, changed in by_model.items():
+        versions = {}
+        earlier = model.history.filter(
+            id__in={record.id for record in changed},
+            history_id__lt=max(record.history_id for record in changed),
+        ).order_by("history_id")
+        for version in earlier:
+            versions.setdefault(version.id, []).append(version)
+        for record in changed:
+            before = [v for v in versions.get(record.id, []) if v.history_id < record.history_id]
+            if before:
+                previous[_identity(record)] = before[-1]
+    return previous
+
+
+def _row(record, before):
+    model = record.instance_type
+    row = ChangeRow(
+        record=record,
+        kind=model._meta.verbose_name,
+        name=truncatechars(_name(record), NAME_LENGTH),
+        action=ACTIONS.get(record.history_type, record.history_type),
+    )
+    if before is not None:
+        row.fields = _field_changes(model, before, record)
+    return row
+
+
+def _field_changes(model, before, after):
+    changes = []
+    for model_field in model._meta.concrete_fields:
+        if model_field.name in HIDDEN_FIELDS:
+            continue
+        old, new = getattr(before, model_field.attname), getattr(after, model_field.attname)
+        if old == new:
+            continue
+        label = str(model_field.verbose_name)
+        if model_field.is_relation:
+            # Moved to another row (e.g. an expectation to another category).
+            changes.append(FieldChange(label, "another", "another"))
+        else:
+            changes.append(FieldChange(label, _show(model_field, old), _show(model_field, new)))
+    return changes
+
+
+def _show(model_field, value):
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "(empty)"
+    return truncatechars(str(value), VALUE_LENGTH)
+
+
+def _name(record):
+    """A label for a version, from its own fields and the rows loaded with it."""
+    model = record.instance_type
+    if model is Expectation:
+        return f"{_related_name(record, 'level')}: {record.text}"
+    if model is TrackLevel:
+        return f"{_related_name(record, 'level')} on {_related_name(record, 'track')} track"
+    if model is AspectValue:
+        return f"{_related_name(record, 'aspect')} at {_related_name(record, 'level')}"
+    if model is PromotionBlocker:
+        return record.text
+    if model is FAQEntry:
+        return record.question
+    return record.name
+
+
+def _related_name(record, name):
+    """The current name of a row a version points at; '(deleted)' if it is gone."""
+    related = getattr(record, name, None)
+    return related.name if related is not None else "(deleted)"

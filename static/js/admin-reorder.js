@@ -1,0 +1,141 @@
+/*
+ * Move up / move down for ordered rows in the admin's inlines (levels, tracks, categories,
+ * expectations, track levels, promotion guidance, FAQ). Each row with a "position" box gets
+ * two buttons; moving a row swaps it with its neighbour and renumbers every row's position
+ * in the order shown, so Save stores the new order. Without JavaScript the position boxes
+ * still work: lower numbers come first.
+ */
+(function () {
+  "use strict";
+
+  function rowsOf(group) {
+    // Saved and newly added rows, in the order shown; not the hidden template row.
+    return Array.from(
+      // Tabular rows, or stacked forms (a tabular inline's wrapper is not a row).
+      group.querySelectorAll("tr.form-row, div.inline-related:not(.tabular)")
+    ).filter(function (row) {
+      return !row.classList.contains("empty-form") && positionInput(row) !== null;
+    });
+  }
+
+  function positionInput(row) {
+    return row.querySelector('input[name$="-position"]');
+  }
+
+  function label(row) {
+    var original = row.querySelector("td.original p, h3 b, h3");
+    var name = row.querySelector('input[name$="-name"], input[name$="-question"], textarea[name$="-text"], select[name$="-level"]');
+    if (name && name.tagName === "SELECT" && name.selectedIndex >= 0) {
+      return name.options[name.selectedIndex].text;
+    }
+    if (name && name.value) {
+      return name.value.length > 60 ? name.value.slice(0, 57) + "…" : name.value;
+    }
+    return original ? original.textContent.trim() : "this row";
+  }
+
+  function renumber(group) {
+    var rows = rowsOf(group);
+    rows.forEach(function (row, index) {
+      var input = positionInput(row);
+      if (String(input.value) !== String(index)) {
+        input.value = index;
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      var buttons = row.querySelectorAll(".reorder-buttons button");
+      buttons[0].disabled = index === 0;
+      buttons[1].disabled = index === rows.length - 1;
+      buttons[0].setAttribute("aria-label", "Move " + label(row) + " up");
+      buttons[1].setAttribute("aria-label", "Move " + label(row) + " down");
+    });
+  }
+
+  function move(group, row, step, status) {
+    var rows = rowsOf(group);
+    var index = rows.indexOf(row);
+    var target = rows[index + step];
+    if (!target) {
+      return;
+    }
+    if (step < 0) {
+      target.parentNode.insertBefore(row, target);
+    } else {
+      target.parentNode.insertBefore(target, row);
+    }
+    renumber(group);
+    rows = rowsOf(group);
+    rows.forEach(function (other) {
+      other.classList.remove("just-moved");
+    });
+    row.classList.add("just-moved");
+    var button = row.querySelectorAll(".reorder-buttons button")[step < 0 ? 0 : 1];
+    (button.disabled ? row.querySelector(".reorder-buttons button:not(:disabled)") : button).focus();
+    status.textContent =
+      label(row) + " is now " + (rows.indexOf(row) + 1) + " of " + rows.length +
+      ". Save to keep the new order.";
+  }
+
+  function button(text, title) {
+    var element = document.createElement("button");
+    element.type = "button";
+    element.textContent = text;
+    element.title = title;
+    return element;
+  }
+
+  function enhance(group) {
+    if (group.dataset.reorder === "on" || rowsOf(group).length === 0) {
+      return;
+    }
+    group.dataset.reorder = "on";
+    var status = document.createElement("p");
+    status.className = "visually-hidden";
+    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+    group.appendChild(status);
+    rowsOf(group).forEach(function (row) {
+      addButtons(group, row, status);
+    });
+    // Rows added with "Add another" get buttons too, and go last.
+    document.addEventListener("formset:added", function (event) {
+      var row = event.target;
+      if (group.contains(row) && positionInput(row) && !row.querySelector(".reorder-buttons")) {
+        addButtons(group, row, status);
+        renumber(group);
+      }
+    });
+  }
+
+  function addButtons(group, row, status) {
+    var input = positionInput(row);
+    var wrap = document.createElement("span");
+    wrap.className = "reorder-buttons";
+    var up = button("↑", "Move up");
+    var down = button("↓", "Move down");
+    up.addEventListener("click", function () {
+      move(group, row, -1, status);
+    });
+    down.addEventListener("click", function () {
+      move(group, row, 1, status);
+    });
+    wrap.appendChild(up);
+    wrap.appendChild(down);
+    input.insertAdjacentElement("afterend", wrap);
+    var rows = rowsOf(group);
+    var index = rows.indexOf(row);
+    up.disabled = index === 0;
+    down.disabled = index === rows.length - 1;
+    up.setAttribute("aria-label", "Move " + label(row) + " up");
+    down.setAttribute("aria-label", "Move " + label(row) + " down");
+  }
+
+  function start() {
+    document.querySelectorAll(".inline-group").forEach(enhance);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,39 @@
+"""Build the POST data an admin change page would send, from the page's own forms, so a
+test changes only what it means to change."""
+
+
+def _field_data(form):
+    data = {}
+    for bound in form:
+        value = bound.value()
+        name = bound.html_name
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif isinstance(value, (list, tuple)):
+            data[name] = [str(item) for item in value]
+        else:
+            data[name] = str(value)
+    return data
+
+
+def change_form_data(response):
+    """The data of a rendered admin add or change page, as the browser would post it."""
+    context = response.context
+    data = _field_data(context["adminform"].form)
+    for inline in context.get("inline_admin_formsets", []):
+        formset = inline.formset
+        data.update(_field_data(formset.management_form))
+        for form in formset.forms:
+            data.update(_field_data(form))
+    return data
+
+
+def inline_prefix(response, model_name):
+    """The form prefix of the inline for `model_name` on the page, e.g. 'levels'."""
+    for inline in response.context["inline_admin_formsets"]:
+        if inline.formset.model._meta.model_name == model_name:
+            return inline.formset.prefix
+    raise LookupError(model_name)

@@ -111,7 +111,7 @@ class SameLadderChoices:
                 kwargs["queryset"] = model.objects.filter(ladder_id=ladder_id)
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if model is not None and field is not None:
-            field.choices = list(field.choices)
+            field.choices = list(iter(field.choices))  # one query, no count
         return field
 
     def parent_ladder_id(self, request):
@@ -119,11 +119,39 @@ class SameLadderChoices:
         object_id = request.resolver_match.kwargs.get("object_id")
         if not object_id:
             return None
-        parent = self.parent_model._default_manager.filter(pk=unquote(object_id))
-        return parent.values_list("ladder_id", flat=True).first()
+        cache = request.__dict__.setdefault("_parent_ladder_ids", {})
+        key = (self.parent_model, object_id)
+        if key not in cache:
+            parent = self.parent_model._default_manager.filter(pk=unquote(object_id))
+            cache[key] = parent.values_list("ladder_id", flat=True).first()
+        return cache[key]
 
 
-class CategoryInline(ConcurrencyInlineMixin, admin.TabularInline):
+class RetireInsteadOfDeleting:
+    """For inline rows that can be retired: a delete refused because records point at the
+    row says how to retire it instead."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class Form(formset.form):
+            def hand_clean_DELETE(self):
+                try:
+                    super().hand_clean_DELETE()
+                except ValidationError as error:
+                    raise ValidationError(
+                        [
+                            *error.messages,
+                            "It is in use, so untick Active instead to retire it: it leaves "
+                            "the ladder pages and pickers, and the records keep it.",
+                        ]
+                    ) from None
+
+        formset.form = Form
+        return formset
+
+
+class CategoryInline(RetireInsteadOfDeleting, ConcurrencyInlineMixin, admin.TabularInline):
     model = Category
     extra = 0
     fields = ["name", "key", "position", "is_active"]
@@ -144,7 +172,7 @@ class LevelInline(ConcurrencyInlineMixin, admin.TabularInline):
         return False
 
 
-class TrackInline(ConcurrencyInlineMixin, admin.TabularInline):
+class TrackInline(RetireInsteadOfDeleting, ConcurrencyInlineMixin, admin.TabularInline):
     model = Track
     extra = 0
     fields = ["name", "key", "position", "is_active"]
@@ -480,7 +508,9 @@ def _ladder_counts(ladder):
     }
 
 
-class ExpectationInline(SameLadderChoices, ConcurrencyInlineMixin, admin.TabularInline):
+class ExpectationInline(
+    RetireInsteadOfDeleting, SameLadderChoices, ConcurrencyInlineMixin, admin.TabularInline
+):
     model = Expectation
     extra = 0
     fields = ["category", "text", "position", "is_active"]
@@ -496,6 +526,9 @@ class AspectValueInline(SameLadderChoices, ConcurrencyInlineMixin, admin.Tabular
     fields = ["aspect", "level", "value"]
     same_ladder = {"aspect": Aspect, "level": Level}
     verbose_name_plural = "comparison values"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("aspect", "level")
 
 
 class RetireActions:
@@ -548,6 +581,9 @@ class TrackLevelInline(SameLadderChoices, ConcurrencyInlineMixin, admin.TabularI
     same_ladder = {"level": Level}
     verbose_name = "level on this track"
     verbose_name_plural = "levels on this track, first step first"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("track", "level")
 
 
 @admin.register(Track)

@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.forms.models import model_to_dict
+from django.utils.functional import cached_property
 
 STALE_MESSAGE = (
     "Someone else saved this since you opened it. Nothing was saved; your changes are "
@@ -34,6 +35,18 @@ class ConcurrencyModelForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.fields["edit_token"].initial = edit_token(self.token_base or self.instance)
+            # Each field also carries the value the user was shown, so `has_changed()`
+            # means "the user changed it", not "it differs from the database": a row
+            # someone else changed meanwhile but this user left alone is neither refused
+            # nor saved back over their change.
+            for name, field in self.fields.items():
+                if name != "edit_token":
+                    field.show_hidden_initial = True
+
+    @cached_property
+    def changed_data(self):
+        # The fingerprint differs whenever someone else saved: not a change by this user.
+        return [name for name in super().changed_data if name != "edit_token"]
 
     def writes(self):
         """Whether saving this form writes: an unchanged form writes nothing (so it cannot

@@ -7,6 +7,9 @@ def _field_data(form):
     for bound in form:
         value = bound.value()
         name = bound.html_name
+        if bound.field.show_hidden_initial and bound.initial is not None:
+            # The value the page was shown with, as the hidden input beside the field.
+            data[bound.html_initial_name] = str(bound.initial)
         if value is None:
             continue
         if isinstance(value, bool):

@@ -2,8 +2,13 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from assessments.models import Employee
+from assessments.evidence import record_evidence
+from assessments.models import Employee, Evidence
+from assessments.reviews import start_review
+
+from ..conftest import place
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +70,34 @@ def test_hr_reads_evidence_and_reviews_in_the_admin_without_editing(org, hr_clie
     assert reviews.status_code == 200
     item.refresh_from_db()
     assert item.description == "Readable in the admin"
+
+
+@pytest.mark.parametrize(
+    "model", ["employee", "levelassignment", "evidence", "review"]
+)
+def test_people_changelists_cost_the_same_however_many_rows(
+    org, hr_client, django_assert_max_num_queries, model
+):
+    url = reverse(f"admin:assessments_{model}_changelist")
+    with django_assert_max_num_queries(15):
+        assert hr_client.get(url).status_code == 200
+    expectation = org.report.level.expectations.first()
+    for index in range(15):
+        person = place(
+            org.ladder, f"grown{index}", f"Grown Person{index}", "pm", manager=org.manager
+        )
+        record_evidence(
+            employee=person,
+            expectation=expectation,
+            observed_on=timezone.localdate(),
+            description=f"Shipped thing {index}.",
+            by=org.manager.user,
+            visibility=Evidence.Visibility.SHARED,
+        )
+        start_review(employee=person, target_level=person.level, by=org.manager.user)
+
+    with django_assert_max_num_queries(15):
+        response = hr_client.get(url)
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count >= 15

@@ -96,6 +96,28 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
         return TemplateResponse(request, self.object_history_template, context)
 
 
+class LabelledInputs:
+    """Inline rows put their labels in column headings, which screen readers do not tie
+    to the boxes below: each box gets its own accessible name."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs.setdefault("aria-label", capfirst(str(field.label)))
+        return field
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class Formset(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if "DELETE" in form.fields:
+                    form.fields["DELETE"].widget.attrs["aria-label"] = "Delete"
+
+        return Formset
+
+
 class SameLadderChoices:
     """Foreign-key pickers of an inline offer only rows of the parent's own ladder, read
     once per page rather than once per row."""
@@ -151,13 +173,15 @@ class RetireInsteadOfDeleting:
         return formset
 
 
-class CategoryInline(RetireInsteadOfDeleting, ConcurrencyInlineMixin, admin.TabularInline):
+class CategoryInline(
+    LabelledInputs, RetireInsteadOfDeleting, ConcurrencyInlineMixin, admin.TabularInline
+):
     model = Category
     extra = 0
     fields = ["name", "key", "position", "is_active"]
 
 
-class LevelInline(ConcurrencyInlineMixin, admin.TabularInline):
+class LevelInline(LabelledInputs, ConcurrencyInlineMixin, admin.TabularInline):
     """The ladder's levels in seniority order, to rename, reorder or retire them; each
     opens on its own page for its expectations."""
 
@@ -172,7 +196,9 @@ class LevelInline(ConcurrencyInlineMixin, admin.TabularInline):
         return False
 
 
-class TrackInline(RetireInsteadOfDeleting, ConcurrencyInlineMixin, admin.TabularInline):
+class TrackInline(
+    LabelledInputs, RetireInsteadOfDeleting, ConcurrencyInlineMixin, admin.TabularInline
+):
     model = Track
     extra = 0
     fields = ["name", "key", "position", "is_active"]
@@ -180,17 +206,17 @@ class TrackInline(RetireInsteadOfDeleting, ConcurrencyInlineMixin, admin.Tabular
     verbose_name_plural = "tracks (open one to order its levels)"
 
 
-class PromotionCriterionInline(ConcurrencyInlineMixin, admin.TabularInline):
+class PromotionCriterionInline(LabelledInputs, ConcurrencyInlineMixin, admin.TabularInline):
     model = PromotionCriterion
     extra = 0
 
 
-class PromotionBlockerInline(ConcurrencyInlineMixin, admin.TabularInline):
+class PromotionBlockerInline(LabelledInputs, ConcurrencyInlineMixin, admin.TabularInline):
     model = PromotionBlocker
     extra = 0
 
 
-class FAQEntryInline(ConcurrencyInlineMixin, admin.StackedInline):
+class FAQEntryInline(LabelledInputs, ConcurrencyInlineMixin, admin.StackedInline):
     model = FAQEntry
     extra = 0
 
@@ -509,7 +535,11 @@ def _ladder_counts(ladder):
 
 
 class ExpectationInline(
-    RetireInsteadOfDeleting, SameLadderChoices, ConcurrencyInlineMixin, admin.TabularInline
+    LabelledInputs,
+    RetireInsteadOfDeleting,
+    SameLadderChoices,
+    ConcurrencyInlineMixin,
+    admin.TabularInline,
 ):
     model = Expectation
     extra = 0
@@ -520,7 +550,9 @@ class ExpectationInline(
         return super().get_queryset(request).select_related("category")
 
 
-class AspectValueInline(SameLadderChoices, ConcurrencyInlineMixin, admin.TabularInline):
+class AspectValueInline(
+    LabelledInputs, SameLadderChoices, ConcurrencyInlineMixin, admin.TabularInline
+):
     model = AspectValue
     extra = 0
     fields = ["aspect", "level", "value"]
@@ -574,7 +606,9 @@ class LevelAdmin(RetireActions, LadderDataAdmin):
         return [(fieldsets[0][0], first), *fieldsets[1:]]
 
 
-class TrackLevelInline(SameLadderChoices, ConcurrencyInlineMixin, admin.TabularInline):
+class TrackLevelInline(
+    LabelledInputs, SameLadderChoices, ConcurrencyInlineMixin, admin.TabularInline
+):
     model = TrackLevel
     extra = 0
     fields = ["level", "position"]

@@ -1,8 +1,9 @@
 /*
  * Move up / move down for ordered rows in the admin's inlines (levels, tracks, categories,
  * expectations, track levels, promotion guidance, FAQ). Each row with a "position" box gets
- * two buttons; moving a row swaps it with its neighbour and renumbers every row's position
- * in the order shown, so Save stores the new order. Without JavaScript the position boxes
+ * two buttons; moving a row swaps it with its neighbour, and their position numbers, so
+ * Save stores the new order and no other row changes. A row added with "Add another"
+ * gets the next number. Without JavaScript the position boxes
  * still work: lower numbers come first.
  */
 (function () {
@@ -34,15 +35,22 @@
     return original ? original.textContent.trim() : "this row";
   }
 
-  function renumber(group) {
+  function setPosition(row, value) {
+    var input = positionInput(row);
+    if (String(input.value) !== String(value)) {
+      input.value = value;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+
+  function refresh(group) {
+    // Which buttons can move, and what they say, after any change.
     var rows = rowsOf(group);
     rows.forEach(function (row, index) {
-      var input = positionInput(row);
-      if (String(input.value) !== String(index)) {
-        input.value = index;
-        input.dispatchEvent(new Event("change", { bubbles: true }));
-      }
       var buttons = row.querySelectorAll(".reorder-buttons button");
+      if (buttons.length !== 2) {
+        return;
+      }
       buttons[0].disabled = index === 0;
       buttons[1].disabled = index === rows.length - 1;
       buttons[0].setAttribute("aria-label", "Move " + label(row) + " up");
@@ -57,12 +65,24 @@
     if (!target) {
       return;
     }
+    var mine = positionInput(row).value;
+    var theirs = positionInput(target).value;
     if (step < 0) {
       target.parentNode.insertBefore(row, target);
     } else {
       target.parentNode.insertBefore(target, row);
     }
-    renumber(group);
+    if (mine !== "" && theirs !== "" && mine !== theirs) {
+      // Swap the two numbers: only these two rows change.
+      setPosition(row, theirs);
+      setPosition(target, mine);
+    } else {
+      // Equal or missing numbers: number every row in the order shown.
+      rowsOf(group).forEach(function (each, place) {
+        setPosition(each, place);
+      });
+    }
+    refresh(group);
     rows = rowsOf(group);
     rows.forEach(function (other) {
       other.classList.remove("just-moved");
@@ -73,6 +93,18 @@
     status.textContent =
       label(row) + " is now " + (rows.indexOf(row) + 1) + " of " + rows.length +
       ". Save to keep the new order.";
+  }
+
+  function placeLast(group, row) {
+    // A new row goes after the others: one more than the highest number so far.
+    var highest = -1;
+    rowsOf(group).forEach(function (each) {
+      var value = parseInt(positionInput(each).value, 10);
+      if (each !== row && !isNaN(value) && value > highest) {
+        highest = value;
+      }
+    });
+    setPosition(row, highest + 1);
   }
 
   function button(text, title) {
@@ -96,13 +128,19 @@
     rowsOf(group).forEach(function (row) {
       addButtons(group, row, status);
     });
+    refresh(group);
     // Rows added with "Add another" get buttons too, and go last.
     document.addEventListener("formset:added", function (event) {
       var row = event.target;
       if (group.contains(row) && positionInput(row) && !row.querySelector(".reorder-buttons")) {
         addButtons(group, row, status);
-        renumber(group);
+        placeLast(group, row);
+        refresh(group);
       }
+    });
+    // Buttons say the row's current name, also after it is edited.
+    group.addEventListener("input", function () {
+      refresh(group);
     });
   }
 
@@ -121,12 +159,6 @@
     wrap.appendChild(up);
     wrap.appendChild(down);
     input.insertAdjacentElement("afterend", wrap);
-    var rows = rowsOf(group);
-    var index = rows.indexOf(row);
-    up.disabled = index === 0;
-    down.disabled = index === rows.length - 1;
-    up.setAttribute("aria-label", "Move " + label(row) + " up");
-    down.setAttribute("aria-label", "Move " + label(row) + " down");
   }
 
   function start() {

@@ -72,9 +72,7 @@ def test_hr_reads_evidence_and_reviews_in_the_admin_without_editing(org, hr_clie
     assert item.description == "Readable in the admin"
 
 
-@pytest.mark.parametrize(
-    "model", ["employee", "levelassignment", "evidence", "review"]
-)
+@pytest.mark.parametrize("model", ["employee", "levelassignment", "evidence", "review"])
 def test_people_changelists_cost_the_same_however_many_rows(
     org, hr_client, django_assert_max_num_queries, model
 ):

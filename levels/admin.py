@@ -14,8 +14,10 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import date as date_filter
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
@@ -54,17 +56,43 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
     history_per_page = 25
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        version = self.model.history.filter(
-            id=unquote(object_id), history_id=version_id
-        ).select_related("history_user")
+        version = (
+            self.model.history.filter(id=unquote(object_id), history_id=version_id)
+            .select_related("history_user")
+            .first()
+        )
+        current = self.get_object(request, unquote(object_id))
+        differences = []
+        if version is not None and current is not None:
+            differences = changes.field_changes(self.model, current, version)
+        request.reverting_version = version
         return super().history_form_view(
             request,
             object_id,
             version_id,
-            {"version": version.first(), **(extra_context or {})},
+            {"version": version, "differences": differences, **(extra_context or {})},
+        )
+
+    def response_change(self, request, obj):
+        version = getattr(request, "reverting_version", None)
+        if version is None:
+            return super().response_change(request, obj)
+        self.message_user(
+            request,
+            f"Reverted “{obj}” to its version of {_when(version.history_date)}. "
+            "The revert is in its history.",
+            messages.SUCCESS,
+        )
+        return redirect(
+            reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(obj.pk)]
+            )
         )
 
     def save_model(self, request, obj, form, change):
+        version = getattr(request, "reverting_version", None)
+        if version is not None:
+            obj._change_reason = f"Reverted to the version of {_when(version.history_date)}"
         # Saving an unchanged object would add an empty version to its history.
         if not change or form.writes():
             super().save_model(request, obj, form, change)
@@ -79,7 +107,11 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
             number = int(request.GET.get("page", 1))
         except ValueError:
             number = 1
-        page = changes.change_page(obj, number, per_page=self.history_per_page)
+        kinds = changes.kinds(obj)
+        kind = request.GET.get("kind", "")
+        if kind not in dict(kinds):
+            kind = ""
+        page = changes.change_page(obj, number, per_page=self.history_per_page, kind=kind)
         context = {
             **self.admin_site.each_context(request),
             "title": f"History: {obj}",
@@ -89,11 +121,17 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
             "opts": self.opts,
             "app_label": self.opts.app_label,
             "page": page,
+            "kinds": kinds if len(kinds) > 1 else [],
+            "kind": kind,
             "revert_disabled": self.revert_disabled(request, obj),
             **(extra_context or {}),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.object_history_template, context)
+
+
+def _when(moment):
+    return date_filter(timezone.localtime(moment), "j M Y, H:i")
 
 
 class LabelledInputs:
@@ -567,6 +605,11 @@ class RetireActions:
     """Retire and bring back: what to do with something in use, which cannot be deleted."""
 
     actions = ["retire_selected", "bring_back_selected"]
+
+    def delete_view(self, request, object_id, extra_context=None):
+        # A refused delete offers to retire the object instead.
+        context = {"can_retire": self.has_change_permission(request), **(extra_context or {})}
+        return super().delete_view(request, object_id, context)
 
     @admin.action(description="Retire selected (hide from pickers, keep in history)")
     def retire_selected(self, request, queryset):

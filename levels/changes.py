@@ -136,12 +136,24 @@ def _sources(obj):
     return [(type(obj), Q(id=obj.pk), [])]
 
 
-def change_page(obj, page=1, per_page=25):
-    """Page `page` (from 1) of the changes to `obj` and its parts, newest first."""
+def kinds(obj):
+    """The kinds of row the feed of `obj` can show, as (model name, plural label)."""
+    return [
+        (model._meta.model_name, str(model._meta.verbose_name_plural))
+        for model, _, _ in _sources(obj)
+    ]
+
+
+def change_page(obj, page=1, per_page=25, kind=None):
+    """Page `page` (from 1) of the changes to `obj` and its parts, newest first; with
+    `kind` (a model name from `kinds`), of that kind of row only."""
     page = max(1, page)
     wanted = page * per_page + 1
     records = []
-    for model, where, related in _sources(obj):
+    sources = _sources(obj)
+    if kind:
+        sources = [source for source in sources if source[0]._meta.model_name == kind]
+    for model, where, related in sources:
         queryset = model.history.filter(where).select_related("history_user", *related)
         records.extend(queryset.order_by("-history_date", "-history_id")[:wanted])
     records.sort(key=lambda record: (record.history_date, record.history_id), reverse=True)
@@ -187,11 +199,13 @@ def _row(record, before):
         action=ACTIONS.get(record.history_type, record.history_type),
     )
     if before is not None:
-        row.fields = _field_changes(model, before, record)
+        row.fields = field_changes(model, before, record)
     return row
 
 
-def _field_changes(model, before, after):
+def field_changes(model, before, after):
+    """The fields of `model` whose values differ between `before` and `after` (rows or
+    versions), as FieldChange rows."""
     changes = []
     for model_field in model._meta.concrete_fields:
         if model_field.name in HIDDEN_FIELDS:
@@ -203,9 +217,40 @@ def _field_changes(model, before, after):
         if model_field.is_relation:
             # Moved to another row (e.g. an expectation to another category).
             changes.append(FieldChange(label, "another", "another"))
+        elif isinstance(old, str) and isinstance(new, str) and old and new:
+            changes.append(FieldChange(label, *_excerpts(old, new)))
         else:
             changes.append(FieldChange(label, _show(model_field, old), _show(model_field, new)))
     return changes
+
+
+def _excerpts(old, new, context=40):
+    """Long texts shown around what changed: the differing middle with `context`
+    characters either side, '…' where text is left out."""
+    if len(old) <= VALUE_LENGTH and len(new) <= VALUE_LENGTH:
+        return old, new
+    start = _shared(old, new)
+    end = _shared(old[start:][::-1], new[start:][::-1])
+
+    def excerpt(text):
+        begin = max(0, start - context)
+        stop = min(len(text), len(text) - end + context)
+        middle = text[begin:stop]
+        if len(middle) > 2 * VALUE_LENGTH:
+            middle = middle[:VALUE_LENGTH] + " … " + middle[-VALUE_LENGTH // 2 :]
+        return ("…" if begin else "") + middle + ("…" if stop < len(text) else "")
+
+    return excerpt(old), excerpt(new)
+
+
+def _shared(a, b):
+    """How many leading characters `a` and `b` have in common."""
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
 
 
 def _show(model_field, value):

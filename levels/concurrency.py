@@ -1,19 +1,19 @@
 """Optimistic concurrency for admin edits: a later save of an object that someone else
-saved in the meantime is refused, and the form keeps what the user typed."""
+saved in the meantime is refused. The form then shows their version with the user's own
+changes on top, names who saved and what they changed, and a second save applies it."""
 
 import hashlib
 import json
 
 from django import forms
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.models import model_to_dict
+from django.template.defaultfilters import date as date_filter
+from django.utils import timezone
 from django.utils.functional import cached_property
 
-STALE_MESSAGE = (
-    "Someone else saved this since you opened it. Nothing was saved; your changes are "
-    "still in the form. Open the page again in another tab to see theirs, then save."
-)
+GONE_MESSAGE = "Someone else deleted this since you opened it. Nothing was saved."
 
 
 def edit_token(instance):
@@ -56,11 +56,67 @@ class ConcurrencyModelForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         if self.instance.pk is not None and self.writes():
-            # self.instance was loaded for this request: it is what is saved now.
             saved = type(self.instance)._default_manager.filter(pk=self.instance.pk).first()
-            if saved is None or cleaned.get("edit_token") != edit_token(saved):
-                raise ValidationError(STALE_MESSAGE, code="stale")
+            if saved is None:
+                raise ValidationError(GONE_MESSAGE, code="stale")
+            if cleaned.get("edit_token") != edit_token(saved) and self.token_base is not None:
+                who, when = _last_saved_by(saved)
+                raise ValidationError(
+                    f"{who} saved this{when} after you opened this version. Nothing was "
+                    "restored: open the history again to see the latest, then restore.",
+                    code="stale",
+                )
+            if cleaned.get("edit_token") != edit_token(saved):
+                theirs = self._rebase(saved)
+                raise ValidationError(self._stale_message(saved, theirs), code="stale")
         return cleaned
+
+    def _post_clean(self):
+        # A refused form leaves the object as saved (the page title keeps its name).
+        if not self.has_error(NON_FIELD_ERRORS, code="stale"):
+            super()._post_clean()
+
+    def _rebase(self, saved):
+        """Put the saved version in the form, with the user's own changes on top, and
+        take its fingerprint: saving again applies the user's changes to it. Returns the
+        fields that changed since the user opened the page."""
+        names = [name for name in self.fields if name != "edit_token"]
+        current = model_to_dict(saved, fields=names)
+        mine = set(self.changed_data)
+        theirs = []
+        data = self.data.copy()
+        for name, value in current.items():
+            field = self.fields[name]
+            shown = self._widget_data_value(field.hidden_widget(), self[name].html_initial_name)
+            if field.has_changed(value, shown):
+                theirs.append(name)
+            data[self.add_initial_prefix(name)] = "" if value is None else str(value)
+            if name not in mine:
+                key = self.add_prefix(name)
+                if isinstance(field.widget, forms.CheckboxInput):
+                    data.pop(key, None)
+                    if value:
+                        data[key] = "on"
+                else:
+                    data[key] = "" if value is None else str(value)
+        data[self.add_prefix("edit_token")] = edit_token(saved)
+        self.data = data
+        return theirs
+
+    def _stale_message(self, saved, theirs):
+        who, when = _last_saved_by(saved)
+        changed = ", ".join(str(self.fields[name].label).lower() for name in theirs)
+        both = [name for name in theirs if name in self.changed_data]
+        parts = [
+            f"{who} saved this{when} after you opened it"
+            + (f", changing {changed}." if changed else "."),
+            "Nothing was saved. The form now shows their version with your changes on top",
+        ]
+        if both:
+            mine = ", ".join(str(self.fields[name].label).lower() for name in both)
+            parts[-1] += f" (you both changed {mine}: yours is in the form)"
+        parts[-1] += ". Check it, then save again."
+        return " ".join(parts)
 
 
 class ConcurrencyAdminMixin:
@@ -90,3 +146,17 @@ class ConcurrencyInlineMixin:
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
         return fields if "edit_token" in fields else [*fields, "edit_token"]
+
+
+def _last_saved_by(saved):
+    """Who saved `saved` as it is now, and ' at HH:MM', from its history when that has
+    its current state; otherwise ('Someone else', '')."""
+    history = getattr(type(saved), "history", None)
+    if history is None:
+        return "Someone else", ""
+    record = history.filter(id=saved.pk).select_related("history_user").first()
+    if record is None or edit_token(record.instance) != edit_token(saved):
+        return "Someone else", ""
+    user = record.history_user
+    who = (user.get_full_name() or user.get_username()) if user else "Someone else"
+    return who, f" at {date_filter(timezone.localtime(record.history_date), 'H:i')}"

@@ -100,7 +100,8 @@ class Level(models.Model):
     next_step = models.TextField(blank=True, help_text="How to reach the next level.")
     position = models.PositiveIntegerField(
         default=0,
-        help_text="Seniority within the ladder: the most junior level has the lowest number.",
+        help_text="Seniority within the ladder: the most junior level has the lowest number. "
+        "Each track orders its own levels, on the track's page.",
     )
     is_active = models.BooleanField(
         "active", default=True, help_text="Retired levels stay in people's history."

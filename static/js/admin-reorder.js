@@ -1,7 +1,8 @@
 /*
  * Move up / move down for ordered rows in the admin's inlines (levels, tracks, categories,
  * expectations, track levels, promotion guidance, FAQ). Each row with a "position" box gets
- * two buttons; moving a row swaps it with its neighbour, and their position numbers, so
+ * two buttons; moving a row swaps it with its neighbour (in the same category, for
+ * expectations), and their position numbers, so
  * Save stores the new order and no other row changes. A row added with "Add another"
  * gets the next number. Without JavaScript the position boxes
  * still work: lower numbers come first.
@@ -16,6 +17,19 @@
       group.querySelectorAll("tr.form-row, div.inline-related:not(.tabular)")
     ).filter(function (row) {
       return !row.classList.contains("empty-form") && positionInput(row) !== null;
+    });
+  }
+
+  function section(row) {
+    // Rows are ordered within their category (expectations): a row moves among the rows
+    // of its own category only.
+    var category = row.querySelector('select[name$="-category"]');
+    return category ? category.value : "";
+  }
+
+  function neighbours(group, row) {
+    return rowsOf(group).filter(function (each) {
+      return section(each) === section(row);
     });
   }
 
@@ -45,12 +59,13 @@
 
   function refresh(group) {
     // Which buttons can move, and what they say, after any change.
-    var rows = rowsOf(group);
-    rows.forEach(function (row, index) {
+    rowsOf(group).forEach(function (row) {
       var buttons = row.querySelectorAll(".reorder-buttons button");
       if (buttons.length !== 2) {
         return;
       }
+      var rows = neighbours(group, row);
+      var index = rows.indexOf(row);
       buttons[0].disabled = index === 0;
       buttons[1].disabled = index === rows.length - 1;
       buttons[0].setAttribute("aria-label", "Move " + label(row) + " up");
@@ -59,7 +74,7 @@
   }
 
   function move(group, row, step, status) {
-    var rows = rowsOf(group);
+    var rows = neighbours(group, row);
     var index = rows.indexOf(row);
     var target = rows[index + step];
     if (!target) {
@@ -77,13 +92,13 @@
       setPosition(row, theirs);
       setPosition(target, mine);
     } else {
-      // Equal or missing numbers: number every row in the order shown.
-      rowsOf(group).forEach(function (each, place) {
+      // Equal or missing numbers: number the rows in the order shown.
+      neighbours(group, row).forEach(function (each, place) {
         setPosition(each, place);
       });
     }
     refresh(group);
-    rows = rowsOf(group);
+    rows = neighbours(group, row);
     rows.forEach(function (other) {
       other.classList.remove("just-moved");
     });
@@ -98,7 +113,7 @@
   function placeLast(group, row) {
     // A new row goes after the others: one more than the highest number so far.
     var highest = -1;
-    rowsOf(group).forEach(function (each) {
+    neighbours(group, row).forEach(function (each) {
       var value = parseInt(positionInput(each).value, 10);
       if (each !== row && !isNaN(value) && value > highest) {
         highest = value;
@@ -138,9 +153,17 @@
         refresh(group);
       }
     });
-    // Buttons say the row's current name, also after it is edited.
+    // Buttons say the row's current name, also after it is edited; a row moved to
+    // another category goes last in it.
     group.addEventListener("input", function () {
       refresh(group);
+    });
+    group.addEventListener("change", function (event) {
+      var row = event.target.closest("tr.form-row, div.inline-related");
+      if (row && event.target.matches('select[name$="-category"]')) {
+        placeLast(group, row);
+        refresh(group);
+      }
     });
   }
 

@@ -101,6 +101,20 @@ def test_hr_reshapes_the_ladder_and_a_pm_sees_it(page, org, assert_accessible):
     ).click()
     expect(page).to_have_url(re.compile(rf"/admin/levels/level/{pm.pk}/change/$"))
     assert_accessible(page)
+    # Expectations move within their category only: the first of each cannot go up.
+    first_of_category = page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+            "#expectations-group tr.form-row:not(.empty-form)"
+        )).map((row, index, rows) => {
+            const category = row.querySelector("select[name$='-category']").value;
+            const previous = index && rows[index - 1].querySelector("select[name$='-category']");
+            return [previous === 0 || !previous || previous.value !== category,
+                    row.querySelector(".reorder-buttons button").disabled];
+        })"""
+    )
+    assert len(first_of_category) == 16
+    assert all(first == disabled for first, disabled in first_of_category)
+    assert sum(first for first, _ in first_of_category) == 3
     positions = dict(pm.expectations.values_list("pk", "position"))
     expectations = page.locator("#expectations-group")
     expectations.get_by_role("button", name="Add another Expectation").click()
@@ -110,8 +124,9 @@ def test_hr_reshapes_the_ladder_and_a_pm_sees_it(page, org, assert_accessible):
     save_and_continue(page, "Product Manager I")
     added = Expectation.objects.get(text=NEW_EXPECTATION)
     assert (added.level, added.category.key, added.is_active) == (pm, "expected", True)
-    # The new row goes last and no other expectation is touched.
-    assert added.position == max(positions.values()) + 1
+    # The new row goes last in its category and no other expectation is touched.
+    in_category = pm.expectations.filter(category=added.category).exclude(pk=added.pk)
+    assert added.position == max(e.position for e in in_category) + 1
     assert dict(pm.expectations.exclude(pk=added.pk).values_list("pk", "position")) == positions
     saved_texts = expectations.locator("textarea[name$='-text']", has_text=NEW_EXPECTATION)
     expect(saved_texts).to_have_count(1)

@@ -102,7 +102,7 @@ def test_deleting_a_track_in_use_is_refused_with_the_way_out(org, client):
     page = client.get(reverse("admin:levels_track_delete", args=[track.pk]))
     client.post(reverse("admin:levels_track_delete", args=[track.pk]), {"post": "yes"})
 
-    assert b"This is in use, so it cannot be deleted" in page.content
+    assert "is in use, so it cannot be deleted" in page.content.decode()
     assert Track.objects.filter(pk=track.pk).exists()
 
 
@@ -307,9 +307,12 @@ def test_a_stale_inline_row_is_refused_and_nothing_is_overwritten(default_ladder
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Someone else saved this since you opened it." in content
+    assert "Someone else saved this after you opened it" in content
     assert 'value="Know-how"' in content
     assert default_ladder.categories.get(key="skills").name == "Craft"
+    # Having seen theirs, saving again applies the change.
+    assert client.post(url, change_form_data(response)).status_code == 302
+    assert default_ladder.categories.get(key="skills").name == "Know-how"
 
 
 def test_a_change_to_another_row_saves_without_undoing_theirs(default_ladder, client):

@@ -91,9 +91,24 @@ def test_deleting_a_level_in_use_is_refused_with_the_way_out(org, client):
     page = client.get(reverse("admin:levels_level_delete", args=[level.pk]))
     client.post(reverse("admin:levels_level_delete", args=[level.pk]), {"post": "yes"})
 
-    assert b"This is in use, so it cannot be deleted" in page.content
-    assert b"Retire selected" in page.content
+    content = page.content.decode()
+    assert f"The level “{level.name}” is in use, so it cannot be deleted" in content
+    assert "doesn't have permission" not in content  # not Django's confusing wording
+    assert org.report.full_name in content  # what points at it
     assert Level.objects.filter(pk=level.pk).exists()
+
+    # The way out, from the same page: retire it.
+    retired = client.post(
+        reverse("admin:levels_level_changelist"),
+        {"action": "retire_selected", "_selected_action": [level.pk]},
+        follow=True,
+    )
+    assert 'value="Retire this level"' in content
+    assert b"Retired 1." in retired.content
+    level.refresh_from_db()
+    assert not level.is_active
+    again = client.get(reverse("admin:levels_level_delete", args=[level.pk]))
+    assert b"It is already retired" in again.content
 
 
 def test_an_unused_level_can_be_deleted(org, client):
@@ -105,3 +120,19 @@ def test_an_unused_level_can_be_deleted(org, client):
     client.post(reverse("admin:levels_level_delete", args=[spare.pk]), {"post": "yes"})
 
     assert not Level.objects.filter(pk=spare.pk).exists()
+
+
+def test_a_pm_at_the_admin_sign_in_is_told_it_is_for_hr(org, client):
+    org.report.user.set_password("a-long-test-password")
+    org.report.user.save()
+
+    refused = client.post(
+        reverse("admin:login"),
+        {"username": org.report.user.username, "password": "a-long-test-password"},
+    )
+    client.force_login(org.report.user)
+    signed_in = client.get(reverse("admin:login"))
+
+    assert "This sign-in is for HR." in refused.content.decode()
+    assert reverse("home") in signed_in.content.decode()
+    assert b"Go to PM Ladder" in signed_in.content

@@ -216,13 +216,19 @@ def test_an_earlier_version_opens_and_is_restored(default_ladder, client):
     assert page.status_code == 200
     assert page.context["adminform"].form["name"].value() == "Product Manager"
     assert b"as it was on" in page.content
+    assert [(c.label, c.old, c.new) for c in page.context["differences"]] == [
+        ("name", "Product Manager I", "Product Manager")
+    ]
 
-    response = client.post(url, change_form_data(page))
+    response = client.post(url, change_form_data(page), follow=True)
 
-    assert response.status_code == 302
+    assert response.redirect_chain[-1][0] == reverse("admin:levels_level_change", args=[level.pk])
+    assert "Reverted “Product Manager” to its version of" in response.content.decode()
     level.refresh_from_db()
     assert level.name == "Product Manager"
-    assert level.history.first().history_user == hr
+    latest = level.history.first()
+    assert latest.history_user == hr
+    assert latest.history_change_reason.startswith("Reverted to the version of ")
     assert level.history.count() == 3
 
 
@@ -237,7 +243,7 @@ def test_a_restore_over_a_newer_change_is_refused(default_ladder, client):
     response = client.post(url, change_form_data(page))
 
     assert response.status_code == 200
-    assert b"Someone else saved this since you opened it." in response.content
+    assert b"Someone else saved this after you opened this version" in response.content
     level.refresh_from_db()
     assert level.name == "Renamed meanwhile"
 
@@ -268,3 +274,33 @@ def test_hr_cannot_edit_histories_by_hand(db):
     codenames = Group.objects.get(name=HR_GROUP).permissions.values_list("codename", flat=True)
 
     assert not [code for code in codenames if "historical" in code]
+
+
+def test_a_change_at_the_end_of_a_long_text_shows_where_it_is(default_ladder):
+    ladder = Ladder.objects.get(pk=default_ladder.pk)
+    before = ladder.description
+    assert len(before) > 200
+    ladder.description = before + " Reviewed every spring."
+    ladder.save()
+
+    (change,) = changes.change_page(ladder).rows[0].fields
+
+    assert change.label == "description"
+    assert change.old.startswith("…")
+    assert change.old.endswith(before[-20:])
+    assert change.new.startswith("…")
+    assert change.new.endswith("Reviewed every spring.")
+    assert len(change.new) < 100
+
+
+def test_the_history_shows_one_kind_of_row_on_request(default_ladder, client):
+    client.force_login(make_hr_user())
+    url = reverse("admin:levels_ladder_history", args=[default_ladder.pk])
+
+    only_ladder = client.get(url, {"kind": "ladder"})
+    unknown = client.get(url, {"kind": "user"})
+
+    assert [row.kind for row in only_ladder.context["page"].rows] == ["ladder"]
+    assert "the ladder itself" in only_ladder.content.decode()
+    assert unknown.context["kind"] == ""
+    assert len({row.kind for row in unknown.context["page"].rows}) > 1

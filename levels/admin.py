@@ -62,6 +62,9 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
             .first()
         )
         current = self.get_object(request, unquote(object_id))
+        if request.method == "POST" and not self.has_change_permission(request, current):
+            # Viewing an earlier version needs view permission; restoring it is a change.
+            raise PermissionDenied
         differences = []
         if version is not None and current is not None:
             differences = changes.field_changes(self.model, current, version)

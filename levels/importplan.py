@@ -14,7 +14,7 @@ text, then reworded in order. It only reads.
 import hashlib
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import router
 from django.db.models import ProtectedError, RestrictedError
@@ -72,6 +72,9 @@ class ExpectationCounts:
     changed: int = 0
     removed: int = 0
     reordered: bool = False
+    # What changes, one FieldChange per expectation: label "added", "reworded" or
+    # "removed", with the old and new wording.
+    details: tuple = field(default=(), compare=False)
 
     def __bool__(self):
         return bool(self.added or self.changed or self.removed or self.reordered)
@@ -97,6 +100,7 @@ class ExpectationCounts:
             self.changed + other.changed,
             self.removed + other.removed,
             self.reordered or other.reordered,
+            self.details + other.details,
         )
 
 
@@ -237,6 +241,8 @@ def plan_import(spec):
         counts = _expectation_counts(old["expectations"] if old else {}, level["expectations"])
         if not counts:
             continue
+        if old is None:
+            counts = replace(counts, details=())  # a new level: its count says enough
         change = changes.get(key)
         if change is None:
             change = Change(CHANGE, key, level["name"])
@@ -430,17 +436,27 @@ def _expectation_counts(old, new):
     total = ExpectationCounts()
     for category in {*old, *new}:
         old_texts, new_texts = old.get(category, []), new.get(category, [])
-        spare = Counter(old_texts)
-        unmatched = 0
-        for text in new_texts:
-            if spare[text]:
-                spare[text] -= 1
+        kept = Counter(old_texts) & Counter(new_texts)
+        matched = Counter()
+        spare = []
+        for text in old_texts:
+            if matched[text] < kept[text]:
+                matched[text] += 1
             else:
-                unmatched += 1
-        left = sum(spare.values())
-        reworded = min(unmatched, left)
+                spare.append(text)
+        unmatched = list((Counter(new_texts) - kept).elements())
+        unmatched.sort(key=new_texts.index)
+        reworded = list(zip(spare, unmatched, strict=False))
+        details = (
+            *(FieldChange("reworded", before, after) for before, after in reworded),
+            *(FieldChange("added", "", text) for text in unmatched[len(reworded) :]),
+            *(FieldChange("removed", text, "") for text in spare[len(reworded) :]),
+        )
         counts = ExpectationCounts(
-            added=unmatched - reworded, changed=reworded, removed=left - reworded
+            added=len(unmatched) - len(reworded),
+            changed=len(reworded),
+            removed=len(spare) - len(reworded),
+            details=details,
         )
         if not counts and old_texts != new_texts:
             counts = ExpectationCounts(reordered=True)

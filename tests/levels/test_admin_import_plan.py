@@ -105,6 +105,11 @@ def test_a_reworded_expectation_is_a_change_not_an_add_and_a_remove(default_ladd
     counts = changes(plan, "Levels")["apm"].expectations
     assert counts == importplan.ExpectationCounts(added=1, changed=1, reordered=True)
     assert str(counts) == "1 added, 1 reworded, new order"
+    original = skills[0].removesuffix(" (reworded)")
+    assert [(d.label, d.old, d.new) for d in counts.details] == [
+        ("reworded", original, skills[0]),
+        ("added", "", "A brand new skill"),
+    ]
 
 
 def test_a_missing_level_in_use_is_retired_and_one_unused_is_deleted(org):

@@ -125,7 +125,8 @@ def test_the_preview_lists_the_changes_and_writes_nothing(hr_client, default_lad
         (
             "changed",
             "Senior Product Manager (senior-pm)",
-            "expectations: 1 removed (or retired if evidence or reviews point at it)",
+            "expectations: 1 removed (or retired if evidence or reviews point at it) "
+            "removed: “Coaching and mentorship”",
         ),
         ("added", "Group Product Manager (group-pm)", "expectations: 16 added"),
     ]

@@ -304,3 +304,20 @@ def test_the_history_shows_one_kind_of_row_on_request(default_ladder, client):
     assert "the ladder itself" in only_ladder.content.decode()
     assert unknown.context["kind"] == ""
     assert len({row.kind for row in unknown.context["page"].rows}) > 1
+
+
+def test_reverting_needs_the_change_permission(default_ladder, client):
+    client.force_login(make_hr_user("view_level"))
+    level = default_ladder.levels.get(key="pm")
+    original = level.history.get()
+    Level.objects.filter(pk=level.pk).update(name="Renamed")
+    url = reverse("admin:levels_level_simple_history", args=[level.pk, original.history_id])
+
+    page = client.get(url)
+    response = client.post(url, change_form_data(page))
+
+    assert page.status_code == 200
+    assert b'value="Revert"' not in page.content
+    assert response.status_code == 403
+    level.refresh_from_db()
+    assert level.name == "Renamed"

@@ -299,6 +299,7 @@ class LadderFileForm(forms.Form):
 
 @admin.register(Ladder)
 class LadderAdmin(LadderDataAdmin):
+    save_on_top = True  # the page is long: save without scrolling to the end
     list_display = ["name", "slug", "level_count", "track_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -634,6 +635,7 @@ class RetireActions:
 
 @admin.register(Level)
 class LevelAdmin(RetireActions, LadderDataAdmin):
+    save_on_top = True
     list_display = ["name", "short_name", "code", "grade", "ladder", "position", "is_active"]
     list_filter = ["ladder", "is_active"]
     list_select_related = ["ladder"]

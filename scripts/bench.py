@@ -4,6 +4,8 @@ Measure the ladder pages on a large generated ladder: time per request and queri
     make bench                    # a throwaway SQLite database
     DATABASE_URL=postgres://... make bench
 
+Then HR's admin pages (lists, ladder and level pages, the change history) and ladder
+writes (duplicate, re-import) on a copy of that ladder with a long change history.
 BENCH_PEOPLE sets the size of the organisation for the reporting-tree part (default
 100,000; 0 skips it). The data is built in a throwaway test database (in memory for
 SQLite, `test_` + the configured name for PostgreSQL), so real data is never touched.
@@ -188,6 +190,52 @@ def bench_tree(ladder, client):
         print(f"{name:<34}{median:>10.1f}{worst:>9.1f}  ({queries} queries)")
 
 
+def bench_admin(ladder):
+    """HR's admin pages and ladder writes on the big ladder, with a long change history."""
+    from django.test import Client
+
+    from levels import ladderfile, selectors, services
+    from levels.models import Level
+    from tests.factories import make_hr_user
+
+    started = time.perf_counter()
+    copy = services.duplicate_ladder(ladder=ladder, slug="bench-copy", name="Bench copy")
+    copied = (time.perf_counter() - started) * 1000
+    for round_ in range(20):  # 20 x 60 level edits in the copy's history
+        for level in Level.objects.filter(ladder=copy):
+            level.summary = f"Summary, take {round_}"
+            level.save(update_fields=["summary"])
+    spec = selectors.ladder_spec(copy)
+    # The generated ladder leaves some levels off every track; a ladder file may not.
+    on_a_track = {key for track in spec["tracks"] for key in track["levels"]}
+    spec["tracks"][0]["levels"] += [
+        level["key"] for level in spec["levels"] if level["key"] not in on_a_track
+    ]
+    spec = ladderfile.check(spec)
+    services.import_ladder(spec=spec, replace=True)  # the track gains those levels
+    started = time.perf_counter()
+    services.import_ladder(spec=spec, replace=True)
+    reimported = (time.perf_counter() - started) * 1000
+    print(f"\nadmin, as HR (the copy has {copy.levels.count()} levels and a long history)")
+    print(f"{'duplicate the ladder':<34}{copied:>10.1f} ms")
+    print(f"{'re-import it unchanged':<34}{reimported:>10.1f} ms")
+    client = Client()
+    client.force_login(make_hr_user())
+    level = Level.objects.filter(ladder=copy).order_by("position")[30]
+    print(f"{'admin page':<34}{'median ms':>10}{'max ms':>9}  queries")
+    for name, url in {
+        "ladders list": "/admin/levels/ladder/",
+        "levels list": "/admin/levels/level/",
+        "expectations list": "/admin/levels/expectation/",
+        "ladder page": f"/admin/levels/ladder/{copy.pk}/change/",
+        "level page": f"/admin/levels/level/{level.pk}/change/",
+        "ladder history": f"/admin/levels/ladder/{copy.pk}/history/",
+        "ladder history, page 20": f"/admin/levels/ladder/{copy.pk}/history/?page=20",
+    }.items():
+        median, worst, queries = measure(client, url)
+        print(f"{name:<34}{median:>10.1f}{worst:>9.1f}  ({queries} queries)")
+
+
 def measure(client, url):
     client.get(url)  # warm up
     timings = []
@@ -230,9 +278,10 @@ def main():
         for name, url in pages.items():
             median, worst, queries = measure(client, url)
             print(f"{name:<14}{median:>10.1f}{worst:>9.1f}{queries:>9}")
-        if PEOPLE:
-            from levels.models import Ladder
+        from levels.models import Ladder
 
+        bench_admin(Ladder.objects.get(slug="bench"))
+        if PEOPLE:
             bench_tree(Ladder.objects.get(slug="bench"), client)
     finally:
         runner.teardown_databases(old_config)

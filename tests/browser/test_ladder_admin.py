@@ -26,7 +26,7 @@ def admin_sign_in(page, username, password="a-long-test-password"):
 
 
 def save_and_continue(page, name):
-    page.locator("input[name=_continue]").click()
+    page.locator("input[name=_continue]").first.click()
     expect(page.locator(".messagelist .success")).to_contain_text(
         f"“{name}” was changed successfully"
     )

@@ -6,7 +6,7 @@ boss (Director)
 │   └── teammate (APM)
 └── other_manager (PM Manager)
     └── stranger (PM)
-hr: in the HR group, not on the ladder
+hr: staff in the HR group (as HR users are), not on the ladder
 outsider: a user with no place on the ladder
 """
 
@@ -74,7 +74,7 @@ def org(default_ladder):
     boss = place(default_ladder, "boss", "Bo Director", "director", "management")
     manager = place(default_ladder, "manager", "Mina Manager", "pm-manager", "management", boss)
     other = place(default_ladder, "other", "Otto Other", "pm-manager", "management", boss)
-    hr = UserFactory(username="hr", first_name="Hana", last_name="HR")
+    hr = UserFactory(username="hr", first_name="Hana", last_name="HR", is_staff=True)
     hr.groups.add(people.ensure_hr_group())
     return Org(
         ladder=default_ladder,

@@ -210,3 +210,22 @@ def test_hr_reshapes_the_ladder_and_a_pm_sees_it(page, org, assert_accessible):
     page.get_by_role("link", name="Ladders", exact=True).first.click()
     expect(page.get_by_role("link", name="Product Management 2026")).to_be_visible()
     assert page.console_errors == []
+
+
+def test_hr_on_a_phone_edits_the_ladder_without_scrolling_sideways(page, org):
+    page.set_viewport_size({"width": 390, "height": 844})
+    admin_sign_in(page, "hr")
+
+    page.goto(f"/admin/levels/ladder/{org.ladder.pk}/change/")
+
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390
+    levels = page.locator("#levels-group")
+    # Every box of a row, the last columns too, is within the screen.
+    for name in ("name", "position", "is_active"):
+        box = levels.locator(f"input[name$='-{name}']:not([type=hidden])").first
+        expect(box).to_be_visible()
+        bounds = box.bounding_box()
+        assert bounds["x"] >= 0, name
+        assert bounds["x"] + bounds["width"] <= 390, name
+    assert page.console_errors == []

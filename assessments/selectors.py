@@ -194,7 +194,7 @@ def placement(employee):
     """The current level's expectations and each next level (on any track the current
     level is on) with what is new or changed, in a fixed number of queries."""
     ladder = employee.ladder
-    categories = list(ladder.categories.all())
+    categories = list(ladder.categories.active())
     tracks_by_next = {}
     for path in track_paths(ladder):
         if employee.level in path.levels:

@@ -12,7 +12,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.defaultfilters import date as date_filter
 from django.template.response import TemplateResponse
@@ -56,17 +56,34 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
     history_per_page = 25
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        try:
+            pk, history_id = int(unquote(object_id)), int(version_id)
+        except ValueError:
+            raise Http404("No such version.") from None
         version = (
-            self.model.history.filter(id=unquote(object_id), history_id=version_id)
+            self.model.history.filter(id=pk, history_id=history_id)
             .select_related("history_user")
             .first()
         )
-        current = self.get_object(request, unquote(object_id))
-        if request.method == "POST" and not self.has_change_permission(request, current):
+        if version is None:
+            raise Http404("No such version.")
+        current = self.get_object(request, str(pk))
+        if current is None:
+            # The object was deleted: its versions can be read, not restored from here.
+            request.version_of_deleted = True
+            if request.method == "POST":
+                self.message_user(
+                    request,
+                    f"This {self.opts.verbose_name} was deleted, so it cannot be restored "
+                    "from its history. Add it again, or import a ladder file that has it.",
+                    messages.ERROR,
+                )
+                return redirect(self._admin_url("changelist"))
+        elif request.method == "POST" and not self.has_change_permission(request, current):
             # Viewing an earlier version needs view permission; restoring it is a change.
             raise PermissionDenied
         differences = []
-        if version is not None and current is not None:
+        if current is not None:
             differences = changes.field_changes(self.model, current, version)
         request.reverting_version = version
         return super().history_form_view(
@@ -75,6 +92,22 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
             version_id,
             {"version": version, "differences": differences, **(extra_context or {})},
         )
+
+    def revert_disabled(self, request, obj=None):
+        return getattr(request, "version_of_deleted", False) or super().revert_disabled(
+            request, obj
+        )
+
+    def _admin_url(self, name, *args):
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        ladder = form.instance if isinstance(form.instance, Ladder) else None
+        if isinstance(form.instance, Track):
+            ladder = form.instance.ladder
+        if ladder is not None and ladder.pk is not None:
+            warn_stranded_levels(self, request, ladder)
 
     def response_change(self, request, obj):
         version = getattr(request, "reverting_version", None)
@@ -107,7 +140,7 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
         try:
-            number = int(request.GET.get("page", 1))
+            number = min(int(request.GET.get("page", 1)), changes.MAX_PAGE)
         except ValueError:
             number = 1
         kinds = changes.kinds(obj)
@@ -344,9 +377,6 @@ class LadderAdmin(LadderDataAdmin):
             *super().get_urls(),
         ]
 
-    def _url(self, name, *args):
-        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
-
     def _context(self, request, **context):
         return {
             **self.admin_site.each_context(request),
@@ -361,7 +391,7 @@ class LadderAdmin(LadderDataAdmin):
     def duplicate_selected(self, request, queryset):
         ladder = self._one(request, queryset, "duplicate")
         if ladder is not None:
-            return redirect(self._url("duplicate", quote(ladder.pk)))
+            return redirect(self._admin_url("duplicate", quote(ladder.pk)))
         return None
 
     @admin.action(description="Export selected ladder as YAML", permissions=["view"])
@@ -414,7 +444,7 @@ class LadderAdmin(LadderDataAdmin):
                     "The copy is independent: edit it freely.",
                     messages.SUCCESS,
                 )
-                return redirect(self._url("change", quote(copy.pk)))
+                return redirect(self._admin_url("change", quote(copy.pk)))
         context = self._context(
             request,
             title=f"Duplicate {ladder.name}",
@@ -474,7 +504,7 @@ class LadderAdmin(LadderDataAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         if request.method != "POST":
-            return redirect(self._url("import"))
+            return redirect(self._admin_url("import"))
         try:
             previewed = signing.loads(
                 request.POST.get("preview", ""),
@@ -488,7 +518,7 @@ class LadderAdmin(LadderDataAdmin):
                 "Upload the file again.",
                 messages.ERROR,
             )
-            return redirect(self._url("import"))
+            return redirect(self._admin_url("import"))
         name, content = previewed["name"], previewed["content"]
         try:
             spec = ladderfile.read(content, name=name)
@@ -512,7 +542,7 @@ class LadderAdmin(LadderDataAdmin):
             self.log_change(request, ladder, f"Imported {name}: {summary}.")
             message = f"Updated ladder '{ladder.slug}' ({ladder.name}) from {name}: {summary}."
         self.message_user(request, message, messages.SUCCESS)
-        return redirect(self._url("change", quote(ladder.pk)))
+        return redirect(self._admin_url("change", quote(ladder.pk)))
 
     def _preview_or_problems(self, request, name, content):
         try:
@@ -615,7 +645,9 @@ class RetireActions:
         context = {"can_retire": self.has_change_permission(request), **(extra_context or {})}
         return super().delete_view(request, object_id, context)
 
-    @admin.action(description="Retire selected (hide from pickers, keep in history)")
+    @admin.action(
+        description="Retire selected (hide from pickers, keep in history)", permissions=["change"]
+    )
     def retire_selected(self, request, queryset):
         with history.reason("Retired"):
             count = services.retire(queryset)
@@ -625,12 +657,29 @@ class RetireActions:
             "evidence, reviews and level history that mention them are kept.",
             messages.SUCCESS,
         )
+        if queryset.model is Track:
+            for ladder in Ladder.objects.filter(tracks__in=queryset).distinct():
+                warn_stranded_levels(self, request, ladder)
 
-    @admin.action(description="Bring back selected")
+    @admin.action(description="Bring back selected", permissions=["change"])
     def bring_back_selected(self, request, queryset):
         with history.reason("Brought back"):
             count = services.bring_back(queryset)
         self.message_user(request, f"Brought back {count}.", messages.SUCCESS)
+
+
+def warn_stranded_levels(model_admin, request, ladder):
+    """After tracks change: say which active levels are now on no active track."""
+    stranded = services.stranded_levels(ladder)
+    if stranded:
+        names = ", ".join(level.name for level in stranded)
+        model_admin.message_user(
+            request,
+            f"On the {ladder.name} ladder, {names} "
+            f"{'is' if len(stranded) == 1 else 'are'} now on no active track, so nobody "
+            "can be placed there: put them on an active track, or retire them too.",
+            messages.WARNING,
+        )
 
 
 @admin.register(Level)

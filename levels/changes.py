@@ -32,6 +32,9 @@ ACTIONS = {"+": "Created", "~": "Changed", "-": "Deleted"}
 # Fields that only mirror others or mean nothing to a reader.
 HIDDEN_FIELDS = {"id"}
 VALUE_LENGTH = 160
+# Pages further back than this show the last one: a page reads up to page x 25 rows of
+# each kind, so the depth is capped.
+MAX_PAGE = 200
 NAME_LENGTH = 90
 # Models that have a page of their own in the admin, where a version can be opened.
 WITH_ADMIN_PAGE = {Ladder, Level, Track, Aspect, Expectation}
@@ -147,7 +150,7 @@ def kinds(obj):
 def change_page(obj, page=1, per_page=25, kind=None):
     """Page `page` (from 1) of the changes to `obj` and its parts, newest first; with
     `kind` (a model name from `kinds`), of that kind of row only."""
-    page = max(1, page)
+    page = min(max(1, page), MAX_PAGE)
     wanted = page * per_page + 1
     records = []
     sources = _sources(obj)

@@ -42,6 +42,11 @@ class ConcurrencyModelForm(forms.ModelForm):
             for name, field in self.fields.items():
                 if name != "edit_token":
                     field.show_hidden_initial = True
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField):
+                # Browsers send text-area line breaks as CR LF; the ladder keeps LF, so
+                # an untouched text is not a change (and is saved as it was).
+                field.to_python = _with_lf_line_breaks(field.to_python)
 
     @cached_property
     def changed_data(self):
@@ -80,7 +85,7 @@ class ConcurrencyModelForm(forms.ModelForm):
         """Put the saved version in the form, with the user's own changes on top, and
         take its fingerprint: saving again applies the user's changes to it. Returns the
         fields that changed since the user opened the page."""
-        names = [name for name in self.fields if name != "edit_token"]
+        names = [name for name, field in self.fields.items() if field.show_hidden_initial]
         current = model_to_dict(saved, fields=names)
         mine = set(self.changed_data)
         theirs = []
@@ -160,3 +165,11 @@ def _last_saved_by(saved):
     user = record.history_user
     who = (user.get_full_name() or user.get_username()) if user else "Someone else"
     return who, f" at {date_filter(timezone.localtime(record.history_date), 'H:i')}"
+
+
+def _with_lf_line_breaks(to_python):
+    def convert(value):
+        value = to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+    return convert

@@ -51,9 +51,12 @@ def import_ladder(*, spec, replace=False):
     created = ladder is None
     if created:
         ladder = Ladder(slug=slug)
-    ladder.name = spec["ladder"]["name"]
-    ladder.description = spec["ladder"]["description"]
-    ladder.save()
+
+    def describe(ladder):
+        ladder.name = spec["ladder"]["name"]
+        ladder.description = spec["ladder"]["description"]
+
+    _save_if_changed(ladder, describe)
 
     categories = _sync_categories(ladder, spec["categories"])
     levels = _sync_levels(ladder, spec["levels"])
@@ -156,7 +159,8 @@ def _sync_expectations(levels, categories, items):
     was recorded against them): first those whose text is unchanged, then, in order, the
     rest as rewordings; rows left over are deleted, or retired when in use."""
     existing = {}
-    active = Expectation.objects.active().filter(level__in=levels.values())
+    # Expectations of retired categories too: the file lists them under their category.
+    active = Expectation.objects.filter(is_active=True, level__in=levels.values())
     for expectation in active.order_by("position", "id"):
         existing.setdefault((expectation.level_id, expectation.category_id), []).append(expectation)
     to_create, to_update, to_delete = [], [], []
@@ -210,6 +214,16 @@ def retire(queryset):
     return history.bulk_update(queryset.model, rows, ["is_active"])
 
 
+def stranded_levels(ladder):
+    """The ladder's active levels that are on no active track: nobody can be placed on
+    them (retire them too, or put them on an active track)."""
+    return list(
+        ladder.levels.active()
+        .exclude(track_levels__track__is_active=True)
+        .order_by("position", "id")
+    )
+
+
 def bring_back(queryset):
     """Undo `retire` for the retired rows of `queryset`; return how many came back."""
     rows = list(queryset.filter(is_active=False))
@@ -233,7 +247,8 @@ def _sync_tracks(ladder, levels, items):
     for leftover in existing.values():
         _delete_or_retire(leftover)
     _sync_rows(
-        TrackLevel.objects.filter(track__ladder=ladder),
+        # A track left out of the file (retired because people are on it) keeps its levels.
+        TrackLevel.objects.filter(track__in=tracks.values()),
         lambda row: (row.track_id, row.level_id),
         [
             TrackLevel(track=tracks[item["key"]], level=levels[key], position=position)

@@ -131,7 +131,8 @@
   }
 
   function enhance(group) {
-    if (group.dataset.reorder === "on" || rowsOf(group).length === 0) {
+    // Groups with position boxes, also ones that start empty (rows may be added).
+    if (group.dataset.reorder === "on" || !group.querySelector('input[name$="-position"]')) {
       return;
     }
     group.dataset.reorder = "on";
@@ -184,8 +185,61 @@
     input.insertAdjacentElement("afterend", wrap);
   }
 
+  function formIndex(row) {
+    var match = /-(\d+)$/.exec(row.id || "");
+    return match ? parseInt(match[1], 10) : Number.MAX_SAFE_INTEGER;
+  }
+
+  function placeKey(row) {
+    var category = row.querySelector('select[name$="-category"]');
+    var position = parseInt(positionInput(row).value, 10);
+    return [category ? category.selectedIndex : 0, isNaN(position) ? Infinity : position];
+  }
+
+  function arrange(group, compare) {
+    var rows = rowsOf(group);
+    var anchor = group.querySelector(".empty-form");
+    rows.slice().sort(function (a, b) {
+      return compare(a, b) || formIndex(a) - formIndex(b);
+    }).forEach(function (row) {
+      if (anchor && anchor.parentNode === row.parentNode) {
+        row.parentNode.insertBefore(row, anchor);
+      } else {
+        row.parentNode.appendChild(row);
+      }
+    });
+  }
+
   function start() {
     document.querySelectorAll(".inline-group").forEach(enhance);
+    // Django renumbers the forms by their place on the page when an added row is
+    // removed: put the rows back in form order first, then in position order again.
+    document.addEventListener(
+      "click",
+      function (event) {
+        var link = event.target.closest ? event.target.closest(".inline-deletelink") : null;
+        var group = link && link.closest(".inline-group");
+        if (group && group.dataset.reorder === "on") {
+          arrange(group, function () {
+            return 0;
+          });
+        }
+      },
+      true
+    );
+    document.addEventListener("formset:removed", function () {
+      // Django renumbers right after this event: re-sort once it is done.
+      window.setTimeout(function () {
+        document.querySelectorAll('.inline-group[data-reorder="on"]').forEach(function (group) {
+          arrange(group, function (a, b) {
+            var x = placeKey(a);
+            var y = placeKey(b);
+            return x[0] - y[0] || (x[1] === y[1] ? 0 : x[1] < y[1] ? -1 : 1);
+          });
+          refresh(group);
+        });
+      }, 0);
+    });
   }
 
   if (document.readyState === "loading") {

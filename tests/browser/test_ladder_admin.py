@@ -229,3 +229,37 @@ def test_hr_on_a_phone_edits_the_ladder_without_scrolling_sideways(page, org):
         assert bounds["x"] >= 0, name
         assert bounds["x"] + bounds["width"] <= 390, name
     assert page.console_errors == []
+
+
+def test_added_rows_can_be_moved_and_removed_before_saving(page, org):
+    ladder = org.ladder
+    admin_sign_in(page, "hr")
+    page.goto(f"/admin/levels/ladder/{ladder.pk}/change/")
+    categories = page.locator("#categories-group")
+    add = categories.get_by_role("button", name="Add another Category")
+    add.click()
+    add.click()
+    added = categories.locator("tr.form-row.dynamic-categories:not(.has_original)")
+    expect(added).to_have_count(2)
+    for index, (name, key) in enumerate([("Draft", "draft"), ("Craft", "craft")]):
+        added.nth(index).locator("input[name$='-name']").fill(name)
+        added.nth(index).locator("input[name$='-key']").fill(key)
+    # Craft goes up above Draft and above the last saved category...
+    categories.get_by_role("button", name="Move Craft up").click()
+    categories.get_by_role("button", name="Move Craft up").click()
+    # ...then Draft is dropped before saving.
+    draft = added.nth(1)
+    expect(draft.locator("input[name$='-name']")).to_have_value("Draft")
+    draft.locator(".inline-deletelink").click()
+    expect(added).to_have_count(1)
+
+    page.locator("input[name=_continue]").first.click()
+
+    page.wait_for_load_state()
+    errors = page.locator(".errorlist, .errornote").all_inner_texts()
+    assert errors == []
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    keys = list(ladder.categories.order_by("position", "id").values_list("key", flat=True))
+    assert keys == ["responsibilities", "skills", "craft", "expected"]
+    assert not ladder.categories.filter(key="draft").exists()
+    assert page.console_errors == []

@@ -116,3 +116,20 @@ def test_a_refused_edit_shows_their_version_with_mine_on_top_and_saves_again(
         "P4",
         "Owns a product area.",
     )
+
+
+def test_a_page_posted_by_a_browser_with_multi_line_text_is_unchanged(default_ladder, client):
+    # Browsers send line breaks in text areas as CR LF; the ladder stores LF.
+    client.force_login(make_hr_user())
+    track = default_ladder.tracks.get(key="ic")
+    assert "\n" in track.best_for
+    url = reverse("admin:levels_track_change", args=[track.pk])
+    data = change_form_data(client.get(url))
+    data["best_for"] = data["best_for"].replace("\n", "\r\n")
+    versions = track.history.count()
+
+    assert client.post(url, data).status_code == 302
+
+    assert track.history.count() == versions
+    track.refresh_from_db()
+    assert "\r" not in track.best_for

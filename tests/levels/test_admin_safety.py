@@ -136,3 +136,14 @@ def test_a_pm_at_the_admin_sign_in_is_told_it_is_for_hr(org, client):
     assert "This sign-in is for HR." in refused.content.decode()
     assert reverse("home") in signed_in.content.decode()
     assert b"Go to PM Ladder" in signed_in.content
+
+
+def test_deleting_a_ladder_people_are_on_is_refused_without_a_retire_button(org, client):
+    client.force_login(make_hr_user())
+
+    page = client.get(reverse("admin:levels_ladder_delete", args=[org.ladder.pk]))
+
+    content = page.content.decode()
+    assert f"The ladder “{org.ladder.name}” is in use, so it cannot be deleted" in content
+    assert "A ladder that people are on stays." in content
+    assert "Retire this" not in content

@@ -78,7 +78,7 @@ def test_an_import_records_its_changes_and_a_repeat_records_none(default_ladder)
     assert FAQEntry.history.count() == before[FAQEntry] + 1
     assert FAQEntry.history.first().history_type == "-"
 
-    counts = {model: model.history.count() for model in (Level, Expectation, FAQEntry)}
+    counts = {model: model.history.count() for model in (Ladder, Level, Expectation, FAQEntry)}
     services.import_ladder(spec=ladderfile.check(spec), replace=True)
 
     assert {model: model.history.count() for model in counts} == counts
@@ -321,3 +321,55 @@ def test_reverting_needs_the_change_permission(default_ladder, client):
     assert response.status_code == 403
     level.refresh_from_db()
     assert level.name == "Renamed"
+
+
+def test_a_deleted_objects_version_is_shown_but_not_restored(default_ladder, client):
+    client.force_login(make_hr_user())
+    aspect = default_ladder.aspects.create(name="Team size", position=9)
+    created = aspect.history.get()
+    aspect.delete()
+    url = reverse("admin:levels_aspect_simple_history", args=[created.id, created.history_id])
+
+    page = client.get(url)
+    response = client.post(url, {"name": "Team size", "ladder": default_ladder.pk}, follow=True)
+
+    assert page.status_code == 200
+    assert b'value="Revert"' not in page.content
+    assert "was deleted, so it cannot be restored" in response.content.decode()
+    assert not default_ladder.aspects.filter(name="Team size").exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/levels/level/abc/history/1/",
+        "/admin/levels/level/1/history/abc/",
+        "/admin/levels/level/1/history/99999999/",
+    ],
+)
+def test_a_bad_version_address_is_not_found(default_ladder, client, path):
+    client.force_login(make_hr_user())
+
+    assert client.get(path).status_code == 404
+
+
+def test_a_page_number_beyond_reason_shows_the_last_pages(default_ladder, client):
+    client.force_login(make_hr_user())
+    url = reverse("admin:levels_ladder_history", args=[default_ladder.pk])
+
+    response = client.get(url, {"page": "99999999999999999999"})
+
+    assert response.status_code == 200
+    assert response.context["page"].number == changes.MAX_PAGE
+
+
+def test_view_only_hr_cannot_retire_or_bring_back(default_ladder, client):
+    client.force_login(make_hr_user("view_level"))
+    level = default_ladder.levels.get(key="pm")
+    url = reverse("admin:levels_level_changelist")
+
+    client.post(url, {"action": "retire_selected", "_selected_action": [level.pk]})
+
+    level.refresh_from_db()
+    assert level.is_active
+    assert level.history.count() == 1

@@ -119,11 +119,7 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
             "The revert is in its history.",
             messages.SUCCESS,
         )
-        return redirect(
-            reverse(
-                f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(obj.pk)]
-            )
-        )
+        return redirect(self._admin_url("change", quote(obj.pk)))
 
     def save_model(self, request, obj, form, change):
         version = getattr(request, "reverting_version", None)

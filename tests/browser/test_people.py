@@ -48,3 +48,22 @@ def test_manager_promotes_a_report_who_then_sees_it(page, org, assert_accessible
     expect(page.get_by_role("heading", name=re.compile("Product Manager Manager"))).to_be_visible()
     assert_accessible(page)
     assert page.console_errors == []
+
+
+def test_a_manager_reads_the_team_on_a_phone_without_scrolling_sideways(
+    page, org, assert_accessible
+):
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "boss")
+
+    page.goto("/team/?scope=all")
+
+    expect(page.get_by_role("link", name="Remi Report")).to_be_visible()
+    # Each person's progress towards the next level is on screen, labelled.
+    cell = page.locator("td[data-label='Next level']").first
+    expect(cell).to_be_visible()
+    bounds = cell.bounding_box()
+    assert bounds["x"] >= 0
+    assert bounds["x"] + bounds["width"] <= 390
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert_accessible(page)

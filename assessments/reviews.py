@@ -20,6 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from levels.history import made_by
 from levels.models import Level
 from levels.selectors import track_paths
 
@@ -373,7 +374,7 @@ def _snapshot_evidence(review):
     )
     by_expectation = {}
     for item in live:
-        author = item.author.get_full_name() or item.author.get_username() if item.author else ""
+        author = made_by(item.author, nobody="")
         by_expectation.setdefault(item.expectation_id, []).append(
             {
                 "observed_on": item.observed_on.isoformat(),

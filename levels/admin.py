@@ -67,10 +67,9 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
         )
         if version is None:
             raise Http404("No such version.")
-        current = self.get_object(request, str(pk))
+        current = request.concurrency_base = self.get_object(request, str(pk))
         if current is None:
             # The object was deleted: its versions can be read, not restored from here.
-            request.version_of_deleted = True
             if request.method == "POST":
                 self.message_user(
                     request,
@@ -90,23 +89,29 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
             request,
             object_id,
             version_id,
-            {"version": version, "differences": differences, **(extra_context or {})},
+            {
+                "version": version,
+                "version_by": history.made_by(version.history_user),
+                "differences": differences,
+                **(extra_context or {}),
+            },
         )
 
     def revert_disabled(self, request, obj=None):
-        return getattr(request, "version_of_deleted", False) or super().revert_disabled(
-            request, obj
-        )
+        # A version of a deleted object (no current one to restore over) is read-only.
+        deleted = getattr(request, "reverting_version", None) and not request.concurrency_base
+        return deleted or super().revert_disabled(request, obj)
+
+    def stranding_ladders(self, objs):
+        """The ladders where changing `objs` may leave levels on no active track."""
+        return []
 
     def _admin_url(self, name, *args):
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        ladder = form.instance if isinstance(form.instance, Ladder) else None
-        if isinstance(form.instance, Track):
-            ladder = form.instance.ladder
-        if ladder is not None and ladder.pk is not None:
+        for ladder in self.stranding_ladders([form.instance]):
             warn_stranded_levels(self, request, ladder)
 
     def response_change(self, request, obj):
@@ -341,6 +346,10 @@ class LadderAdmin(LadderDataAdmin):
         PromotionBlockerInline,
         FAQEntryInline,
     ]
+
+    def stranding_ladders(self, ladders):
+        # Its tracks are edited on its page.
+        return list(ladders)
 
     def get_queryset(self, request):
         return (
@@ -653,9 +662,8 @@ class RetireActions:
             "evidence, reviews and level history that mention them are kept.",
             messages.SUCCESS,
         )
-        if queryset.model is Track:
-            for ladder in Ladder.objects.filter(tracks__in=queryset).distinct():
-                warn_stranded_levels(self, request, ladder)
+        for ladder in self.stranding_ladders(queryset):
+            warn_stranded_levels(self, request, ladder)
 
     @admin.action(description="Bring back selected", permissions=["change"])
     def bring_back_selected(self, request, queryset):
@@ -720,6 +728,9 @@ class TrackAdmin(RetireActions, LadderDataAdmin):
     list_select_related = ["ladder"]
     search_fields = ["name", "key"]
     inlines = [TrackLevelInline]
+
+    def stranding_ladders(self, tracks):
+        return Ladder.objects.filter(pk__in={track.ladder_id for track in tracks})
 
 
 @admin.register(Aspect)

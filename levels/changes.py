@@ -11,9 +11,10 @@ kind of row changed on the page to find the versions before.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.template.defaultfilters import truncatechars
 
+from .history import made_by
 from .models import (
     Aspect,
     AspectValue,
@@ -38,6 +39,12 @@ MAX_PAGE = 200
 NAME_LENGTH = 90
 # Models that have a page of their own in the admin, where a version can be opened.
 WITH_ADMIN_PAGE = {Ladder, Level, Track, Aspect, Expectation}
+# The rows a version's label names (see `_name`), loaded with it.
+NAMED_RELATIONS = {
+    Expectation: ["level"],
+    TrackLevel: ["track", "level"],
+    AspectValue: ["aspect", "level"],
+}
 
 
 @dataclass
@@ -63,10 +70,7 @@ class ChangeRow:
 
     @property
     def who(self):
-        user = self.record.history_user
-        if user is None:
-            return "the system"
-        return user.get_full_name() or user.get_username()
+        return made_by(self.record.history_user)
 
     @property
     def reason(self):
@@ -103,47 +107,46 @@ def _ids(model, **filters):
 
 
 def _sources(obj):
-    """(model, filter on its historical rows, related rows to load) for `obj` and its parts."""
+    """(model, filter on its historical rows) for `obj` and its parts."""
     if isinstance(obj, Ladder):
         levels = _ids(Level, ladder_id=obj.pk)
         return [
-            (Ladder, Q(id=obj.pk), []),
-            (Category, Q(ladder_id=obj.pk), []),
-            (Level, Q(ladder_id=obj.pk), []),
-            (Expectation, Q(level_id__in=levels), ["level"]),
-            (Track, Q(ladder_id=obj.pk), []),
-            (TrackLevel, Q(track_id__in=_ids(Track, ladder_id=obj.pk)), ["track", "level"]),
-            (Aspect, Q(ladder_id=obj.pk), []),
-            (AspectValue, Q(aspect_id__in=_ids(Aspect, ladder_id=obj.pk)), ["aspect", "level"]),
-            (PromotionCriterion, Q(ladder_id=obj.pk), []),
-            (PromotionBlocker, Q(ladder_id=obj.pk), []),
-            (FAQEntry, Q(ladder_id=obj.pk), []),
+            (Ladder, Q(id=obj.pk)),
+            (Category, Q(ladder_id=obj.pk)),
+            (Level, Q(ladder_id=obj.pk)),
+            (Expectation, Q(level_id__in=levels)),
+            (Track, Q(ladder_id=obj.pk)),
+            (TrackLevel, Q(track_id__in=_ids(Track, ladder_id=obj.pk))),
+            (Aspect, Q(ladder_id=obj.pk)),
+            (AspectValue, Q(aspect_id__in=_ids(Aspect, ladder_id=obj.pk))),
+            (PromotionCriterion, Q(ladder_id=obj.pk)),
+            (PromotionBlocker, Q(ladder_id=obj.pk)),
+            (FAQEntry, Q(ladder_id=obj.pk)),
         ]
     if isinstance(obj, Level):
         return [
-            (Level, Q(id=obj.pk), []),
-            (Expectation, Q(level_id=obj.pk), ["level"]),
-            (AspectValue, Q(level_id=obj.pk), ["aspect", "level"]),
-            (TrackLevel, Q(level_id=obj.pk), ["track", "level"]),
+            (Level, Q(id=obj.pk)),
+            (Expectation, Q(level_id=obj.pk)),
+            (AspectValue, Q(level_id=obj.pk)),
+            (TrackLevel, Q(level_id=obj.pk)),
         ]
     if isinstance(obj, Track):
         return [
-            (Track, Q(id=obj.pk), []),
-            (TrackLevel, Q(track_id=obj.pk), ["track", "level"]),
+            (Track, Q(id=obj.pk)),
+            (TrackLevel, Q(track_id=obj.pk)),
         ]
     if isinstance(obj, Aspect):
         return [
-            (Aspect, Q(id=obj.pk), []),
-            (AspectValue, Q(aspect_id=obj.pk), ["aspect", "level"]),
+            (Aspect, Q(id=obj.pk)),
+            (AspectValue, Q(aspect_id=obj.pk)),
         ]
-    return [(type(obj), Q(id=obj.pk), [])]
+    return [(type(obj), Q(id=obj.pk))]
 
 
 def kinds(obj):
     """The kinds of row the feed of `obj` can show, as (model name, plural label)."""
     return [
-        (model._meta.model_name, str(model._meta.verbose_name_plural))
-        for model, _, _ in _sources(obj)
+        (model._meta.model_name, str(model._meta.verbose_name_plural)) for model, _ in _sources(obj)
     ]
 
 
@@ -156,8 +159,19 @@ def change_page(obj, page=1, per_page=25, kind=None):
     sources = _sources(obj)
     if kind:
         sources = [source for source in sources if source[0]._meta.model_name == kind]
-    for model, where, related in sources:
-        queryset = model.history.filter(where).select_related("history_user", *related)
+    for model, where in sources:
+        queryset = (
+            model.history.filter(where)
+            .select_related("history_user", *NAMED_RELATIONS.get(model, []))
+            .annotate(
+                # The version of the same row just before: what this one changed.
+                previous_id=Subquery(
+                    model.history.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id"))
+                    .order_by("-history_id")
+                    .values("history_id")[:1]
+                )
+            )
+        )
         records.extend(queryset.order_by("-history_date", "-history_id")[:wanted])
     records.sort(key=lambda record: (record.history_date, record.history_id), reverse=True)
     start = (page - 1) * per_page
@@ -172,25 +186,21 @@ def _identity(record):
 
 
 def _previous_versions(records):
-    """For each changed record, the version of the same row just before it."""
-    by_model = {}
+    """For each changed record, the version of the same row just before it (one query
+    per kind of row changed)."""
+    wanted = {}
     for record in records:
-        if record.history_type == "~":
-            by_model.setdefault(record.instance_type, []).append(record)
-    previous = {}
-    for model, changed in by_model.items():
-        versions = {}
-        earlier = model.history.filter(
-            id__in={record.id for record in changed},
-            history_id__lt=max(record.history_id for record in changed),
-        ).order_by("history_id")
-        for version in earlier:
-            versions.setdefault(version.id, []).append(version)
-        for record in changed:
-            before = [v for v in versions.get(record.id, []) if v.history_id < record.history_id]
-            if before:
-                previous[_identity(record)] = before[-1]
-    return previous
+        if record.history_type == "~" and record.previous_id is not None:
+            wanted.setdefault(record.instance_type, set()).add(record.previous_id)
+    by_history_id = {}
+    for model, ids in wanted.items():
+        for version in model.history.filter(history_id__in=ids):
+            by_history_id[model, version.history_id] = version
+    return {
+        _identity(record): by_history_id.get((record.instance_type, record.previous_id))
+        for record in records
+        if record.history_type == "~"
+    }
 
 
 def _row(record, before):

@@ -13,6 +13,8 @@ from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from .history import made_by
+
 GONE_MESSAGE = "Someone else deleted this since you opened it. Nothing was saved."
 
 
@@ -64,16 +66,18 @@ class ConcurrencyModelForm(forms.ModelForm):
             saved = type(self.instance)._default_manager.filter(pk=self.instance.pk).first()
             if saved is None:
                 raise ValidationError(GONE_MESSAGE, code="stale")
-            if cleaned.get("edit_token") != edit_token(saved) and self.token_base is not None:
-                who, when = _last_saved_by(saved)
+            token = edit_token(saved)
+            if cleaned.get("edit_token") == token:
+                return cleaned
+            who, when = _last_saved_by(saved, token)
+            if self.token_base is not None:
                 raise ValidationError(
                     f"{who} saved this{when} after you opened this version. Nothing was "
                     "restored: open the history again to see the latest, then restore.",
                     code="stale",
                 )
-            if cleaned.get("edit_token") != edit_token(saved):
-                theirs = self._rebase(saved)
-                raise ValidationError(self._stale_message(saved, theirs), code="stale")
+            theirs = self._rebase(saved, token)
+            raise ValidationError(self._stale_message(who, when, theirs), code="stale")
         return cleaned
 
     def _post_clean(self):
@@ -81,7 +85,7 @@ class ConcurrencyModelForm(forms.ModelForm):
         if not self.has_error(NON_FIELD_ERRORS, code="stale"):
             super()._post_clean()
 
-    def _rebase(self, saved):
+    def _rebase(self, saved, token):
         """Put the saved version in the form, with the user's own changes on top, and
         take its fingerprint: saving again applies the user's changes to it. Returns the
         fields that changed since the user opened the page."""
@@ -104,12 +108,11 @@ class ConcurrencyModelForm(forms.ModelForm):
                         data[key] = "on"
                 else:
                     data[key] = "" if value is None else str(value)
-        data[self.add_prefix("edit_token")] = edit_token(saved)
+        data[self.add_prefix("edit_token")] = token
         self.data = data
         return theirs
 
-    def _stale_message(self, saved, theirs):
-        who, when = _last_saved_by(saved)
+    def _stale_message(self, who, when, theirs):
         changed = ", ".join(str(self.fields[name].label).lower() for name in theirs)
         both = [name for name in theirs if name in self.changed_data]
         parts = [
@@ -131,7 +134,8 @@ class ConcurrencyAdminMixin:
     form = ConcurrencyModelForm
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        request.concurrency_base = self.get_object(request, unquote(object_id))
+        if not hasattr(request, "concurrency_base"):
+            request.concurrency_base = self.get_object(request, unquote(object_id))
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -153,18 +157,17 @@ class ConcurrencyInlineMixin:
         return fields if "edit_token" in fields else [*fields, "edit_token"]
 
 
-def _last_saved_by(saved):
-    """Who saved `saved` as it is now, and ' at HH:MM', from its history when that has
-    its current state; otherwise ('Someone else', '')."""
+def _last_saved_by(saved, token):
+    """Who saved `saved` (whose fingerprint is `token`) as it is now, and ' at HH:MM', from
+    its history when that has its current state; otherwise ('Someone else', '')."""
     history = getattr(type(saved), "history", None)
     if history is None:
         return "Someone else", ""
     record = history.filter(id=saved.pk).select_related("history_user").first()
-    if record is None or edit_token(record.instance) != edit_token(saved):
+    if record is None or edit_token(record.instance) != token:
         return "Someone else", ""
-    user = record.history_user
-    who = (user.get_full_name() or user.get_username()) if user else "Someone else"
-    return who, f" at {date_filter(timezone.localtime(record.history_date), 'H:i')}"
+    when = date_filter(timezone.localtime(record.history_date), "H:i")
+    return made_by(record.history_user, nobody="Someone else"), f" at {when}"
 
 
 def _with_lf_line_breaks(to_python):

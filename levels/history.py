@@ -51,3 +51,10 @@ def bulk_update(model, objs, fields):
     if objs:
         bulk_update_with_history(objs, model, fields, default_change_reason=current())
     return len(objs)
+
+
+def made_by(user, nobody="the system"):
+    """How a change's author is named: full name, else username; `nobody` for none."""
+    if user is None:
+        return nobody
+    return user.get_full_name() or user.get_username()

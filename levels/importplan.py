@@ -437,15 +437,7 @@ def _expectation_counts(old, new):
     for category in {*old, *new}:
         old_texts, new_texts = old.get(category, []), new.get(category, [])
         kept = Counter(old_texts) & Counter(new_texts)
-        matched = Counter()
-        spare = []
-        for text in old_texts:
-            if matched[text] < kept[text]:
-                matched[text] += 1
-            else:
-                spare.append(text)
-        unmatched = list((Counter(new_texts) - kept).elements())
-        unmatched.sort(key=new_texts.index)
+        spare, unmatched = _leftover(old_texts, kept), _leftover(new_texts, kept)
         reworded = list(zip(spare, unmatched, strict=False))
         details = (
             *(FieldChange("reworded", before, after) for before, after in reworded),
@@ -462,6 +454,18 @@ def _expectation_counts(old, new):
             counts = ExpectationCounts(reordered=True)
         total = total + counts
     return total
+
+
+def _leftover(texts, kept):
+    """`texts` in order, less the first occurrences counted in `kept`."""
+    taken = Counter()
+    left = []
+    for text in texts:
+        if taken[text] < kept[text]:
+            taken[text] += 1
+        else:
+            left.append(text)
+    return left
 
 
 def _retire_in_use(section, rows, old_items, note):

@@ -527,10 +527,8 @@ def to_file_data(spec):
         "format": FORMAT,
         "ladder": ladder,
         "categories": [
-            {"key": category["key"], "name": category["name"]}
-            if category["active"]
-            else {"key": category["key"], "name": category["name"], "active": False}
-            for category in spec["categories"]
+            {"key": c["key"], "name": c["name"], **({} if c["active"] else {"active": False})}
+            for c in spec["categories"]
         ],
         "levels": levels,
         "tracks": tracks,

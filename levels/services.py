@@ -208,9 +208,18 @@ def _delete_or_retire_expectations(pks):
 def retire(queryset):
     """Retire the active rows of `queryset` (levels, expectations, tracks or categories),
     recording it in their history; return how many were retired."""
-    rows = list(queryset.filter(is_active=True))
+    return _set_active(queryset, False)
+
+
+def bring_back(queryset):
+    """Undo `retire` for the retired rows of `queryset`; return how many came back."""
+    return _set_active(queryset, True)
+
+
+def _set_active(queryset, active):
+    rows = list(queryset.filter(is_active=not active))
     for row in rows:
-        row.is_active = False
+        row.is_active = active
     return history.bulk_update(queryset.model, rows, ["is_active"])
 
 
@@ -222,14 +231,6 @@ def stranded_levels(ladder):
         .exclude(track_levels__track__is_active=True)
         .order_by("position", "id")
     )
-
-
-def bring_back(queryset):
-    """Undo `retire` for the retired rows of `queryset`; return how many came back."""
-    rows = list(queryset.filter(is_active=False))
-    for row in rows:
-        row.is_active = True
-    return history.bulk_update(queryset.model, rows, ["is_active"])
 
 
 def _sync_tracks(ladder, levels, items):

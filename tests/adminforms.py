@@ -34,9 +34,34 @@ def change_form_data(response):
     return data
 
 
-def inline_prefix(response, model_name):
-    """The form prefix of the inline for `model_name` on the page, e.g. 'levels'."""
+def post_changed(client, page, **changes):
+    """Post the admin `page` (a response) as shown, with `changes` (field name -> value;
+    None leaves the field out, as an unticked box) made."""
+    data = change_form_data(page)
+    for name, value in changes.items():
+        if value is None:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    return client.post(page.request["PATH_INFO"], data)
+
+
+def _formset(response, model_name):
     for inline in response.context["inline_admin_formsets"]:
         if inline.formset.model._meta.model_name == model_name:
-            return inline.formset.prefix
+            return inline.formset
     raise LookupError(model_name)
+
+
+def inline_prefix(response, model_name):
+    """The form prefix of the inline for `model_name` on the page, e.g. 'levels'."""
+    return _formset(response, model_name).prefix
+
+
+def inline_row(response, model_name, **match):
+    """The prefix and index of the inline row of `model_name` whose object matches."""
+    formset = _formset(response, model_name)
+    for index, form in enumerate(formset.forms):
+        if all(getattr(form.instance, key) == value for key, value in match.items()):
+            return formset.prefix, index
+    raise LookupError(match)

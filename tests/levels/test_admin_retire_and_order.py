@@ -15,38 +15,14 @@ from assessments.models import Evidence
 from levels import importplan, ladderfile, selectors, services
 from levels.models import Category, Expectation, Level, Track, TrackLevel
 
-from ..adminforms import change_form_data, inline_prefix
+from ..adminforms import inline_prefix, inline_row, post_changed
 from ..factories import make_hr_user
 
 pytestmark = pytest.mark.django_db
 
 
-def post_change(client, url, **changes):
-    """Post the change page at `url` as shown, with `changes` (field name -> value) made."""
-    data = change_form_data(client.get(url))
-    for name, value in changes.items():
-        if value is None:
-            data.pop(name, None)
-        else:
-            data[name] = value
-    return client.post(url, data)
-
-
 def ladder_url(ladder):
     return reverse("admin:levels_ladder_change", args=[ladder.pk])
-
-
-def row_index(client, url, model_name, **match):
-    """The inline prefix and index of the row of `model_name` whose instance matches."""
-    page = client.get(url)
-    prefix = inline_prefix(page, model_name)
-    for inline in page.context["inline_admin_formsets"]:
-        if inline.formset.prefix != prefix:
-            continue
-        for index, form in enumerate(inline.formset.forms):
-            if all(getattr(form.instance, k) == v for k, v in match.items()):
-                return prefix, index
-    raise LookupError(match)
 
 
 # Tracks ------------------------------------------------------------------------------
@@ -155,9 +131,10 @@ def test_hr_retires_a_category_and_its_expectations_leave_the_pages(org, client)
         by=org.manager.user,
         visibility=Evidence.Visibility.SHARED,
     )
-    prefix, index = row_index(client, ladder_url(org.ladder), "category", key="skills")
+    page = client.get(ladder_url(org.ladder))
+    prefix, index = inline_row(page, "category", key="skills")
 
-    response = post_change(client, ladder_url(org.ladder), **{f"{prefix}-{index}-is_active": None})
+    response = post_changed(client, page, **{f"{prefix}-{index}-is_active": None})
 
     assert response.status_code == 302
     category.refresh_from_db()
@@ -185,9 +162,10 @@ def test_deleting_a_category_in_use_is_refused_with_the_way_out(org, client):
         by=org.manager.user,
         visibility=Evidence.Visibility.SHARED,
     )
-    prefix, index = row_index(client, ladder_url(org.ladder), "category", key="skills")
+    page = client.get(ladder_url(org.ladder))
+    prefix, index = inline_row(page, "category", key="skills")
 
-    response = post_change(client, ladder_url(org.ladder), **{f"{prefix}-{index}-DELETE": "on"})
+    response = post_changed(client, page, **{f"{prefix}-{index}-DELETE": "on"})
 
     assert response.status_code == 200
     assert b"untick Active instead to retire it" in response.content
@@ -252,11 +230,10 @@ def test_retiring_a_track_warns_of_levels_left_on_no_active_track(org, client):
 
 def test_unticking_a_track_on_the_ladder_page_warns_too(default_ladder, client):
     client.force_login(make_hr_user())
-    prefix, index = row_index(client, ladder_url(default_ladder), "track", key="management")
+    page = client.get(ladder_url(default_ladder))
+    prefix, index = inline_row(page, "track", key="management")
 
-    response = post_change(
-        client, ladder_url(default_ladder), **{f"{prefix}-{index}-is_active": None}
-    )
+    response = post_changed(client, page, **{f"{prefix}-{index}-is_active": None})
 
     assert response.status_code == 302
     assert "now on no active track" in client.get(response.url).content.decode()
@@ -277,15 +254,15 @@ def test_a_persons_page_leaves_out_retired_categories(org, client):
 
 def test_hr_reorders_levels_on_the_ladder_page(default_ladder, client):
     client.force_login(make_hr_user())
-    url = ladder_url(default_ladder)
-    prefix, pm = row_index(client, url, "level", key="pm")
-    _, senior = row_index(client, url, "level", key="senior-pm")
+    page = client.get(ladder_url(default_ladder))
+    prefix, pm = inline_row(page, "level", key="pm")
+    _, senior = inline_row(page, "level", key="senior-pm")
     pm_position = Level.objects.get(ladder=default_ladder, key="pm").position
     senior_position = Level.objects.get(ladder=default_ladder, key="senior-pm").position
 
-    response = post_change(
+    response = post_changed(
         client,
-        url,
+        page,
         **{f"{prefix}-{pm}-position": senior_position, f"{prefix}-{senior}-position": pm_position},
     )
 
@@ -297,14 +274,14 @@ def test_hr_reorders_levels_on_the_ladder_page(default_ladder, client):
 def test_hr_swaps_two_levels_on_a_track(default_ladder, client):
     client.force_login(make_hr_user())
     track = default_ladder.tracks.get(key="ic")
-    url = reverse("admin:levels_track_change", args=[track.pk])
+    page = client.get(reverse("admin:levels_track_change", args=[track.pk]))
     first, second = TrackLevel.objects.filter(track=track)[:2]
-    prefix, a = row_index(client, url, "tracklevel", pk=first.pk)
-    _, b = row_index(client, url, "tracklevel", pk=second.pk)
+    prefix, a = inline_row(page, "tracklevel", pk=first.pk)
+    _, b = inline_row(page, "tracklevel", pk=second.pk)
 
-    response = post_change(
+    response = post_changed(
         client,
-        url,
+        page,
         **{f"{prefix}-{a}-position": second.position, f"{prefix}-{b}-position": first.position},
     )
 
@@ -332,16 +309,19 @@ def test_pickers_on_a_level_page_offer_only_its_ladder(default_ladder, client):
 # Stale inline rows -------------------------------------------------------------------
 
 
+def edit_a_category_while_skills_is_renamed(client, ladder, key, name):
+    """Open the ladder page, let someone else rename Required Skills to Craft, then save
+    `name` for the category `key` from the page as it was opened."""
+    page = client.get(ladder_url(ladder))
+    prefix, index = inline_row(page, "category", key=key)
+    Category.objects.filter(ladder=ladder, key="skills").update(name="Craft")
+    return post_changed(client, page, **{f"{prefix}-{index}-name": name})
+
+
 def test_a_stale_inline_row_is_refused_and_nothing_is_overwritten(default_ladder, client):
     client.force_login(make_hr_user())
-    url = ladder_url(default_ladder)
-    page = client.get(url)
-    data = change_form_data(page)
-    prefix, index = row_index(client, url, "category", key="skills")
-    Category.objects.filter(ladder=default_ladder, key="skills").update(name="Craft")
-    data[f"{prefix}-{index}-name"] = "Know-how"
 
-    response = client.post(url, data)
+    response = edit_a_category_while_skills_is_renamed(client, default_ladder, "skills", "Know-how")
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -351,20 +331,16 @@ def test_a_stale_inline_row_is_refused_and_nothing_is_overwritten(default_ladder
     assert "(you both changed name: yours is in the form)" in content
     assert default_ladder.categories.get(key="skills").name == "Craft"
     # Having seen theirs, saving again applies the change.
-    assert client.post(url, change_form_data(response)).status_code == 302
+    assert post_changed(client, response).status_code == 302
     assert default_ladder.categories.get(key="skills").name == "Know-how"
 
 
 def test_a_change_to_another_row_saves_without_undoing_theirs(default_ladder, client):
     client.force_login(make_hr_user())
-    url = ladder_url(default_ladder)
-    page = client.get(url)
-    data = change_form_data(page)
-    prefix, index = row_index(client, url, "category", key="responsibilities")
-    Category.objects.filter(ladder=default_ladder, key="skills").update(name="Craft")
-    data[f"{prefix}-{index}-name"] = "What you own"
 
-    response = client.post(url, data)
+    response = edit_a_category_while_skills_is_renamed(
+        client, default_ladder, "responsibilities", "What you own"
+    )
 
     assert response.status_code == 302
     assert default_ladder.categories.get(key="skills").name == "Craft"

@@ -12,17 +12,16 @@ from assessments.selectors import HR_GROUP
 from levels import changes, history, ladderfile, selectors, services
 from levels.models import Category, Expectation, FAQEntry, Ladder, Level, TrackLevel
 
-from ..adminforms import change_form_data, inline_prefix
+from ..adminforms import change_form_data, inline_prefix, post_changed
 from ..factories import UserFactory, make_hr_user
 
 pytestmark = pytest.mark.django_db
 
 
 def level_change(client, level, **changes):
-    url = reverse("admin:levels_level_change", args=[level.pk])
-    data = change_form_data(client.get(url))
-    data.update(changes)
-    return client.post(url, data)
+    return post_changed(
+        client, client.get(reverse("admin:levels_level_change", args=[level.pk])), **changes
+    )
 
 
 def test_an_admin_edit_records_who_changed_what(default_ladder, client):

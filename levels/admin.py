@@ -1,7 +1,9 @@
 """
 The admin for ladder data. Besides editing, HR can duplicate a ladder, export it as a
 ladder file, and import a ladder file after a preview of what it would change; these
-call `levels.services` and `levels.importplan`, as the commands do.
+call `levels.services` and `levels.importplan`, as the commands do. A confirmed import
+checks its preview and writes under the import lock, so of two people confirming the
+same new ladder at once, one creates it and the other sees the preview again.
 """
 
 from django import forms
@@ -10,6 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
@@ -21,6 +24,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
+
+from pmladder import locks
 
 from . import changes, history, importplan, ladderfile, selectors, services
 from .concurrency import ConcurrencyAdminMixin, ConcurrencyInlineMixin
@@ -529,13 +534,17 @@ class LadderAdmin(LadderDataAdmin):
             spec = ladderfile.read(content, name=name)
         except ladderfile.LadderFileError as error:
             return self._upload_page(request, LadderFileForm(), error.problems, name=name)
-        plan = importplan.plan_import(spec)
-        if plan.fingerprint != previewed["base"] or plan.problems:
-            stale = plan.fingerprint != previewed["base"]
-            return self._preview_page(request, name, content, plan, stale=stale)
         try:
-            with history.reason(f"Imported from {name}"):
-                result = services.import_ladder(spec=spec, replace=not plan.creates)
+            with transaction.atomic():
+                # Compare with the preview and write with no other import in between: a
+                # second confirmation waits here, then finds the ladder the first made.
+                locks.serialised(locks.LADDER_IMPORT)
+                plan = importplan.plan_import(spec)
+                if plan.fingerprint != previewed["base"] or plan.problems:
+                    stale = plan.fingerprint != previewed["base"]
+                    return self._preview_page(request, name, content, plan, stale=stale)
+                with history.reason(f"Imported from {name}"):
+                    result = services.import_ladder(spec=spec, replace=not plan.creates)
         except ladderfile.LadderFileError as error:
             return self._upload_page(request, LadderFileForm(), error.problems, name=name)
         ladder = result.ladder

@@ -5,6 +5,9 @@ Ladder files (`format: ladder/v1`, YAML or JSON): reading, checking and writing.
 structure as the file, with every optional field filled in, so two specs of the same
 ladder compare equal. A bad file raises `LadderFileError` listing every problem by its
 place in the file (`levels[3].expectations.skills[2]: expected text, got a list`).
+Reading never fails any other way, whatever the file holds: lists and mappings nested
+deeper than `MAX_DEPTH`, numbers too long to convert, keys that are lists or mappings and
+values YAML cannot build are all problems with their line (or place), never a crash.
 Nothing here touches the database; `levels.services` writes a spec, `levels.selectors`
 reads one back. The format is described in docs/ladder-format.md.
 """
@@ -12,6 +15,7 @@ reads one back. The format is described in docs/ladder-format.md.
 import datetime
 import json
 import re
+from dataclasses import dataclass
 
 import yaml
 from django.conf import settings
@@ -28,6 +32,12 @@ MAX_CODE = 20
 MAX_VALUE = 200
 MAX_QUESTION = 300
 MAX_TEXT = 5000
+# How deep lists and mappings may sit inside each other. A ladder file needs five (the file,
+# `levels`, a level, its `expectations`, a category's list); parsers recurse on nesting.
+MAX_DEPTH = 20
+# Longest number read as a number: a grade has at most five digits, and converting a very
+# long one is slow (Python refuses past 4300 digits). Longer ones are kept as `LongNumber`.
+MAX_NUMBER_LENGTH = 100
 
 
 class LadderFileError(Exception):
@@ -36,6 +46,17 @@ class LadderFileError(Exception):
     def __init__(self, problems):
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
+
+
+@dataclass(frozen=True)
+class LongNumber:
+    """A number in the file too long to convert (more than `MAX_NUMBER_LENGTH` characters):
+    kept as its text, so the checker reports it where it stands, like any wrong value."""
+
+    text: str
+
+    def __str__(self):
+        return f"{self.text[:10]}... ({len(self.text)} characters)"
 
 
 def read(content, *, name=""):
@@ -58,6 +79,8 @@ def parse(content, *, name=""):
 
 
 def _parse_json(content):
+    _check_json_depth(content)
+
     def no_duplicates(pairs):
         data = {}
         for key, value in pairs:
@@ -67,15 +90,53 @@ def _parse_json(content):
         return data
 
     try:
-        return json.loads(content, object_pairs_hook=no_duplicates)
+        return json.loads(content, object_pairs_hook=no_duplicates, parse_int=_json_int)
     except json.JSONDecodeError as error:
         raise LadderFileError(
             [f"line {error.lineno}, column {error.colno}: not valid JSON ({error.msg})"]
         ) from None
 
 
+def _json_int(text):
+    return LongNumber(text) if len(text) > MAX_NUMBER_LENGTH else int(text)
+
+
+# A JSON string (skipped whole: brackets inside it are text), or a bracket.
+_JSON_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def _check_json_depth(content):
+    """Refuse JSON nested deeper than `MAX_DEPTH` before parsing it (the parser recurses)."""
+    depth = 0
+    for match in _JSON_BRACKETS.finditer(content):
+        bracket = match.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = content.count("\n", 0, match.start()) + 1
+                column = match.start() - content.rfind("\n", 0, match.start())
+                raise LadderFileError([_too_deep(line, column)])
+        elif bracket in "]}":
+            depth -= 1
+
+
+def _too_deep(line, column):
+    return (
+        f"line {line}, column {column}: lists and mappings are nested more than "
+        f"{MAX_DEPTH} deep (a ladder file needs 5 at most)"
+    )
+
+
+def _at(mark, message):
+    return LadderFileError([f"line {mark.line + 1}, column {mark.column + 1}: {message}"])
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """`yaml.SafeLoader` that also refuses duplicate keys and aliases (&anchor, *alias)."""
+    """`yaml.SafeLoader` that also refuses duplicate keys, aliases (&anchor, *alias),
+    nesting deeper than `MAX_DEPTH`, keys that are lists or mappings, and values it cannot
+    build (`2026-02-30`, `!!int abc`), each with its line; long numbers stay text."""
+
+    depth = 0
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
@@ -83,11 +144,41 @@ class _StrictLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "anchors and aliases (&, *) are not supported", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if not self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent):
+            return super().compose_node(parent, index)
+        if self.depth >= MAX_DEPTH:
+            mark = self.peek_event().start_mark
+            raise LadderFileError([_too_deep(mark.line + 1, mark.column + 1)])
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError):
+            tag = node.tag.rsplit(":", 1)[-1]
+            if isinstance(node, yaml.ScalarNode):
+                value = node.value if len(node.value) <= 40 else f"{node.value[:40]}..."
+                problem = f"cannot read {value!r} as {_TAG_KINDS.get(tag, tag)}"
+            else:
+                problem = f"cannot read this {_TAG_KINDS.get(tag, tag)}"
+            raise _at(node.start_mark, f"not valid YAML ({problem})") from None
+
+    def construct_yaml_int(self, node):
+        if isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_NUMBER_LENGTH:
+            return LongNumber(node.value)
+        return super().construct_yaml_int(node)
 
     def construct_mapping(self, node, deep=False):
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)  # refused, with its line
         seen = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _at(key_node.start_mark, "a key must be plain text, not a list or mapping")
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, str | int | float | bool) and key in seen:
                 mark = key_node.start_mark
@@ -96,6 +187,18 @@ class _StrictLoader(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
+_TAG_KINDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true/false",
+    "timestamp": "a date",
+    "null": "nothing",
+    "map": "mapping",
+    "seq": "list",
+}
 
 
 def _parse_yaml(content):
@@ -114,7 +217,7 @@ def _kind(value):
         return "nothing"
     if isinstance(value, bool):
         return "true/false"
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | LongNumber):
         return "a number"
     if isinstance(value, str):
         return "text"
@@ -125,6 +228,13 @@ def _kind(value):
     if isinstance(value, datetime.date):
         return "a date"
     return type(value).__name__
+
+
+def _brief(value):
+    """A value as the file wrote it when short and plain, else what kind of value it is."""
+    if (value is None or isinstance(value, str | int | float)) and len(repr(value)) <= 60:
+        return repr(value)
+    return _kind(value)
 
 
 def _join(path, key):
@@ -207,6 +317,12 @@ class _Checker:
         if isinstance(value, float):
             self.error(path, f"expected a whole number, got {value}")
             return None
+        if isinstance(value, LongNumber):
+            self.error(
+                path,
+                f"must be between 0 and 32767 (got a number {len(value.text):,} characters long)",
+            )
+            return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.error(path, f"expected a whole number, got {_kind(value)}")
             return None
@@ -255,7 +371,7 @@ def check(data):
     if top is None:
         raise LadderFileError(c.problems)
     if "format" in top and top["format"] != FORMAT:
-        c.error("format", f"expected '{FORMAT}', got {top['format']!r}")
+        c.error("format", f"expected '{FORMAT}', got {_brief(top['format'])}")
 
     spec = {
         "format": FORMAT,

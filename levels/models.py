@@ -6,8 +6,15 @@ Everything hangs off a `Ladder` and is deleted with it (`CASCADE`); records abou
 (in `assessments`) point at levels and expectations with `PROTECT`, so a level in use is
 retired (`is_active=False`) rather than deleted. Every model keeps its change history
 (`history`, see `levels.history`).
+
+What links two parts of a ladder links parts of one ladder: an expectation's level and
+category, a track's levels (`TrackLevel`) and a comparison value's level and aspect. Their
+`clean()` refuses a link across ladders, and a category, level, track or aspect with such
+links cannot move to another ladder; forms get this through `full_clean()`, and the
+services call the same checks before they write.
 """
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
@@ -44,12 +51,87 @@ class Ladder(models.Model):
         return reverse("levels:ladder", kwargs={"slug": self.slug})
 
 
+class StaysOnItsLadder:
+    """For a part of a ladder that other parts link to: it cannot move to another ladder
+    while they do (they would then link parts of two ladders). The ladder it was loaded
+    with is kept, so checking costs no query unless the ladder changed."""
+
+    # Related names of the rows that link to it, and how to name them in a message.
+    linked_from = {}
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        row = super().from_db(db, field_names, values, **kwargs)
+        row._saved_ladder_id = row.__dict__.get("ladder_id")
+        return row
+
+    def clean(self):
+        super().clean()
+        if self.pk is None or self.ladder_id is None:
+            return
+        saved = getattr(self, "_saved_ladder_id", None)
+        if saved is None:  # not loaded from the database, e.g. an earlier version
+            rows = type(self)._default_manager.filter(pk=self.pk)
+            saved = rows.values_list("ladder_id", flat=True).first()
+        if saved is None or saved == self.ladder_id:
+            return
+        linked = [what for name, what in self.linked_from.items() if getattr(self, name).exists()]
+        if linked:
+            raise ValidationError(
+                "%(row)s cannot move to another ladder: its %(linked)s belong to the "
+                "%(ladder)s ladder. Add a new %(kind)s to the other ladder instead.",
+                code="moves_ladder",
+                params={
+                    "row": self,
+                    "linked": _and(linked),
+                    "ladder": Ladder.objects.get(pk=saved),
+                    "kind": self._meta.verbose_name,
+                },
+            )
+
+
+def _and(words):
+    """'a', 'a and b', 'a, b and c'."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+
+
+def _linked(row, name):
+    """The row linked through the foreign key `name`: as set (on an add page, an unsaved
+    parent), else as loaded, else None."""
+    field = row._meta.get_field(name)
+    if field.is_cached(row):
+        return field.get_cached_value(row)
+    return None if getattr(row, field.attname) is None else getattr(row, name)
+
+
+def check_same_ladder(row, first, second):
+    """Refuse `row` when the rows it links through its foreign keys `first` and `second`
+    belong to different ladders. Uses the linked rows as loaded (forms and the importers
+    have them at hand, so no query); the ladders are read only to word the refusal."""
+    one, other = _linked(row, first), _linked(row, second)
+    if one is None or other is None or one.ladder_id == other.ladder_id:
+        return  # a missing link is the field's own error
+    raise ValidationError(
+        "The %(one_kind)s “%(one)s” is on the %(one_ladder)s ladder but the %(other_kind)s "
+        "“%(other)s” is on the %(other_ladder)s ladder: both must be on the same ladder.",
+        code="different_ladders",
+        params={
+            "one_kind": one._meta.verbose_name,
+            "one": one,
+            "one_ladder": one.ladder,
+            "other_kind": other._meta.verbose_name,
+            "other": other,
+            "other_ladder": other.ladder,
+        },
+    )
+
+
 class ActiveQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
 
-class Category(models.Model):
+class Category(StaysOnItsLadder, models.Model):
     """A group of expectations shown together on every level, e.g. Required Skills."""
 
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="categories")
@@ -67,6 +149,7 @@ class Category(models.Model):
 
     objects = ActiveQuerySet.as_manager()
     history = LadderHistory()
+    linked_from = {"expectations": "expectations"}
 
     class Meta:
         ordering = ["ladder", "position", "id"]
@@ -83,7 +166,7 @@ class Category(models.Model):
         return self.name
 
 
-class Level(models.Model):
+class Level(StaysOnItsLadder, models.Model):
     """One rung of a ladder. `position` orders levels by seniority within the ladder."""
 
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="levels")
@@ -109,6 +192,11 @@ class Level(models.Model):
 
     objects = ActiveQuerySet.as_manager()
     history = LadderHistory()
+    linked_from = {
+        "expectations": "expectations",
+        "track_levels": "places on tracks",
+        "aspect_values": "comparison values",
+    }
 
     class Meta:
         ordering = ["ladder", "position", "id"]
@@ -157,8 +245,12 @@ class Expectation(models.Model):
     def __str__(self):
         return self.text
 
+    def clean(self):
+        super().clean()
+        check_same_ladder(self, "level", "category")
 
-class Track(models.Model):
+
+class Track(StaysOnItsLadder, models.Model):
     """A career path through the ladder: an ordered list of levels (see `TrackLevel`)."""
 
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="tracks")
@@ -180,6 +272,7 @@ class Track(models.Model):
 
     objects = ActiveQuerySet.as_manager()
     history = LadderHistory()
+    linked_from = {"track_levels": "levels"}
 
     class Meta:
         ordering = ["ladder", "position", "id"]
@@ -227,8 +320,12 @@ class TrackLevel(models.Model):
     def __str__(self):
         return f"{self.track}: {self.level}"
 
+    def clean(self):
+        super().clean()
+        check_same_ladder(self, "track", "level")
 
-class Aspect(models.Model):
+
+class Aspect(StaysOnItsLadder, models.Model):
     """A row of the comparison grid, e.g. Time Horizon."""
 
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="aspects")
@@ -238,6 +335,7 @@ class Aspect(models.Model):
     )
 
     history = LadderHistory()
+    linked_from = {"values": "values"}
 
     class Meta:
         ordering = ["ladder", "position", "id"]
@@ -274,6 +372,10 @@ class AspectValue(models.Model):
 
     def __str__(self):
         return f"{self.aspect} at {self.level}: {self.value}"
+
+    def clean(self):
+        super().clean()
+        check_same_ladder(self, "aspect", "level")
 
 
 class PromotionCriterion(models.Model):

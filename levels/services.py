@@ -1,5 +1,14 @@
 """Writes to the ladder: importing ladder files, loading the default ladder, duplicating a
-ladder."""
+ladder.
+
+Imports and copies run one at a time (`pmladder.locks.LADDER_IMPORT`, taken first in their
+transaction): a second one waits for the first to commit, then sees its ladder, so two
+imports of the same new file give one ladder and a clear refusal (or, with replace, an
+update), never a database error. A clash with another writer that the lock does not cover
+(an edit in the admin during an import) is turned into a clear problem too. Every
+expectation, track place and comparison value written is checked to link parts of one
+ladder (`models.check_same_ladder`), in Python and without a query per row.
+"""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -7,6 +16,8 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
+
+from pmladder import locks
 
 from . import history, ladderfile
 from .models import (
@@ -21,6 +32,7 @@ from .models import (
     PromotionCriterion,
     Track,
     TrackLevel,
+    check_same_ladder,
 )
 
 DEFAULT_LADDER_FILE = Path(__file__).resolve().parent / "data" / "product-management.yaml"
@@ -32,7 +44,6 @@ class ImportResult:
     created: bool
 
 
-@transaction.atomic
 def import_ladder(*, spec, replace=False):
     """
     Write a checked ladder spec (see `ladderfile.read`) to the database.
@@ -40,8 +51,27 @@ def import_ladder(*, spec, replace=False):
     A new slug creates a ladder. An existing slug is refused unless `replace` is set; then
     the ladder is brought in line with the spec in place, matching categories, levels and
     tracks by key so that records pointing at them stay valid. A level missing from the
-    spec is deleted, or retired when something still points at it.
+    spec is deleted, or retired when something still points at it. Imports run one at a
+    time; anything refused raises `LadderFileError` and writes nothing.
     """
+    slug = spec["ladder"]["slug"]
+    try:
+        with transaction.atomic():
+            locks.serialised(locks.LADDER_IMPORT)
+            return _import_ladder(spec, replace)
+    except IntegrityError:
+        # Someone changed the ladder outside an import (e.g. in the admin) meanwhile.
+        raise ladderfile.LadderFileError(
+            [
+                f"ladder.slug: the ladder '{slug}' was changed by someone else during the "
+                "import, so nothing was imported; import the file again"
+            ]
+        ) from None
+    except ValidationError as error:
+        raise ladderfile.LadderFileError(error.messages) from None
+
+
+def _import_ladder(spec, replace):
     slug = spec["ladder"]["slug"]
     ladder = Ladder.objects.select_for_update().filter(slug=slug).first()
     if ladder is not None and not replace:
@@ -70,11 +100,13 @@ def import_ladder(*, spec, replace=False):
 def load_default_ladder():
     """Load the Product Management ladder shipped with the app, unless it is there already."""
     spec = ladderfile.read(DEFAULT_LADDER_FILE.read_bytes(), name=DEFAULT_LADDER_FILE.name)
-    existing = Ladder.objects.filter(slug=spec["ladder"]["slug"]).first()
-    if existing is not None:
-        return ImportResult(ladder=existing, created=False)
-    with history.reason("Default ladder loaded"):
-        return import_ladder(spec=spec)
+    with transaction.atomic():
+        locks.serialised(locks.LADDER_IMPORT)  # two deploys at once load it once
+        existing = Ladder.objects.filter(slug=spec["ladder"]["slug"]).first()
+        if existing is not None:
+            return ImportResult(ladder=existing, created=False)
+        with history.reason("Default ladder loaded"):
+            return import_ladder(spec=spec)
 
 
 def _values(row):
@@ -187,6 +219,8 @@ def _sync_expectations(levels, categories, items):
             to_delete.extend(spare)
     for rows in existing.values():
         to_delete.extend(rows)
+    for row in to_create:
+        check_same_ladder(row, "level", "category")
     _delete_or_retire_expectations([row.pk for row in to_delete])
     history.bulk_update(Expectation, to_update, ["text", "position"])
     history.bulk_create(Expectation, to_create)
@@ -247,15 +281,18 @@ def _sync_tracks(ladder, levels, items):
     tracks = _sync_by_key(Track, existing, items, make)
     for leftover in existing.values():
         _delete_or_retire(leftover)
+    wanted = [
+        TrackLevel(track=tracks[item["key"]], level=levels[key], position=position)
+        for item in items
+        for position, key in enumerate(item["levels"])
+    ]
+    for row in wanted:
+        check_same_ladder(row, "track", "level")
     _sync_rows(
         # A track left out of the file (retired because people are on it) keeps its levels.
         TrackLevel.objects.filter(track__in=tracks.values()),
         lambda row: (row.track_id, row.level_id),
-        [
-            TrackLevel(track=tracks[item["key"]], level=levels[key], position=position)
-            for item in items
-            for position, key in enumerate(item["levels"])
-        ],
+        wanted,
         ["position"],
     )
 
@@ -296,14 +333,17 @@ def _sync_comparison(ladder, levels, items):
         aspects.append((_save_if_changed(aspect, place, position), item))
     if existing:
         Aspect.objects.filter(pk__in=[aspect.pk for aspect in existing.values()]).delete()
+    wanted = [
+        AspectValue(aspect=aspect, level=levels[key], value=value)
+        for aspect, item in aspects
+        for key, value in item["values"].items()
+    ]
+    for row in wanted:
+        check_same_ladder(row, "aspect", "level")
     _sync_rows(
         AspectValue.objects.filter(aspect__ladder=ladder),
         lambda row: (row.aspect_id, row.level_id),
-        [
-            AspectValue(aspect=aspect, level=levels[key], value=value)
-            for aspect, item in aspects
-            for key, value in item["values"].items()
-        ],
+        wanted,
         ["value"],
     )
 
@@ -366,8 +406,10 @@ def duplicate_ladder(*, ladder, slug, name):
     criteria and blockers, and FAQ. The copy shares no rows with the original, so editing
     one never changes the other; records about people are not copied.
 
-    One query to read and one to write each kind of row, however large the ladder.
+    One query to read and one to write each kind of row, however large the ladder. Runs
+    one at a time with imports, which create ladders too.
     """
+    locks.serialised(locks.LADDER_IMPORT)
     slug = (slug or "").strip()
     name = (name or "").strip()
     check_new_ladder_slug(slug)
@@ -418,10 +460,12 @@ def _copy_ladder(ladder, slug, name):
     levels = copied(Level, Level.objects.filter(ladder=ladder), ladder_id=to_copy)
     tracks = copied(Track, Track.objects.filter(ladder=ladder), ladder_id=to_copy)
     aspects = copied(Aspect, Aspect.objects.filter(ladder=ladder), ladder_id=to_copy)
+    # The links between them, limited to the rows just copied: both ends are then parts
+    # of the copy (one ladder), and a part someone adds meanwhile is left out whole.
     history.bulk_create(
         Expectation,
         clone(
-            Expectation.objects.filter(level__ladder=ladder),
+            Expectation.objects.filter(level_id__in=list(levels), category_id__in=list(categories)),
             level_id=lambda row: levels[row.level_id],
             category_id=lambda row: categories[row.category_id],
         ),
@@ -429,7 +473,7 @@ def _copy_ladder(ladder, slug, name):
     history.bulk_create(
         TrackLevel,
         clone(
-            TrackLevel.objects.filter(track__ladder=ladder),
+            TrackLevel.objects.filter(track_id__in=list(tracks), level_id__in=list(levels)),
             track_id=lambda row: tracks[row.track_id],
             level_id=lambda row: levels[row.level_id],
         ),
@@ -437,7 +481,7 @@ def _copy_ladder(ladder, slug, name):
     history.bulk_create(
         AspectValue,
         clone(
-            AspectValue.objects.filter(aspect__ladder=ladder),
+            AspectValue.objects.filter(aspect_id__in=list(aspects), level_id__in=list(levels)),
             aspect_id=lambda row: aspects[row.aspect_id],
             level_id=lambda row: levels[row.level_id],
         ),

@@ -56,7 +56,7 @@ def test_a_retired_track_leaves_the_level_picker_and_takes_nobody_new(org):
     services.retire(Track.objects.filter(pk=track.pk))
     track.refresh_from_db()
 
-    form = AssignLevelForm(employee=org.report, paths=selectors.track_paths(org.ladder))
+    form = AssignLevelForm(employee=org.report, paths=selectors.track_paths(org.ladder), based_on=0)
     groups = [label for label, _ in form.fields["placement"].choices]
 
     assert not any("Management" in str(label) for label in groups)

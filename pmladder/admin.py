@@ -1,9 +1,20 @@
-"""The admin site: for HR (staff in the HR group) and superusers only."""
+"""The admin site: for HR (staff in the HR group) and superusers only.
+
+Its sign-in takes no username longer than the User model allows, and its pages refuse a
+query string with a NUL character (PostgreSQL cannot compare text holding one; the
+autocomplete and search boxes would otherwise fail with a server error)."""
+
+from functools import update_wrapper
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
+from django.core.validators import MaxLengthValidator
+from django.http import HttpResponseBadRequest
 
-from assessments.selectors import is_hr
+from assessments.access import is_hr
+
+from .middleware import note_refusal
 
 
 class HRSignInForm(AdminAuthenticationForm):
@@ -16,6 +27,20 @@ class HRSignInForm(AdminAuthenticationForm):
         ),
     }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django only sets the field's maxlength attribute; enforce it, so a longer value
+        # is a form error and never reaches authentication.
+        User = get_user_model()
+        limit = User._meta.get_field(User.USERNAME_FIELD).max_length
+        self.fields["username"].validators.append(MaxLengthValidator(limit))
+
+
+def _has_nul(query):
+    return any(
+        "\x00" in key or "\x00" in value for key, values in query.lists() for value in values
+    )
+
 
 class PMLadderAdminSite(admin.AdminSite):
     site_header = "PM Ladder administration"
@@ -26,3 +51,18 @@ class PMLadderAdminSite(admin.AdminSite):
         """Staff status alone is not enough: the admin is HR's tool."""
         user = request.user
         return user.is_active and user.is_staff and is_hr(user)
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin page, also refusing a query string with a NUL character."""
+        checked = super().admin_view(view, cacheable)
+
+        def inner(request, *args, **kwargs):
+            if _has_nul(request.GET):
+                note_refusal(request, "NUL character in the query string")
+                return HttpResponseBadRequest(
+                    "The address holds a NUL character, which no search or filter accepts.",
+                    content_type="text/plain",
+                )
+            return checked(request, *args, **kwargs)
+
+        return update_wrapper(inner, checked)

@@ -11,9 +11,10 @@ import secrets
 import sys
 from pathlib import Path
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+from pmladder.database import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules
@@ -102,8 +103,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that may refuse a request (CSRF, sign-in, axes), to log each refusal.
+    "pmladder.middleware.RefusalLogMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise, so static files keep their caching.
+    "pmladder.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -142,14 +147,37 @@ TEMPLATES = [
 ]
 
 # SQLite file by default; PostgreSQL (psycopg 3) with DATABASE_URL=postgres://user@host/name.
+# A new connection waits at most DB_CONNECT_TIMEOUT seconds and a statement runs at most
+# DB_STATEMENT_TIMEOUT seconds (pmladder.database), so a database that hangs turns into a
+# quick 503 page. manage.py commands other than runserver (migrations above all) are run by
+# someone watching them and have no statement limit.
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
+DB_STATEMENT_TIMEOUT = env_int("DB_STATEMENT_TIMEOUT", 15)
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_settings(
         env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
+        connect_timeout=DB_CONNECT_TIMEOUT,
+        statement_timeout=DB_STATEMENT_TIMEOUT if _command in {None, "runserver"} else 0,
     )
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Writers take the database's lock when their transaction starts, not at their first
+    # write, so check-then-write work (pmladder.locks) is serialised and never deadlocks.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Counts shared by every app server (pmladder.throttle), in a table that `migrate`
+    # creates. Entries expire within the hour; the cap is far above that volume, so an
+    # attacker cannot make the cache drop counts.
+    "throttle": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "pmladder_throttle",
+        "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -164,14 +192,34 @@ if TESTING:
     # Hashing strength is not under test; a fast hasher keeps the suite quick.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-# Failed sign-in throttling: after this many failures for one username from one address,
-# sign-in is refused for the cool-off period; a successful sign-in resets the count.
+# Behind a proxy that ends TLS, the client's address is the one the proxy adds to
+# X-Forwarded-For (pmladder.throttle.client_address): TRUSTED_PROXY_COUNT is how many
+# proxies in a row add an entry (a load balancer in front of nginx: 2).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
+if TRUSTED_PROXY_COUNT < 1:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 1 or more.")
+
+# Failed sign-in throttling (pmladder.signin): after LOGIN_FAILURE_LIMIT failures for one
+# username from one address, or LOGIN_ADDRESS_FAILURE_LIMIT failures for any usernames from
+# one address, sign-in is refused for the cool-off period, which failures during it do not
+# extend; a successful sign-in resets that username's count.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "pmladder.signin.SignInAttempts"
+AXES_CLIENT_IP_CALLABLE = "pmladder.throttle.client_address"
+AXES_USERNAME_CALLABLE = "pmladder.signin.username_for_attempts"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "pmladder.views.locked_out"
 AXES_VERBOSE = False
+
+# Password-reset links asked for, per client address and per email address, in an hour.
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 30)
+PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
+PASSWORD_RESET_LIMIT_SECONDS = 60 * 60
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -206,6 +254,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Ladder and people files larger than these are refused before they are read.
 LADDER_FILE_MAX_BYTES = env_int("LADDER_FILE_MAX_BYTES", 1024 * 1024)
 PEOPLE_FILE_MAX_BYTES = env_int("PEOPLE_FILE_MAX_BYTES", 5 * 1024 * 1024)
+# People files longer than this are imported with `manage.py import_people`, not in the
+# admin, where they would not finish within a request.
+PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN = env_int("PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN", 5000)
 
 # Security. Pages carry no inline scripts or styles, so the policy can stay strict.
 SECURE_CSP = {
@@ -232,18 +283,32 @@ if not DEBUG and not TESTING:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    if env_bool("BEHIND_TLS_PROXY", False):
+    if BEHIND_TLS_PROXY:
         # Trust the proxy's word that the original request was HTTPS.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# A refused form's CSRF check is logged with its reason.
+CSRF_FAILURE_VIEW = "pmladder.views.csrf_failure"
+
 # Email is sent over SMTP when EMAIL_HOST is set (with EMAIL_PORT, EMAIL_HOST_USER,
-# EMAIL_HOST_PASSWORD and EMAIL_USE_TLS), and printed to the console otherwise.
-# EMAIL_BACKEND overrides the choice.
-_email_backend = env(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if env("EMAIL_HOST")
-    else "pmladder.mail.ReadableConsoleBackend",
-)
+# EMAIL_HOST_PASSWORD and EMAIL_USE_TLS). Without it, development (DEBUG=1) prints emails
+# to the console; with DEBUG off that would put live password-reset links in the logs, so
+# the app refuses to start unless EMAIL_BACKEND names a backend on purpose. Offline
+# commands send no email and need neither.
+_email_backend = env("EMAIL_BACKEND")
+if not _email_backend:
+    if env("EMAIL_HOST"):
+        _email_backend = "django.core.mail.backends.smtp.EmailBackend"
+    elif DEBUG or TESTING:
+        _email_backend = "pmladder.mail.ReadableConsoleBackend"
+    elif _command in OFFLINE_COMMANDS:
+        _email_backend = "django.core.mail.backends.dummy.EmailBackend"
+    else:
+        raise ImproperlyConfigured(
+            "EMAIL_HOST must be set when DEBUG is off, so that password-reset links are "
+            "emailed rather than printed to the logs. To print emails anyway, set "
+            "EMAIL_BACKEND=pmladder.mail.ReadableConsoleBackend on purpose."
+        )
 _email_options = {}
 if _email_backend.endswith("smtp.EmailBackend"):
     _email_options = {
@@ -272,5 +337,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
+        # Refusals and failed sign-ins, with who and what (pmladder.middleware, .signin):
+        # an audit trail, kept whatever LOG_LEVEL says.
+        "pmladder.access": {"level": "WARNING"},
     },
 }

@@ -193,3 +193,32 @@ def test_other_commands_still_need_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_without_email_settings_production_refuses_to_start():
+    """Emails printed to the console would put live password-reset links in the logs."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_HOST"}
+
+    result = _manage("check", **env)
+
+    assert result.returncode != 0
+    assert "EMAIL_HOST must be set when DEBUG is off" in result.stderr
+
+
+def test_printing_emails_in_production_must_be_chosen_and_the_deploy_check_warns():
+    env = {k: v for k, v in PRODUCTION.items() if k != "EMAIL_HOST"}
+    env["EMAIL_BACKEND"] = "pmladder.mail.ReadableConsoleBackend"
+
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **env)
+
+    assert result.returncode != 0
+    assert "pmladder.W001" in result.stderr
+    assert "password-reset links end up in the logs" in result.stderr
+
+
+def test_offline_commands_run_without_email_settings():
+    env = {k: v for k, v in PRODUCTION.items() if k not in {"EMAIL_HOST", "SECRET_KEY"}}
+
+    result = _manage("collectstatic", "--dry-run", "--no-input", **env)
+
+    assert result.returncode == 0, result.stdout + result.stderr

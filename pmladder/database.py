@@ -1,0 +1,29 @@
+"""
+Database settings with bounded waits: a database that is down, or up but not answering,
+makes a request fail within seconds (and the page answer 503) instead of holding a worker
+for as long as the operating system keeps trying.
+
+- `connect_timeout`: seconds to wait for a new connection (PostgreSQL's `connect_timeout`).
+- `statement_timeout`: seconds one statement may run, waits for locks included
+  (PostgreSQL's `statement_timeout`; SQLite's busy timeout, its wait for the write lock).
+  0 leaves the driver's own default (no limit on PostgreSQL, 5 seconds on SQLite).
+
+Values given in DATABASE_URL's query string (`?connect_timeout=10`) win.
+"""
+
+import dj_database_url
+
+
+def database_settings(url, *, conn_max_age, connect_timeout, statement_timeout):
+    """The `DATABASES["default"]` entry for `url`, with the timeouts applied."""
+    config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
+    options = config.setdefault("OPTIONS", {})
+    if config["ENGINE"].endswith("postgresql"):
+        if connect_timeout > 0:
+            options.setdefault("connect_timeout", connect_timeout)
+        if statement_timeout > 0 and "statement_timeout" not in options.get("options", ""):
+            limit = f"-c statement_timeout={statement_timeout * 1000}"
+            options["options"] = f"{options.get('options', '')} {limit}".strip()
+    elif config["ENGINE"].endswith("sqlite3") and statement_timeout > 0:
+        options.setdefault("timeout", statement_timeout)
+    return config

@@ -2,7 +2,12 @@
 
 Levels change only through "Assign level" on a person's page (`services.assign_level`),
 so the admin shows them read-only; a new person is placed with `services.place_employee`;
-a manager is checked with `services.check_manager`, so a loop is a form error.
+a manager is checked with `services.check_manager`, so a loop is a form error, and set
+with `services.set_manager`, which checks again under the reporting-lines lock.
+
+Nobody manages their own record (`access`): HR's own person is read-only here. A person's
+sign-in is chosen once, among accounts that are neither staff nor superusers and belong to
+nobody else, and is never relinked to another account afterwards.
 """
 
 from django import forms
@@ -15,7 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from . import peoplefile, services
+from . import access, peoplefile, services
 from .models import Employee, Evidence, EvidenceChange, LevelAssignment, Review, ReviewRating
 
 
@@ -25,6 +30,17 @@ class EmployeeChangeForm(forms.ModelForm):
     class Meta:
         model = Employee
         fields = ["full_name", "email", "job_title", "manager", "user", "is_active"]
+
+    user = None  # who is filling it in (set by the admin)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:  # only offered while the person has no sign-in yet
+            self.fields["user"].queryset = services.linkable_users(self.user)
+            self.fields["user"].help_text = (
+                "The sign-in of this person: an account not linked to anyone else (and, "
+                "unless a superuser links it, not staff). Once set, it cannot be changed here."
+            )
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
@@ -110,7 +126,24 @@ class PeopleImportForm(forms.Form):
             raise ValidationError(
                 f"The file is {upload.size:,} bytes; people files may be at most {limit:,} bytes."
             )
+        # Refused before importing: a longer file would not finish within the request.
+        rows = peoplefile.max_rows_in_admin()
+        content = upload.read()
+        upload.seek(0)
+        if peoplefile.lists_more_than(content, rows):
+            raise ValidationError(
+                f"The file lists more than {rows:,} people, too many to import here within "
+                "one request. Import it on the server with: manage.py import_people FILE"
+            )
         return upload
+
+
+class ManagerRefused(Exception):
+    """A manager change refused under the lock after the form had accepted it."""
+
+    def __init__(self, error):
+        self.error = error
+        super().__init__(*error.messages)
 
 
 @admin.register(Employee)
@@ -124,11 +157,14 @@ class EmployeeAdmin(admin.ModelAdmin):
     inlines = [LevelAssignmentInline]
 
     def get_form(self, request, obj=None, **kwargs):
-        kwargs["form"] = EmployeeChangeForm if obj is not None else EmployeeAddForm
+        base = EmployeeChangeForm if obj is not None else EmployeeAddForm
+        kwargs["form"] = type(base.__name__, (base,), {"user": request.user})
         form = super().get_form(request, obj, **kwargs)
-        # Pick a manager, but do not edit or delete other people from this form.
-        widget = form.base_fields["manager"].widget
-        widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+        if "manager" in form.base_fields:  # not on a read-only page
+            # Pick a manager, but do not edit or delete other people from this form.
+            widget = form.base_fields["manager"].widget
+            widget.can_add_related = widget.can_change_related = False
+            widget.can_delete_related = False
         return form
 
     def has_delete_permission(self, request, obj=None):
@@ -155,7 +191,18 @@ class EmployeeAdmin(admin.ModelAdmin):
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["ladder", "track", "level"] if obj is not None else []
+        if obj is None:
+            return []
+        readonly = ["ladder", "track", "level"]
+        if obj.user_id is not None:
+            readonly.append("user")  # never relinked to another account
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        """HR's own record is read-only: their manager or another HR person changes it."""
+        if obj is not None and access.is_self(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
@@ -179,16 +226,33 @@ class EmployeeAdmin(admin.ModelAdmin):
             obj.pk, obj.created_at = employee.pk, employee.created_at
             obj._state.adding, obj._state.db = False, employee._state.db
             return
-        # Save only what the form changed: the level and track are the service's to write.
-        fields = [name for name in form.changed_data if name != "is_active"]
+        # Save only what the form changed: the level and track are the service's to write,
+        # the manager and the active flag go through theirs.
+        special = {"is_active", "manager"}
+        fields = [name for name in form.changed_data if name not in special]
         with transaction.atomic():
             if fields:
                 obj.save(update_fields=fields)
+            if "manager" in form.changed_data:
+                try:
+                    services.set_manager(employee=obj, manager=obj.manager)
+                except ValidationError as error:
+                    # Someone else changed the reporting lines since the form was checked.
+                    raise ManagerRefused(error) from error
             if "is_active" in form.changed_data:
                 if obj.is_active:
-                    obj.save(update_fields=["is_active"])
+                    services.reactivate_employee(employee=obj)
                 else:
                     services.deactivate_employee(employee=obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ManagerRefused as refused:
+            # Nothing was saved (the change runs in one transaction): say why, and go back.
+            for problem in refused.error.messages:
+                messages.error(request, f"Nothing was saved: {problem}")
+            return redirect(request.get_full_path())
 
     # The CSV import ------------------------------------------------------------------
 
@@ -236,6 +300,7 @@ class EmployeeAdmin(admin.ModelAdmin):
             "problems": problems,
             "columns": peoplefile.COLUMNS,
             "max_bytes": peoplefile.max_bytes(),
+            "max_rows": peoplefile.max_rows_in_admin(),
             "has_view_permission": self.has_view_permission(request),
         }
         status = 400 if problems or form.errors else 200

@@ -1,4 +1,4 @@
-from . import selectors
+from . import access, selectors
 
 
 def navigation(request):
@@ -8,5 +8,5 @@ def navigation(request):
         return {}
     return {
         "nav_employee": selectors.employee_of(user),
-        "nav_team": selectors.is_manager(user),
+        "nav_team": access.is_manager(user),
     }

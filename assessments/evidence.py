@@ -14,16 +14,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models.expressions import RawSQL
 from django.forms.models import model_to_dict
-from django.http import Http404
 from django.utils import timezone
 
 from levels.models import Expectation
 from levels.selectors import track_paths
 
-from . import notifications, selectors
+from . import access, notifications
 from .models import Employee, Evidence, EvidenceChange
 
-MAX_DESCRIPTION = 5000
+MAX_DESCRIPTION = Evidence._meta.get_field("description").max_length
+MAX_DECLINE_REASON = Evidence._meta.get_field("decline_reason").max_length
 MAX_AGE = datetime.timedelta(days=3 * 366)  # catches typed years like 1926 for 2026
 SNAPSHOT_FIELDS = [
     "expectation",
@@ -107,8 +107,10 @@ def record_evidence(
     *, employee, expectation, by, observed_on, description, link="", visibility, criteria=()
 ):
     """A manager's (or HR's) evidence about someone below them: confirmed at once."""
-    if not selectors.can_manage(by, employee):
-        raise PermissionDenied("Only their managers and HR record evidence about someone.")
+    if not access.can(by, access.MANAGE, employee):
+        raise PermissionDenied(
+            "Only their managers and HR record evidence about someone, never about themselves."
+        )
     evidence = _create(
         employee=employee,
         expectation=expectation,
@@ -129,7 +131,7 @@ def record_evidence(
 @transaction.atomic
 def log_win(*, employee, expectation, by, observed_on, description, link="", criteria=()):
     """A person's own win: shared with them, waiting for a manager to confirm it."""
-    if employee.user_id != by.pk:
+    if not access.can(by, access.LOG_WIN, employee):
         raise PermissionDenied("People log their own wins only.")
     evidence = _create(
         employee=employee,
@@ -176,7 +178,7 @@ def edit_evidence(
     """The author changes what they wrote. A self-logged win stays shared, and editing one
     that was confirmed or declined sends it back to the manager to confirm again."""
     current = _locked(evidence, version)
-    if current.author_id != by.pk:
+    if not access.can(by, access.CHANGE, current):
         raise PermissionDenied("Only the author can edit this evidence.")
     _check(
         employee=current.employee,
@@ -212,7 +214,7 @@ def edit_evidence(
 def delete_evidence(*, evidence, by):
     """The author removes what they wrote; it leaves every page but stays in the history."""
     current = _locked(evidence)
-    if current.author_id != by.pk:
+    if not access.can(by, access.CHANGE, current):
         raise PermissionDenied("Only the author can delete this evidence.")
     current.deleted_at = timezone.now()
     current.version += 1
@@ -222,7 +224,7 @@ def delete_evidence(*, evidence, by):
 
 def _decide(evidence, by, status, reason=""):
     current = _locked(evidence)
-    if not selectors.can_manage(by, current.employee):
+    if not access.can(by, access.DECIDE, current):
         raise PermissionDenied("Only their managers and HR confirm someone's wins.")
     if current.status != Evidence.Status.PENDING:
         raise ValidationError(f"This win was already {current.get_status_display().lower()}.")
@@ -246,28 +248,18 @@ def confirm_win(*, evidence, by):
 def decline_win(*, evidence, by, reason):
     if not reason.strip():
         raise ValidationError({"reason": "Say why, so they can do something about it."})
+    if len(reason.strip()) > MAX_DECLINE_REASON:
+        raise ValidationError({"reason": f"Keep the reason under {MAX_DECLINE_REASON} characters."})
     return _decide(evidence, by, Evidence.Status.DECLINED, reason)
 
 
 # Reads --------------------------------------------------------------------------------------
 
 
-def get_evidence_for(user, pk):
-    """Evidence `pk` if `user` may read it (through its person), else 404."""
-    evidence = (
-        Evidence.objects.live().select_related("employee", "author", "level").filter(pk=pk).first()
-    )
-    if evidence is None or not selectors.can_see(user, evidence.employee):
-        raise Http404("No such evidence.")
-    if not Evidence.objects.for_viewer(user, evidence.employee).filter(pk=pk).exists():
-        raise Http404("No such evidence.")
-    return evidence
-
-
 def evidence_for(user, employee):
     """The evidence of `employee` that `user` may read, newest first, ready to show."""
     return (
-        Evidence.objects.for_viewer(user, employee)
+        access.restrict(Evidence.objects.filter(employee=employee), user)
         .select_related("author")
         .prefetch_related("criteria")
     )

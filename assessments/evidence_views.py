@@ -1,27 +1,16 @@
 """Pages for recording, editing and confirming evidence. Everything is reached through
-the person it is about (`selectors.get_employee_for`), so what a user may not see is 404."""
+`access`, so what a user may not see is a 404 and what they may not do a 403, logged."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 
 from levels.models import Expectation
 
+from . import access
 from . import evidence as evidence_services
-from . import selectors
-from .forms import EvidenceForm
-
-
-def _apply_errors(form, error):
-    """Show a service's refusal on the form, by field where it names one."""
-    if not hasattr(error, "error_dict"):
-        for problem in error.messages:
-            form.add_error(None, problem)
-        return
-    for field, problems in error.message_dict.items():
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
+from .forms import EvidenceForm, apply_errors
 
 
 def _expectation(pk):
@@ -30,10 +19,10 @@ def _expectation(pk):
 
 def evidence_new(request, pk):
     """A manager records evidence about someone below them; a person logs their own win."""
-    employee = selectors.get_employee_for(request.user, pk)
-    own_win = employee.user_id == request.user.pk
-    if not own_win and not selectors.can_manage(request.user, employee):
-        raise PermissionDenied
+    employee = access.get_employee(request.user, pk)
+    own_win = access.can(request.user, access.LOG_WIN, employee)
+    if not own_win:
+        employee = access.get_employee(request.user, pk, access.MANAGE)
     every_level = "all" in request.GET
     choices = evidence_services.expectation_choices(employee, every_level=every_level)
     initial = {"expectation": request.GET.get("expectation")}
@@ -57,7 +46,7 @@ def evidence_new(request, pk):
             else:
                 evidence_services.record_evidence(**fields, visibility=data["visibility"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             if own_win:
                 messages.success(request, "Win logged. Your manager will confirm it.")
@@ -79,9 +68,7 @@ def evidence_new(request, pk):
 
 
 def evidence_edit(request, pk):
-    item = evidence_services.get_evidence_for(request.user, pk)
-    if item.author_id != request.user.pk:
-        raise PermissionDenied("Only the author can edit this evidence.")
+    item = access.get_evidence(request.user, pk, access.CHANGE)
     employee = item.employee
     own_win = item.source == item.Source.SELF
     initial = {
@@ -115,7 +102,7 @@ def evidence_edit(request, pk):
                 criteria=list(data["criteria"]),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Evidence updated.")
             return redirect("assessments:me" if own_win else employee.get_absolute_url())
@@ -128,20 +115,18 @@ def evidence_edit(request, pk):
 
 
 def evidence_delete(request, pk):
-    item = evidence_services.get_evidence_for(request.user, pk)
-    if item.author_id != request.user.pk:
-        raise PermissionDenied("Only the author can delete this evidence.")
+    item = access.get_evidence(request.user, pk, access.CHANGE)
     if request.method == "POST":
         evidence_services.delete_evidence(evidence=item, by=request.user)
         messages.success(request, "Evidence deleted. It stays in the history.")
-        own = item.employee.user_id == request.user.pk
+        own = access.is_self(request.user, item.employee)
         return redirect("assessments:me" if own else item.employee.get_absolute_url())
     return render(request, "assessments/evidence_delete.html", {"item": item})
 
 
 def evidence_decide(request, pk, decision):
     """Confirm or decline a win that someone logged themselves (POST)."""
-    item = evidence_services.get_evidence_for(request.user, pk)  # 404 before anything else
+    item = access.get_evidence(request.user, pk, access.DECIDE)  # 404/403 before anything
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:

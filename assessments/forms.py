@@ -1,11 +1,25 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UsernameField
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 
 from levels.models import Level, PromotionCriterion, Track
 
 from .models import Evidence
+
+
+def apply_errors(form, error, *, rename=None):
+    """Show a service's refusal (a ValidationError) on `form`: by field where it names one
+    the form has (after `rename`, {service field: form field}), at the top otherwise."""
+    if not hasattr(error, "error_dict"):
+        for problem in error.messages:
+            form.add_error(None, problem)
+        return
+    for name, problems in error.message_dict.items():
+        name = (rename or {}).get(name, name)
+        for problem in problems:
+            form.add_error(name if name in form.fields else None, problem)
 
 
 class AssignLevelForm(forms.Form):
@@ -29,8 +43,11 @@ class AssignLevelForm(forms.Form):
     step_down = forms.BooleanField(
         label="Yes, this is a step down to a lower level", required=False, widget=forms.HiddenInput
     )
+    # The latest assignment when the page was made, so a level assigned by someone else in
+    # the meantime is not silently overwritten (0: none).
+    based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, employee, paths, **kwargs):
+    def __init__(self, *args, employee, paths, based_on, **kwargs):
         self.employee = employee
         self.options = {}
         groups = []
@@ -48,7 +65,11 @@ class AssignLevelForm(forms.Form):
         suggested = _next_on_track(employee, paths) or employee.level
         kwargs.setdefault(
             "initial",
-            {"placement": f"{employee.track_id}:{suggested.pk}", "effective_on": today},
+            {
+                "placement": f"{employee.track_id}:{suggested.pk}",
+                "effective_on": today,
+                "based_on": based_on,
+            },
         )
         super().__init__(*args, **kwargs)
         self.fields["placement"].choices = groups
@@ -121,11 +142,25 @@ class SetPasswordEmailForm(PasswordResetForm):
 
 
 class SignInForm(AuthenticationForm):
-    """Django's sign-in, also accepting the email address of an account."""
+    """Django's sign-in, also accepting the email address of an account. What is typed is
+    at most as long as the longer of the two (a longer value is a form error and never
+    reaches authentication or the failed sign-in counts)."""
 
     username = UsernameField(
         label="Username or email", widget=forms.TextInput(attrs={"autofocus": True})
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        User = get_user_model()
+        limit = max(
+            User._meta.get_field(User.USERNAME_FIELD).max_length,
+            User._meta.get_field(User.get_email_field_name()).max_length,
+        )
+        field = self.fields["username"]
+        field.max_length = limit
+        field.widget.attrs["maxlength"] = str(limit)
+        field.validators.append(MaxLengthValidator(limit))
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""

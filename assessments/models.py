@@ -2,8 +2,8 @@
 People and judgement: employees on the ladder, their manager tree and their level history.
 
 Levels change only through `services.assign_level`, which writes a `LevelAssignment` and
-the employee's current level together. Reads of the reporting tree and of who may see
-whom live in `selectors`.
+the employee's current level together. Reads of the reporting tree live in `selectors`;
+who may see and do what, in `access`.
 """
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from levels.models import Ladder, Level, Track
+from pmladder.validators import multi_line, single_line
 
 
 class Employee(models.Model):
@@ -25,9 +26,9 @@ class Employee(models.Model):
         related_name="employee",
         help_text="The sign-in of this person, if they have one.",
     )
-    full_name = models.CharField(max_length=150)
+    full_name = models.CharField(max_length=150, validators=[single_line])
     email = models.EmailField(max_length=254)
-    job_title = models.CharField(max_length=150, blank=True)
+    job_title = models.CharField(max_length=150, blank=True, validators=[single_line])
     manager = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -107,16 +108,6 @@ class EvidenceQuerySet(models.QuerySet):
         """Evidence that counts towards readiness: confirmed and not deleted."""
         return self.live().filter(status=Evidence.Status.CONFIRMED)
 
-    def for_viewer(self, user, employee):
-        """What `user` may read of `employee`'s evidence: the person sees what is shared
-        with them and their own wins; managers above them and HR see everything."""
-        live = self.live().filter(employee=employee)
-        if employee.user_id == user.pk:
-            return live.filter(
-                models.Q(visibility=Evidence.Visibility.SHARED) | models.Q(author=user)
-            )
-        return live
-
 
 class Evidence(models.Model):
     """Something a person did, recorded against one expectation. The expectation's text,
@@ -172,7 +163,7 @@ class Evidence(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = models.TextField(blank=True, max_length=1000, validators=[multi_line])
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

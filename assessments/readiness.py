@@ -18,6 +18,7 @@ from django.db.models import Count, Max, Min
 from levels.models import Expectation
 from levels.selectors import track_paths
 
+from . import access
 from .models import Evidence, Review, ReviewRating
 
 CONSISTENCY_MONTHS = 6
@@ -108,14 +109,12 @@ def badge(coverage, consistent):
 
 
 def _visible_evidence(viewer, employee):
-    return Evidence.objects.for_viewer(viewer, employee).filter(status=Evidence.Status.CONFIRMED)
+    evidence = access.restrict(Evidence.objects.filter(employee=employee), viewer)
+    return evidence.filter(status=Evidence.Status.CONFIRMED)
 
 
 def _visible_reviews(viewer, employee):
-    reviews = Review.objects.filter(employee=employee)
-    if employee.user_id == viewer.pk:
-        reviews = reviews.exclude(status=Review.Status.DRAFT)
-    return reviews
+    return access.restrict(Review.objects.filter(employee=employee), viewer)
 
 
 def readiness(*, employee, level, viewer, expectations=None, criteria=None):

@@ -1,35 +1,22 @@
-"""Pages of level reviews. A review is reached through its person
-(`reviews.get_review_for`, which checks `selectors.can_see`), so what a user may not see,
-including a draft of their own review, is a 404, logged."""
+"""Pages of level reviews. A review is loaded through `access.get_review`, so what a user
+may not see, including a draft someone else is writing, is a 404, logged."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from . import reviews, selectors
+from . import access, reviews
+from .forms import apply_errors
 from .models import Review
 from .review_forms import AcknowledgeForm, ReviewForm, StartReviewForm
 
 
-def _apply_errors(form, error):
-    """Show a service's refusal on the form, by field where it names one."""
-    if not hasattr(error, "error_dict"):
-        for problem in error.messages:
-            form.add_error(None, problem)
-        return
-    for name, problems in error.error_dict.items():
-        for problem in problems:
-            form.add_error(name if name in form.fields else None, problem)
-
-
 def review_start(request, pk):
     """A manager or HR starts a review of someone against their current or a next level."""
-    employee = selectors.get_employee_for(request.user, pk, manage=True)
-    if employee.user_id == request.user.pk:
-        raise PermissionDenied("Nobody writes their own review.")
+    employee = access.get_employee(request.user, pk, access.MANAGE)
     targets = reviews.review_targets(employee)
     form = StartReviewForm(request.POST or None, targets=targets)
     existing = None
@@ -43,12 +30,12 @@ def review_start(request, pk):
                     existing = reverse(
                         "assessments:review", kwargs={"pk": problem.params["review"]}
                     )
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(
                 request,
                 f"Review of {employee} against {level.name} started. Rate each expectation, "
-                "then share it with them; until then only their managers and HR see it.",
+                "then share it with them; until then only you can see it.",
             )
             return redirect(review)
     drafts = reviews.reviews_for(request.user, employee).filter(status=Review.Status.DRAFT)
@@ -74,7 +61,7 @@ def _render(request, review, *, form=None, acknowledge_form=None, errors=(), sta
     editing = review.can_write and review.status == Review.Status.DRAFT
     if editing and form is None:
         form = ReviewForm(review=review, ratings=page.ratings)
-    is_person = review.employee.user_id == request.user.pk
+    is_person = access.is_self(request.user, review.employee)
     if is_person and review.status == Review.Status.SHARED and acknowledge_form is None:
         acknowledge_form = AcknowledgeForm()
     return render(
@@ -96,7 +83,8 @@ def _render(request, review, *, form=None, acknowledge_form=None, errors=(), sta
 
 def review(request, pk):
     """Read a review; its writers rate it and save the draft (POST)."""
-    item = reviews.get_review_for(request.user, pk, manage=request.method == "POST")
+    action = access.CHANGE if request.method == "POST" else access.VIEW
+    item = access.get_review(request.user, pk, action)
     if request.method != "POST":
         return _render(request, item)
     return _save(request, item, share=False)
@@ -104,7 +92,7 @@ def review(request, pk):
 
 def review_share(request, pk):
     """Save the draft as sent and share it with the person, in one go (POST)."""
-    item = reviews.get_review_for(request.user, pk, manage=True)  # 404/403 before anything
+    item = access.get_review(request.user, pk, access.CHANGE)  # 404/403 before anything
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     return _save(request, item, share=True)
@@ -135,7 +123,7 @@ def _save(request, item, *, share):
                 if share:
                     reviews.share_review(review=saved, by=request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             code = getattr(error, "code", None)
             if code == "incomplete":
                 _mark_missing(form)
@@ -146,7 +134,7 @@ def _save(request, item, *, share):
                 f"Shared with {item.employee}. They can read it now and acknowledge it.",
             )
         else:
-            messages.success(request, "Draft saved. Only managers and HR can see it.")
+            messages.success(request, "Draft saved. Only you can see it until you share it.")
         return redirect(item)
     return _render(request, item, form=form, status=400)
 
@@ -162,14 +150,9 @@ def _mark_missing(form):
 
 def review_acknowledge(request, pk):
     """The person acknowledges their shared review, with an optional comment (POST)."""
-    item = reviews.get_review_for(request.user, pk)  # 404 before anything else
+    item = access.get_review(request.user, pk, access.ACKNOWLEDGE)  # 404/403 first
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if item.employee.user_id != request.user.pk:
-        selectors.logger.warning(
-            "Refused user %s acknowledging review %s: not the person", request.user.pk, pk
-        )
-        raise PermissionDenied("Only the person reviewed acknowledges their review.")
     form = AcknowledgeForm(request.POST)
     if form.is_valid():
         try:
@@ -179,7 +162,7 @@ def review_acknowledge(request, pk):
         except ValidationError as error:
             if item.status != Review.Status.SHARED:  # already acknowledged: say so, plainly
                 return _render(request, item, errors=error.messages, status=400)
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Thank you: your acknowledgement is recorded.")
             return redirect(item)

@@ -2,7 +2,8 @@
 Level reviews: a manager (anyone above the person) or HR rates a person against every
 expectation of a target level, their current level or a next one on any of their tracks.
 
-A review starts as a draft that only managers and HR see; it is rated and saved as often
+A review starts as a draft that only its author sees (and HR, in the admin: see `access`);
+it is rated and saved as often
 as needed (each save bumps `Review.version`, and a save made from a stale copy is refused),
 then shared with the person, who can acknowledge it with a comment. A shared review never
 changes again. The expectations are copied onto the review when it starts, so later edits
@@ -10,13 +11,11 @@ of the ladder never rewrite it.
 """
 
 import datetime
-import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -24,10 +23,8 @@ from levels.history import made_by
 from levels.models import Level
 from levels.selectors import track_paths
 
-from . import notifications, selectors
+from . import access, notifications
 from .models import Employee, Evidence, Rating, Review, ReviewRating
-
-logger = logging.getLogger("pmladder.access")
 
 MAX_COMMENT = ReviewRating._meta.get_field("comment").max_length
 MAX_SUMMARY = Review._meta.get_field("summary").max_length
@@ -37,7 +34,6 @@ STALE_MESSAGE = (
     "Someone else saved this review since you opened it; your changes are below, "
     "reload to see theirs."
 )
-VISIBLE_TO_PERSON = [Review.Status.SHARED, Review.Status.ACKNOWLEDGED]
 
 
 # Targets ------------------------------------------------------------------------------------
@@ -85,10 +81,14 @@ def review_targets(employee):
 # Writes -------------------------------------------------------------------------------------
 
 
-def _check_reviewer(review_or_employee, by):
-    employee = getattr(review_or_employee, "employee", review_or_employee)
-    if employee.user_id == by.pk or not selectors.can_manage(by, employee):
-        raise PermissionDenied("Only their managers and HR write someone's review.")
+def _check_reviewer(employee, by):
+    if not access.can(by, access.MANAGE, employee):
+        raise PermissionDenied("Only their managers and HR review someone, never themselves.")
+
+
+def _check_author(review, by):
+    if review.author_id != by.pk or not access.can(by, access.MANAGE, review.employee):
+        raise PermissionDenied("Only its author writes a review, while they manage the person.")
 
 
 def _locked(review):
@@ -115,9 +115,24 @@ def start_review(*, employee, target_level, by):
                 )
             }
         )
-    existing = Review.objects.filter(
-        employee=employee, target_level=target_level, status=Review.Status.DRAFT
-    ).first()
+    existing = (
+        Review.objects.filter(
+            employee=employee, target_level=target_level, status=Review.Status.DRAFT
+        )
+        .select_related("author")
+        .first()
+    )
+    if existing is not None and existing.author_id != by.pk:
+        # A draft is its author's alone: name them, but do not point at what only they see.
+        raise ValidationError(
+            {
+                "target_level": ValidationError(
+                    f"{made_by(existing.author)} is already writing a review of {employee} "
+                    f"against {target_level.name}; it will show here once they share it.",
+                    code="draft_by_someone_else",
+                )
+            }
+        )
     if existing is not None:
         raise ValidationError(
             {
@@ -179,7 +194,7 @@ def save_review(*, review, ratings, readiness, summary, version, by):
     `version` other than the saved one (someone else saved in between), and values outside
     the scale or too long. Every save increments the version."""
     current = _locked(review)
-    _check_reviewer(current, by)
+    _check_author(current, by)
     _check_draft(current)
     if version != current.version:
         raise ValidationError(STALE_MESSAGE, code="stale")
@@ -236,7 +251,7 @@ def share_review(*, review, by):
     """Show a finished draft to the person: every expectation rated and a readiness chosen.
     From then on the review is read-only."""
     current = _locked(review)
-    _check_reviewer(current, by)
+    _check_author(current, by)
     _check_draft(current)
     missing = missing_for_sharing(current, list(current.ratings.all()))
     if missing:
@@ -257,7 +272,7 @@ def share_review(*, review, by):
 def acknowledge_review(*, review, by, comment=""):
     """The person confirms they have read their shared review, with an optional comment."""
     current = _locked(review)
-    if current.employee.user_id != by.pk:
+    if not access.is_self(by, current.employee):
         raise PermissionDenied("Only the person reviewed acknowledges their review.")
     if current.status == Review.Status.ACKNOWLEDGED:
         when = date_format(timezone.localtime(current.acknowledged_at))
@@ -283,47 +298,17 @@ def acknowledge_review(*, review, by, comment=""):
 
 
 def reviews_for(user, employee):
-    """The reviews of `employee` that `user` may see, newest first, with what the list shows
-    loaded up front (one query): managers and HR see drafts too; the person sees only what
-    was shared with them; anyone else nothing."""
-    reviews = Review.objects.filter(employee=employee)
-    if employee.user_id == user.pk:
-        reviews = reviews.filter(status__in=VISIBLE_TO_PERSON)
-    elif not selectors.can_manage(user, employee):
-        return Review.objects.none()
+    """The reviews of `employee` that `user` may see (`access`: shared ones, and their own
+    drafts), newest first, with what the list shows loaded up front (one query)."""
     return (
-        reviews.select_related("author", "target_level")
+        access.restrict(Review.objects.filter(employee=employee), user)
+        .select_related("author", "target_level")
         .annotate(
             rating_count=Count("ratings"),
             rated_count=Count("ratings", filter=~Q(ratings__rating="")),
         )
         .order_by("-created_at", "-id")  # Meta.ordering does not apply to aggregates
     )
-
-
-def get_review_for(user, pk, *, manage=False):
-    """Review `pk` if `user` may see it, else 404: it is reached through its person, and a
-    draft is invisible to the person. With `manage`, 403 when `user` may see it but not
-    write it. Sets `review.can_write`. Refusals are logged like `get_employee_for`'s."""
-    review = (
-        Review.objects.select_related(
-            "employee__user", "employee__level", "employee__ladder", "author", "target_level"
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if review is None or not selectors.can_see(user, review.employee):
-        logger.warning("Refused user %s access to review %s: not visible", user.pk, pk)
-        raise Http404("No such review.")
-    # Whoever may see someone else's review is HR or above them (`can_see`): they write it.
-    review.can_write = review.employee.user_id != user.pk
-    if not review.can_write and review.status == Review.Status.DRAFT:
-        logger.warning("Refused user %s access to review %s: a draft", user.pk, pk)
-        raise Http404("No such review.")
-    if manage and not review.can_write:
-        logger.warning("Refused user %s writing review %s: not their manager", user.pk, pk)
-        raise PermissionDenied("Only their managers and HR write someone's review.")
-    return review
 
 
 @dataclass
@@ -402,7 +387,7 @@ def _as_shared(row, user, review):
         )
         for data in row.evidence_snapshot
     ]
-    if review.employee.user_id == user.pk:  # private notes never reach the person
+    if access.is_self(user, review.employee):  # private notes never reach the person
         items = [item for item in items if item.visibility != Evidence.Visibility.PRIVATE]
     return items
 
@@ -417,7 +402,7 @@ def review_page(user, review, *, ratings=None):
         evidence = []  # a shared review shows the evidence as it was when shared
     else:
         evidence = (
-            Evidence.objects.for_viewer(user, review.employee)
+            access.restrict(Evidence.objects.filter(employee=review.employee), user)
             .filter(
                 status=Evidence.Status.CONFIRMED,
                 expectation_id__in=[row.expectation_id for row in ratings],

@@ -1,25 +1,21 @@
 """
-Reads about people: the reporting tree, who may see whom, and the pages' data.
+Reads about people: the reporting tree and the pages' data. Who may see whom is
+decided in `access`.
 
 The tree is walked in the database with recursive common table expressions over the
 indexed `manager_id` column (SQLite and PostgreSQL both support them), so a subtree or a
 manager chain costs one query however deep or wide the organisation is.
 """
 
-import logging
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.expressions import RawSQL
-from django.http import Http404
 
 from levels.compare import compare_levels
 from levels.selectors import group_expectations, levels_with_expectations, track_paths
 
 from .models import Employee, LevelAssignment
-
-logger = logging.getLogger("pmladder.access")
 
 HR_GROUP = "HR"
 
@@ -47,25 +43,6 @@ _CHAIN_SQL = f"""
     )
     SELECT id FROM chain WHERE depth > 0
 """
-
-# The person signed in as `user_id` and everyone below them.
-_VISIBLE_SQL = f"""
-    WITH RECURSIVE visible(id) AS (
-        SELECT id FROM {_TABLE} WHERE user_id = %s
-        UNION
-        SELECT e.id FROM {_TABLE} e JOIN visible v ON e.manager_id = v.id
-    )
-    SELECT id FROM visible
-"""
-
-
-def is_hr(user):
-    """HR sees and edits everyone: superusers and members of the HR group."""
-    if not user.is_authenticated:
-        return False
-    if not hasattr(user, "_is_hr"):
-        user._is_hr = user.is_superuser or user.groups.filter(name=HR_GROUP).exists()
-    return user._is_hr
 
 
 def employee_of(user):
@@ -111,59 +88,6 @@ def is_below(employee, manager):
     """Whether `employee` reports to `manager`, directly or not: one query that walks up
     from `employee`, so it costs the depth of the tree, not the size of the team."""
     return Employee.objects.filter(pk__in=chain_ids(employee)).filter(pk=manager.pk).exists()
-
-
-def can_see(user, employee):
-    """Whether `user` may see `employee`: themselves, anyone below them, and HR everyone.
-    The same rule as `visible_to`, checked for one person."""
-    if is_hr(user):
-        return True
-    me = employee_of(user)
-    return me is not None and (me.pk == employee.pk or is_below(employee, me))
-
-
-def visible_to(user):
-    """The people `user` may see: themselves and everyone below them; HR sees everyone."""
-    if is_hr(user):
-        return Employee.objects.all()
-    if not user.is_authenticated:
-        return Employee.objects.none()
-    return Employee.objects.filter(pk__in=RawSQL(_VISIBLE_SQL, [user.pk]))
-
-
-def can_manage(user, employee):
-    """Whether `user` may act on `employee` as a manager: anyone above them, and HR."""
-    if is_hr(user):
-        return True
-    me = employee_of(user)
-    return me is not None and me.pk != employee.pk and is_below(employee, me)
-
-
-def get_employee_for(user, pk, *, manage=False):
-    """The employee `pk` if `user` may see them, else 404; with `manage`, 403 when `user`
-    may see but not manage them (their own record). Refusals are logged; "does not exist"
-    and "not yours to see" look the same from outside.
-    """
-    employee = (
-        Employee.objects.select_related("ladder", "track", "level", "manager", "user")
-        .filter(pk=pk)
-        .first()
-    )
-    if employee is None or not can_see(user, employee):
-        logger.warning("Refused user %s access to person %s: not visible", user.pk, pk)
-        raise Http404("No such person.")
-    if manage and not can_manage(user, employee):
-        logger.warning("Refused user %s managing person %s: not their manager", user.pk, pk)
-        raise PermissionDenied("Only their managers and HR can do this.")
-    return employee
-
-
-def is_manager(user):
-    """Whether `user` has anyone reporting to them (or is HR): they get the Team page."""
-    if is_hr(user):
-        return True
-    me = employee_of(user)
-    return me is not None and me.has_reports
 
 
 def level_history(employee):

@@ -1,14 +1,34 @@
-"""Writes about people: levels, managers, deactivation."""
+"""Writes about people: levels, managers, deactivation.
 
-from django.core.exceptions import ValidationError
+Every change to the reporting lines takes the `REPORTING_LINES` lock (`pmladder.locks`)
+and checks for a loop inside the same transaction, so two simultaneous changes (Omar to
+Grace and Grace to Omar) cannot close a loop between them.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from levels.models import TrackLevel
+from pmladder import locks
+from pmladder.validators import single_line
 
+from . import access
 from .models import Employee, LevelAssignment
 from .selectors import below
+
+# The earliest effective date accepted: anything before is a typing slip.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+# The rationale of everyone's first assignment.
+PLACED_RATIONALE = "Placed on the ladder."
+STALE_LEVEL_MESSAGE = (
+    "{employee}'s level changed after you opened this page (perhaps someone else assigned "
+    "one): they are now {level}. Check the level below and save again if it is still right."
+)
 
 # Policy on effective dates: a level takes effect on the day it is assigned or earlier,
 # never later, so the current level shown everywhere is always in force; and never before
@@ -46,37 +66,83 @@ def check_placement(*, ladder, track, level):
         raise ValidationError(errors)
 
 
-def _check_not_in_future(effective_on):
+def check_names(**names):
+    """Refuse names and titles with control characters, terminal escapes or direction
+    overrides (they garble emails and pages others read); by field."""
+    errors = {}
+    for field, value in names.items():
+        try:
+            single_line(value)
+        except ValidationError as error:
+            errors[field] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_effective_date(effective_on, *, since=None):
+    """Refuse a date in the future, one so far back that it must be a typing slip, and one
+    before `since` (the date the current level took effect: history stays in order)."""
     if effective_on > timezone.localdate():
         raise ValidationError(
             {"effective_on": "A level takes effect today or earlier; record it when it happens."}
         )
+    if effective_on < EARLIEST_DATE:
+        raise ValidationError(
+            {"effective_on": f"Check the year: dates before {EARLIEST_DATE:%Y} are not accepted."}
+        )
+    if since is not None and effective_on < since:
+        raise ValidationError(
+            {
+                "effective_on": (
+                    f"The current level took effect on {date_format(since)}; "
+                    "a new level cannot start before it."
+                )
+            }
+        )
+
+
+def linkable_users(by=None):
+    """The accounts a person's record may be linked to as their sign-in: nobody else's,
+    and, unless a superuser (or the system, `by` None) links it, neither staff nor a
+    superuser, so HR cannot hand a person an administrator's account."""
+    users = get_user_model().objects.filter(employee__isnull=True)
+    if by is not None and not by.is_superuser:
+        users = users.filter(is_staff=False, is_superuser=False)
+    return users
+
+
+def latest_assignment(employee):
+    """The assignment that put `employee` on their current level (None for nobody)."""
+    return employee.assignments.order_by("-effective_on", "-id").first()
 
 
 @transaction.atomic
-def assign_level(*, employee, level, track, effective_on, by, rationale=""):
+def assign_level(*, employee, level, track, effective_on, by, rationale="", based_on=None):
     """Give `employee` a new level: one history row and the current level, together.
+
+    `by` must be allowed to manage `employee` (never themselves); None is the system, e.g.
+    an import run from the command line. `based_on` is the id of the latest assignment the
+    caller's page showed: when someone else has assigned a level since, the change is
+    refused as stale.
 
     Raises ValidationError (by field) when the level or track does not fit the
     employee's ladder, or the date is outside the policy above; nothing is written then.
     """
     given, employee = employee, Employee.objects.select_for_update().get(pk=employee.pk)
+    if by is not None and not access.can(by, access.MANAGE, employee):
+        raise PermissionDenied("Only their managers and HR assign a level, never their own.")
+    latest = latest_assignment(employee)
+    if based_on is not None and based_on != (latest.pk if latest else 0):
+        raise ValidationError(
+            STALE_LEVEL_MESSAGE.format(employee=employee, level=employee.level.name),
+            code="stale",
+        )
     check_placement(ladder=employee.ladder, track=track, level=level)
     if (employee.level_id, employee.track_id) == (level.pk, track.pk):
         raise ValidationError(
             {"level": f"{employee} is already {level.name} on the {track} track."}
         )
-    _check_not_in_future(effective_on)
-    latest = employee.assignments.order_by("-effective_on", "-id").first()
-    if latest and effective_on < latest.effective_on:
-        raise ValidationError(
-            {
-                "effective_on": (
-                    f"The current level took effect on {date_format(latest.effective_on)}; "
-                    "a new level cannot start before it."
-                )
-            }
-        )
+    check_effective_date(effective_on, since=latest.effective_on if latest else None)
     assignment = LevelAssignment.objects.create(
         employee=employee,
         level=level,
@@ -95,7 +161,8 @@ def assign_level(*, employee, level, track, effective_on, by, rationale=""):
 def place_employee(*, full_name, email, ladder, track, level, effective_on, by=None, **fields):
     """Create an employee at a level, with the first assignment of their history."""
     check_placement(ladder=ladder, track=track, level=level)
-    _check_not_in_future(effective_on)
+    check_effective_date(effective_on)
+    check_names(full_name=full_name, job_title=fields.get("job_title", ""))
     employee = Employee.objects.create(
         full_name=full_name,
         email=email.strip().lower(),
@@ -110,13 +177,15 @@ def place_employee(*, full_name, email, ladder, track, level, effective_on, by=N
         track=track,
         effective_on=effective_on,
         assigned_by=by,
-        rationale="Placed on the ladder.",
+        rationale=PLACED_RATIONALE,
     )
     return employee
 
 
 def check_manager(employee, manager):
-    """Refuse a manager that would make a loop in the reporting tree."""
+    """Refuse a manager that would make a loop in the reporting tree. A form may call it
+    to show the problem early; `set_manager` calls it again under the lock, where it
+    counts."""
     if manager is None or employee.pk is None:
         return
     if manager.pk == employee.pk:
@@ -129,6 +198,9 @@ def check_manager(employee, manager):
 
 @transaction.atomic
 def set_manager(*, employee, manager):
+    """Make `manager` (or nobody) the manager of `employee`: checked for loops against the
+    reporting lines as they are once no other change to them is under way."""
+    locks.serialised(locks.REPORTING_LINES)
     check_manager(employee, manager)
     employee.manager = manager
     employee.save(update_fields=["manager"])
@@ -143,6 +215,17 @@ def deactivate_employee(*, employee):
     if employee.user_id:
         user = employee.user
         user.is_active = False
+        user.save(update_fields=["is_active"])
+
+
+@transaction.atomic
+def reactivate_employee(*, employee):
+    """Bring someone back: on the ladder pages again, and able to sign in again."""
+    employee.is_active = True
+    employee.save(update_fields=["is_active"])
+    if employee.user_id and not employee.user.is_active:
+        user = employee.user
+        user.is_active = True
         user.save(update_fields=["is_active"])
 
 

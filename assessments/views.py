@@ -1,5 +1,5 @@
 """Pages about people. Every person-scoped view loads its person through
-`selectors.get_employee_for`, so what a user may not see is a 404, logged."""
+`access.get_employee`, so what a user may not see is a 404, logged."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 
 from levels.selectors import track_paths
 
+from . import access, readiness, reviews, selectors, services
 from . import evidence as evidence_services
-from . import readiness, reviews, selectors, services
-from .forms import AssignLevelForm, TeamFilterForm
+from .forms import AssignLevelForm, TeamFilterForm, apply_errors
 from .models import Employee, Review
 
 TEAM_PAGE_SIZE = 25
@@ -26,8 +26,8 @@ def me(request):
 
 
 def person(request, pk):
-    employee = selectors.get_employee_for(request.user, pk)
-    own = employee.user_id == request.user.pk
+    employee = access.get_employee(request.user, pk)
+    own = access.is_self(request.user, employee)
     return render(request, "assessments/person.html", _person_context(request, employee, own=own))
 
 
@@ -58,22 +58,24 @@ def _person_context(request, employee, *, own):
         "evidence": list(evidence_services.evidence_for(request.user, employee)),
         "employee": employee,
         "own": own,
-        # Whoever may see someone else's page is HR or above them: they may act on it.
-        "can_manage": not own,
+        "can_manage": not own,  # whoever may see someone else may manage them (`access`)
         "history": history,
         "since": services.level_since(employee),
         "placement": place,
-        "manager_visible": not own or selectors.is_hr(request.user),
+        "manager_visible": not own or access.is_hr(request.user),
     }
 
 
 def assign_level(request, pk):
-    employee = selectors.get_employee_for(request.user, pk, manage=True)
+    employee = access.get_employee(request.user, pk, access.MANAGE)
+    latest = services.latest_assignment(employee)
     form = AssignLevelForm(
         request.POST or None,
         employee=employee,
         paths=track_paths(employee.ladder),
+        based_on=latest.pk if latest else 0,
     )
+    stale = False
     if request.method == "POST" and form.is_valid():
         try:
             services.assign_level(
@@ -83,17 +85,19 @@ def assign_level(request, pk):
                 effective_on=form.cleaned_data["effective_on"],
                 rationale=form.cleaned_data["rationale"],
                 by=request.user,
+                based_on=form.cleaned_data["based_on"],
             )
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    field = "placement" if field in {"level", "track"} else field
-                    form.add_error(field if field in form.fields else None, problem)
+            stale = getattr(error, "code", None) == "stale"
+            apply_errors(form, error, rename={"level": "placement", "track": "placement"})
+            if stale:  # the next save is made against what the page shows now
+                form.data = form.data.copy()
+                form.data["based_on"] = latest.pk if latest else 0
         else:
             level = form.cleaned_data["level"]
             messages.success(request, f"{employee} is now {level.name}.")
             return redirect(employee)
-    status = 400 if form.errors else 200
+    status = 409 if stale else 400 if form.errors else 200
     return render(
         request,
         "assessments/assign_level.html",
@@ -104,7 +108,7 @@ def assign_level(request, pk):
 
 def team(request):
     me = selectors.employee_of(request.user)
-    hr = selectors.is_hr(request.user)
+    hr = access.is_hr(request.user)
     if me is None and not hr:
         raise PermissionDenied("The team page is for managers.")
     if not hr and not me.has_reports:
@@ -163,7 +167,7 @@ def team(request):
 def packet(request, pk):
     """A printable promotion packet for a target level (`?level=<key>`, by default the
     next level on the person's track): for their managers and HR."""
-    employee = selectors.get_employee_for(request.user, pk, manage=True)
+    employee = access.get_employee(request.user, pk, access.MANAGE)
     levels = {level.key: level for level in employee.ladder.levels.active()}
     key = request.GET.get("level")
     if key is None:
@@ -188,8 +192,8 @@ def packet(request, pk):
                 tagged.setdefault(criterion.pk, []).append(item)
     for support in result.criteria:
         support.evidence = tagged.get(support.criterion.pk, [])
-    review = (
-        Review.objects.filter(employee=employee, target_level=target)
+    review = (  # the latest the viewer may read: shared, or a draft of their own
+        access.restrict(Review.objects.filter(employee=employee, target_level=target), request.user)
         .exclude(summary="")
         .order_by("-created_at")
         .first()

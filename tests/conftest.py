@@ -100,3 +100,23 @@ def as_user(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def hr_on_ladder(org):
+    """An HR person who is also an employee: a PM reporting to the boss, staff in the HR
+    group. Acting on anyone else as HR, but never on their own record."""
+    employee = place(org.ladder, "hrpm", "Harriet People", "pm", manager=org.boss)
+    employee.user.is_staff = True
+    employee.user.save(update_fields=["is_staff"])
+    employee.user.groups.add(people.ensure_hr_group())
+    return employee
+
+
+@pytest.fixture
+def superuser_on_ladder(org):
+    """A superuser who is also an employee, reporting to the boss."""
+    employee = place(org.ladder, "rootpm", "Sue Perr", "senior-pm", manager=org.boss)
+    employee.user.is_staff = employee.user.is_superuser = True
+    employee.user.save(update_fields=["is_staff", "is_superuser"])
+    return employee

@@ -163,13 +163,18 @@ def test_the_person_cannot_promote_themselves(org, as_user):
 
 
 def test_the_single_check_and_the_queryset_agree_for_everyone(org):
-    """get_employee_for checks one person; lists use visible_to: the same rule."""
-    from assessments import selectors
+    """`access.can` checks one person; lists use `access.restrict`: the same rule."""
+    from assessments import access
     from assessments.models import Employee
 
     users = [org.hr, org.outsider] + [e.user for e in Employee.objects.select_related("user")]
     for user in users:
-        visible = set(selectors.visible_to(user))
-        for employee in Employee.objects.all():
-            fresh = type(user).objects.get(pk=user.pk)  # no cached lookups between checks
-            assert selectors.can_see(fresh, employee) == (employee in visible), (user, employee)
+        for action in (access.VIEW, access.MANAGE):
+            allowed = set(access.restrict(Employee.objects.all(), user, action))
+            for employee in Employee.objects.all():
+                fresh = type(user).objects.get(pk=user.pk)  # no cached lookups between checks
+                assert access.can(fresh, action, employee) == (employee in allowed), (
+                    user,
+                    action,
+                    employee,
+                )

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
 
+from assessments import peoplefile
 from assessments.models import Employee, LevelAssignment
 from assessments.selectors import HR_GROUP
 
@@ -123,6 +124,73 @@ def test_a_file_too_big_is_refused_before_reading(hr_client, settings):
 
     assert response.status_code == 400
     assert "people files may be at most 50 bytes" in response.text
+    assert Employee.objects.count() == 0
+
+
+def test_a_file_of_more_people_than_the_admin_limit_points_at_the_command(hr_client, settings):
+    settings.PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN = 2
+    content = csv_of(small_team()).replace(b"\nben@", b"\n,,,,,,,\nben@")  # a blank row
+
+    response = hr_client.post(IMPORT_URL, {"file": upload(content)})
+
+    assert response.status_code == 400
+    assert (
+        "The file lists more than 2 people, too many to import here within one request. "
+        "Import it on the server with: manage.py import_people FILE"
+    ) in response.text
+    assert Employee.objects.count() == 0
+
+
+def test_a_file_at_the_admin_limit_is_imported(hr_client, settings):
+    settings.PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN = 3
+    content = csv_of(small_team()).replace(b"\nben@", b"\n,,,,,,,\nben@")  # not counted
+
+    response = hr_client.post(IMPORT_URL, {"file": upload(content)})
+
+    assert response.status_code == 302
+    assert Employee.objects.count() == 3
+
+
+def test_the_page_states_the_admin_limit(hr_client, settings):
+    settings.PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN = 1234
+
+    response = hr_client.get(IMPORT_URL)
+
+    assert "at most 1234 people a file" in response.text
+    assert "<code>manage.py import_people FILE</code>" in response.text
+
+
+def test_the_default_admin_limit_is_5000_people():
+    assert peoplefile.max_rows_in_admin() == 5000
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", False),
+        (b"email\n", False),
+        (b"email\na\nb\n", False),
+        (b"email\na\n\n,\nb\nc\n", True),
+        ("email\nzoë\nb\nc\n".encode("latin-1"), False),  # unreadable: the import says why
+    ],
+)
+def test_counting_the_people_of_a_file(content, expected):
+    assert peoplefile.lists_more_than(content, 2) is expected
+
+
+def test_a_clash_with_another_writer_asks_to_try_again(hr_client, monkeypatch):
+    check_users = peoplefile._check_users
+
+    def check_then_clash(plan):
+        check_users(plan)
+        UserFactory(username="cy@example.com")  # created elsewhere, after the check
+
+    monkeypatch.setattr(peoplefile, "_check_users", check_then_clash)
+
+    response = hr_client.post(IMPORT_URL, {"file": upload(csv_of(small_team()))})
+
+    assert response.status_code == 400
+    assert "import the file again" in response.text
     assert Employee.objects.count() == 0
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments import services as people
 from assessments.models import LevelAssignment
 
 from ..conftest import place
@@ -79,11 +80,15 @@ def placement(org, level_key, track_key="ic"):
     return f"{track.pk}:{org.ladder.levels.get(key=level_key).pk}"
 
 
-def assign_form(org, **overrides):
+def assign_form(org, person=None, **overrides):
+    """What the assign page posts for `person` (the report by default), made on a page
+    showing their latest assignment."""
+    person = person or org.report
     data = {
         "placement": placement(org, "senior-pm"),
         "effective_on": timezone.localdate().isoformat(),
         "rationale": "Ran the pricing launch end to end.",
+        "based_on": person.assignments.order_by("-effective_on", "-id").first().pk,
     }
     data.update(overrides)
     return data
@@ -121,7 +126,7 @@ def test_manager_assigns_the_next_level(org, as_user):
 def test_hr_can_assign_a_level(org, as_user):
     client = as_user(org.hr)
 
-    response = client.post(assign_url(org.stranger), assign_form(org))
+    response = client.post(assign_url(org.stranger), assign_form(org, org.stranger))
 
     assert response.status_code == 302
     org.stranger.refresh_from_db()
@@ -336,3 +341,44 @@ def test_person_page_query_count_does_not_grow_with_history(org, as_user):
             rationale="Review",
         )
     assert count() == small
+
+
+def test_a_level_assigned_from_a_stale_page_is_refused(org, as_user):
+    """The boss assigned a level while the manager's page was open: the manager's save is
+    refused, says what the level is now, and keeps what they typed."""
+    opened = assign_form(org, rationale="My careful rationale.")
+    people.assign_level(
+        employee=org.report,
+        level=org.ladder.levels.get(key="senior-pm"),
+        track=org.report.track,
+        effective_on=timezone.localdate(),
+        by=org.boss.user,
+    )
+
+    response = as_user(org.manager.user).post(
+        assign_url(org.report), {**opened, "placement": placement(org, "staff-pm")}
+    )
+
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "level changed after you opened this page" in content
+    assert "they are now Senior Product Manager" in content
+    assert "My careful rationale." in content
+    org.report.refresh_from_db()
+    assert org.report.level.key == "senior-pm"
+    # The page now shows the latest level, so saving again goes through.
+    again = response.context["form"].data.copy()
+    assert as_user(org.manager.user).post(assign_url(org.report), again).status_code == 302
+    org.report.refresh_from_db()
+    assert org.report.level.key == "staff-pm"
+
+
+def test_an_assign_form_without_its_page_stamp_is_refused(org, as_user):
+    data = assign_form(org)
+    del data["based_on"]
+
+    response = as_user(org.manager.user).post(assign_url(org.report), data)
+
+    assert response.status_code == 400
+    org.report.refresh_from_db()
+    assert org.report.level.key == "pm"

@@ -37,17 +37,18 @@ def first_row(review):
 
 # Status per role, in ROLES order:
 # anonymous, person, manager, managers_manager, unrelated_manager, hr, outsider, peer.
-# "login" is a redirect to sign in, "done" a redirect after the action succeeded.
+# "login" is a redirect to sign in, "done" a redirect after the action succeeded. The
+# review is started by the manager: a draft is theirs alone until they share it.
 EXPECTED = {
     "start_get": ["login", 403, 200, 200, 404, 200, 404, 404],
     "start_post": ["login", 403, "done", "done", 404, "done", 404, 404],
-    "draft_get": ["login", 404, 200, 200, 404, 200, 404, 404],
-    "draft_save": ["login", 404, "done", "done", 404, "done", 404, 404],
-    "draft_share": ["login", 404, "done", "done", 404, "done", 404, 404],
-    "draft_acknowledge": ["login", 404, 403, 403, 404, 403, 404, 404],
+    "draft_get": ["login", 404, 200, 404, 404, 404, 404, 404],
+    "draft_save": ["login", 404, "done", 404, 404, 404, 404, 404],
+    "draft_share": ["login", 404, "done", 404, 404, 404, 404, 404],
+    "draft_acknowledge": ["login", 404, 403, 404, 404, 404, 404, 404],
     "shared_get": ["login", 200, 200, 200, 404, 200, 404, 404],
-    "shared_save": ["login", 403, 400, 400, 404, 400, 404, 404],
-    "shared_share": ["login", 403, 400, 400, 404, 400, 404, 404],
+    "shared_save": ["login", 403, 400, 403, 404, 403, 404, 404],
+    "shared_share": ["login", 403, 400, 403, 404, 403, 404, 404],
     "shared_acknowledge": ["login", "done", 403, 403, 404, 403, 404, 404],
 }
 
@@ -109,12 +110,13 @@ def test_post_only_actions_answer_get_with_405_or_hide(org, as_user, role):
     share = client.get(url("review_share", review.pk))
     acknowledge = client.get(url("review_acknowledge", review.pk))
 
-    if role == "unrelated_manager":
-        assert (share.status_code, acknowledge.status_code) == (404, 404)
-    elif role == "person":
-        assert (share.status_code, acknowledge.status_code) == (403, 405)
-    else:
-        assert (share.status_code, acknowledge.status_code) == (405, 405)
+    expected = {  # (share, acknowledge): refused before the method is looked at
+        "unrelated_manager": (404, 404),
+        "person": (403, 405),
+        "manager": (405, 403),  # the author
+        "hr": (403, 403),
+    }[role]
+    assert (share.status_code, acknowledge.status_code) == expected
 
 
 def test_unknown_review_is_404_even_for_hr(org, as_user):
@@ -184,7 +186,7 @@ def test_start_refuses_nonsense(org, as_user, value):
 def test_starting_a_second_draft_points_at_the_first(org, as_user):
     first = start(org)
 
-    response = as_user(org.boss.user).post(
+    response = as_user(org.manager.user).post(
         url("review_start", org.report.pk), {"target_level": first.target_level_id}
     )
 
@@ -192,6 +194,21 @@ def test_starting_a_second_draft_points_at_the_first(org, as_user):
     content = response.content.decode()
     assert "already a draft review" in content
     assert f'href="{url("review", first.pk)}"' in content
+    assert Review.objects.count() == 1
+
+
+def test_someone_elses_draft_is_named_but_not_linked(org, as_user):
+    """A draft is its author's alone: another manager learns it exists, not what it says."""
+    first = start(org)
+
+    response = as_user(org.boss.user).post(
+        url("review_start", org.report.pk), {"target_level": first.target_level_id}
+    )
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Mina Manager is already writing a review of Remi Report" in content
+    assert url("review", first.pk) not in content
     assert Review.objects.count() == 1
 
 
@@ -275,7 +292,7 @@ def test_a_stale_save_is_refused_keeping_the_users_input(org, as_user):
     review = start(org)
     row = first_row(review)
     opened = form_data(review, rating=Rating.NOT_YET, comment="My careful comment")
-    complete(review, org.boss.user)  # someone else saves in between
+    complete(review, org.manager.user)  # saved in another tab in between
 
     response = as_user(org.manager.user).post(url("review", review.pk), opened)
 
@@ -285,7 +302,7 @@ def test_a_stale_save_is_refused_keeping_the_users_input(org, as_user):
     assert "My careful comment" in content  # what they typed is still there
     row.refresh_from_db()
     review.refresh_from_db()
-    assert (row.rating, row.comment) == (Rating.MEETS, "Solid.")  # the boss's save stands
+    assert (row.rating, row.comment) == (Rating.MEETS, "Solid.")  # the other save stands
     assert review.version == 2
 
 
@@ -528,7 +545,8 @@ def test_draft_page_query_count_is_pinned(org, as_user, django_assert_num_querie
 
     # 1 session, 2 user, 3 the review with its person, their level and ladder, its author
     # and target level, 4 HR group (is_hr), 5 the signed-in employee (employee_of),
-    # 6 is_below (can_see), 7 the ratings, 8 the evidence with its authors.
+    # 6 is_below (may they see the person?), 7 the ratings, 8 the evidence with its
+    # authors (restricted to what they may read in the same query).
     with django_assert_num_queries(8):
         response = client.get(url("review", review.pk))
 

@@ -172,11 +172,16 @@ def test_start_refuses_a_second_draft_against_the_same_level(org):
     first = start(org)
 
     with pytest.raises(ValidationError) as refused:
+        start(org)
+    with pytest.raises(ValidationError) as by_someone_else:
         start(org, by=org.boss.user)
 
     error = refused.value.error_dict["target_level"][0]
     assert error.code == "draft_exists"
     assert error.params == {"review": first.pk}
+    other = by_someone_else.value.error_dict["target_level"][0]
+    assert other.code == "draft_by_someone_else"  # their draft is theirs: no link to it
+    assert not other.params
     assert Review.objects.count() == 1
     start(org, "pm")  # another level is fine
 
@@ -237,9 +242,26 @@ def test_save_writes_ratings_readiness_summary_and_increments_the_version(org):
     assert review.status == Review.Status.DRAFT
 
     again = reviews.save_review(
-        review=review, ratings={}, readiness="", summary="", version=2, by=org.boss.user
+        review=review, ratings={}, readiness="", summary="", version=2, by=org.manager.user
     )
     assert again.version == 3
+
+
+@pytest.mark.parametrize("who", ["boss", "hr", "report"])
+def test_only_the_author_saves_or_shares_a_draft(org, who):
+    """A draft is its author's alone, even for their manager and HR."""
+    review = complete(start(org), org.manager.user)
+    user = org.hr if who == "hr" else getattr(org, who).user
+
+    with pytest.raises(PermissionDenied):
+        reviews.save_review(
+            review=review, ratings={}, readiness="", summary="Mine", version=2, by=user
+        )
+    with pytest.raises(PermissionDenied):
+        reviews.share_review(review=review, by=user)
+
+    review.refresh_from_db()
+    assert (review.summary, review.status) == ("Ready for the next step.", Review.Status.DRAFT)
 
 
 def test_a_stale_save_is_refused_and_nothing_is_overwritten(org):
@@ -251,7 +273,7 @@ def test_a_stale_save_is_refused_and_nothing_is_overwritten(org):
         readiness=Review.Readiness.READY,
         summary="Their summary",
         version=1,
-        by=org.boss.user,
+        by=org.manager.user,  # in another tab
     )
 
     with pytest.raises(ValidationError) as refused:
@@ -479,8 +501,9 @@ def test_reviews_for_managers_hr_and_the_person(org):
     )
 
     assert list(reviews.reviews_for(org.manager.user, org.report)) == [shared_review, draft]
-    assert list(reviews.reviews_for(org.boss.user, org.report)) == [shared_review, draft]
-    assert list(reviews.reviews_for(org.hr, org.report)) == [shared_review, draft]
+    # A draft is its author's alone until shared (HR reads it in the admin).
+    assert list(reviews.reviews_for(org.boss.user, org.report)) == [shared_review]
+    assert list(reviews.reviews_for(org.hr, org.report)) == [shared_review]
     assert list(reviews.reviews_for(org.report.user, org.report)) == [shared_review]
     assert list(reviews.reviews_for(org.other_manager.user, org.report)) == []
     assert list(reviews.reviews_for(org.teammate.user, org.report)) == []
@@ -503,7 +526,7 @@ def test_reviews_for_loads_what_the_list_shows_in_one_query(org, django_assert_n
     user._is_hr = False  # as after the page's access check
     user._employee = org.manager
 
-    with django_assert_num_queries(2):  # is_below (may they manage?), the reviews
+    with django_assert_num_queries(1):  # the reviews, restricted in the same query
         listed = list(reviews.reviews_for(user, org.report))
         authors = [review.author.username for review in listed]
         names = [review.target_level.name for review in listed]

@@ -1,3 +1,10 @@
+"""
+`manage.py import_people FILE`: create and update people from a people file (CSV), under
+the same rules as the admin's import (`assessments.peoplefile`), for files of any size:
+the admin refuses files longer than `PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN` people, which would
+not finish within a request, and points here. A bad file changes nothing.
+"""
+
 from pathlib import Path
 from urllib.parse import urlsplit
 

@@ -1,0 +1,160 @@
+"""HR's people admin: a sign-in is linked once and never to an administrator's account,
+HR's own record is read-only, bringing someone back brings back their sign-in, and a
+manager change is checked for loops under the lock."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import services
+from assessments.models import Employee
+
+from ..adminforms import change_form_data, post_changed
+from ..conftest import place
+from ..factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def change_url(employee):
+    return reverse("admin:assessments_employee_change", args=[employee.pk])
+
+
+@pytest.fixture
+def hr_client(org, as_user):
+    return as_user(org.hr)
+
+
+def test_a_linked_sign_in_is_read_only(org, hr_client):
+    page = hr_client.get(change_url(org.report))
+    someone = UserFactory(username="someone")
+
+    response = post_changed(hr_client, page, user=str(someone.pk))
+
+    assert "user" not in page.context["adminform"].form.fields
+    assert response.status_code == 302
+    org.report.refresh_from_db()
+    assert org.report.user.username == "report"
+
+
+@pytest.mark.parametrize("kind", ["staff", "superuser", "linked"])
+def test_a_sign_in_is_never_an_admin_or_someone_elses(org, hr_client, kind):
+    newcomer = services.place_employee(
+        full_name="New Comer",
+        email="new@example.com",
+        ladder=org.ladder,
+        track=org.report.track,
+        level=org.report.level,
+        effective_on=timezone.localdate(),
+    )
+    account = {
+        "staff": lambda: UserFactory(username="staffer", is_staff=True),
+        "superuser": lambda: UserFactory(username="root", is_superuser=True),
+        "linked": lambda: org.manager.user,
+    }[kind]()
+    page = hr_client.get(change_url(newcomer))
+
+    response = post_changed(hr_client, page, user=str(account.pk))
+
+    assert response.status_code == 200  # the form again, with the error
+    assert "user" in response.context["adminform"].form.errors
+    newcomer.refresh_from_db()
+    assert newcomer.user is None
+
+
+def test_an_unlinked_person_gets_an_ordinary_sign_in(org, hr_client):
+    newcomer = services.place_employee(
+        full_name="New Comer",
+        email="new@example.com",
+        ladder=org.ladder,
+        track=org.report.track,
+        level=org.report.level,
+        effective_on=timezone.localdate(),
+    )
+    account = UserFactory(username="newcomer")
+
+    response = post_changed(hr_client, hr_client.get(change_url(newcomer)), user=str(account.pk))
+
+    assert response.status_code == 302
+    newcomer.refresh_from_db()
+    assert newcomer.user == account
+
+
+def test_hr_cannot_change_their_own_record(hr_on_ladder, as_user):
+    client = as_user(hr_on_ladder.user)
+    page = client.get(change_url(hr_on_ladder))
+    data = change_form_data(page) if page.context.get("adminform") else {}
+    data["job_title"] = "Chief of Everything"
+
+    response = client.post(change_url(hr_on_ladder), data)
+
+    assert page.status_code == 200  # they may read it
+    assert page.context["has_change_permission"] is False
+    assert response.status_code == 403
+    hr_on_ladder.refresh_from_db()
+    assert hr_on_ladder.job_title != "Chief of Everything"
+
+
+def test_another_hr_person_changes_it(org, hr_on_ladder, hr_client):
+    response = post_changed(
+        hr_client, hr_client.get(change_url(hr_on_ladder)), job_title="Head of People"
+    )
+
+    assert response.status_code == 302
+    hr_on_ladder.refresh_from_db()
+    assert hr_on_ladder.job_title == "Head of People"
+
+
+def test_bringing_someone_back_brings_back_their_sign_in(org, hr_client):
+    services.deactivate_employee(employee=org.teammate)
+    org.teammate.user.refresh_from_db()
+    assert not org.teammate.user.is_active
+
+    response = post_changed(hr_client, hr_client.get(change_url(org.teammate)), is_active="on")
+
+    assert response.status_code == 302
+    org.teammate.refresh_from_db()
+    assert org.teammate.is_active
+    assert get_user_model().objects.get(pk=org.teammate.user_id).is_active
+
+
+def test_a_manager_change_that_makes_a_loop_is_a_form_error(org, hr_client):
+    page = hr_client.get(change_url(org.manager))
+
+    response = post_changed(hr_client, page, manager=str(org.report.pk))
+
+    assert response.status_code == 200
+    assert "would make a loop" in response.content.decode()
+    org.manager.refresh_from_db()
+    assert org.manager.manager == org.boss
+
+
+def test_a_loop_closed_after_the_form_was_checked_is_refused_and_nothing_saved(
+    org, hr_client, monkeypatch
+):
+    """Between the form's check and the save, someone else put Zed (to be the boss's
+    manager) under the manager: the check under the lock refuses it, the page says so,
+    and nothing is written."""
+    zed = place(org.ladder, "zed", "Zed Top", "vp", "management")
+    page = hr_client.get(change_url(org.boss))
+    real_check = services.check_manager
+    calls = []
+
+    def check_then_race(employee, manager):
+        calls.append(manager)
+        real_check(employee, manager)
+        if len(calls) == 1:  # the form's early check passed; now the other change lands
+            Employee.objects.filter(pk=zed.pk).update(manager=org.manager)
+
+    monkeypatch.setattr(services, "check_manager", check_then_race)
+
+    response = post_changed(hr_client, page, manager=str(zed.pk), job_title="Renamed")
+
+    assert response.status_code == 302
+    assert response.url == change_url(org.boss)
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert any("would make a loop" in m for m in messages)
+    org.boss.refresh_from_db()
+    assert org.boss.manager is None
+    assert org.boss.job_title != "Renamed"  # the whole save was undone

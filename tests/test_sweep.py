@@ -1,0 +1,420 @@
+"""The access sweep: every URL pattern of the app and the admin, filled with real ids,
+requested with GET and POST by ten kinds of user, against one table of expected outcomes.
+
+A URL pattern without a row in `EXPECTED` fails `test_every_url_pattern_has_a_row`, so a
+new page cannot ship without saying who may open it. Each request runs in a savepoint that
+is rolled back, so every request sees the same organisation.
+
+Outcomes: a status code, or for redirects where they lead: "login" (the app's sign-in),
+"admin-login" (the admin's sign-in) and "away" (anywhere else).
+"""
+
+import datetime
+import re
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from assessments import evidence, reviews, services
+from assessments.models import Employee, Evidence, LevelAssignment, Rating, Review
+from levels import models as ladder_models
+
+from .conftest import place
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+ROLES = [
+    "anonymous",
+    "person",  # the person every person-scoped address is about (Remi Report)
+    "peer",  # reports to the same manager
+    "manager",
+    "skip_level",  # the manager's manager
+    "unrelated_manager",
+    "hr",  # HR, not on the ladder
+    "hr_employee",  # HR, and also an employee under the skip-level
+    "staff",  # staff without the HR group
+    "deactivated",  # a person who has left (their sign-in is switched off)
+]
+
+
+def row(*outcomes):
+    """One outcome per role, in ROLES order, for both GET and POST; or a pair (GET, POST)
+    where they differ."""
+    assert len(outcomes) == len(ROLES), outcomes
+    return [o if isinstance(o, tuple) else (o, o) for o in outcomes]
+
+
+L, A, W = "login", "admin-login", "away"  # where a redirect leads
+
+#           anon  person  peer  manager  skip  unrel  hr   hr_emp  staff  gone
+PUBLIC = row(200, 200, 200, 200, 200, 200, 200, 200, 200, 200)
+SIGNED_IN = row(L, 200, 200, 200, 200, 200, 200, 200, 200, L)
+PERSON_PAGE = row(L, 200, 404, 200, 200, 404, 200, 200, 404, L)
+# A page for managers; an empty POST shows the form again.
+MANAGE_PAGE = row(L, 403, 404, 200, 200, 404, 200, 200, 404, L)
+# The pending win Remi logged: only its author edits it, only managers and HR decide it.
+WIN_EDIT = row(L, 200, 404, 403, 403, 404, 403, 403, 404, L)
+WIN_DELETE = row(L, (200, W), 404, 403, 403, 404, 403, 403, 404, L)
+WIN_DECIDE = row(L, 403, 404, (405, W), (405, W), 404, (405, W), (405, W), 404, L)
+# The review the manager wrote and shared with Remi: read-only now, even for its author.
+REVIEW = row(L, (200, 403), 404, (200, 400), (200, 403), 404, (200, 403), (200, 403), 404, L)
+REVIEW_SHARE = row(L, 403, 404, (405, 400), 403, 404, 403, 403, 404, L)
+REVIEW_ACK = row(L, (405, W), 404, 403, 403, 404, 403, 403, 404, L)
+
+
+def admin_row(hr, signed_out=L):
+    """The admin is for HR: signed-out users go to the app's sign-in (the admin site's own
+    pages send them to the admin's), everyone else signed in to the admin's sign-in,
+    which says it is for HR; `hr` is what HR gets."""
+    return row(signed_out, A, A, A, A, A, hr, hr, A, signed_out)
+
+
+ADMIN_HR = admin_row(200)
+ADMIN_HR_FORM = admin_row((200, 400))  # an empty POST is refused as bad input
+ADMIN_HR_REFUSED = admin_row(403)  # HR may not do this
+ADMIN_HR_VIEW_ONLY = admin_row((200, 403))
+ADMIN_HR_REDIRECT = admin_row(W)
+
+
+def _admin_model(label, *, changelist, add, history, delete, change, view=None, extra=()):
+    """The rows of one model's admin addresses: `view` is the unnamed object address that
+    redirects to the change page."""
+    prefix = f"admin:{label}"
+    rows = {
+        f"{prefix}_changelist": changelist,
+        f"{prefix}_add": add,
+        f"{prefix}_history": history,
+        f"{prefix}_delete": delete,
+        f"{prefix}_change": change,
+        f"admin/{label.replace('_', '/', 1)}/<path:object_id>/": view or ADMIN_HR_REDIRECT,
+    }
+    rows.update(extra)
+    return rows
+
+
+def _ladder_model(label, **extra):
+    """A ladder model: HR reshapes it freely, and reads its change history."""
+    return _admin_model(
+        label,
+        changelist=ADMIN_HR,
+        add=ADMIN_HR,
+        history=ADMIN_HR,
+        delete=ADMIN_HR,
+        change=ADMIN_HR,
+        extra={f"admin:{label}_simple_history": ADMIN_HR, **extra},
+    )
+
+
+def _record_model(label):
+    """A record written by the app under its own rules: HR reads it, never edits it."""
+    return _admin_model(
+        label,
+        changelist=ADMIN_HR,
+        add=ADMIN_HR_REFUSED,
+        history=ADMIN_HR,
+        delete=ADMIN_HR_REFUSED,
+        change=ADMIN_HR_VIEW_ONLY,
+    )
+
+
+def _not_for_hr(label):
+    """Accounts, groups and sign-in records: superusers only."""
+    return _admin_model(
+        label,
+        changelist=ADMIN_HR_REFUSED,
+        add=ADMIN_HR_REFUSED,
+        history=ADMIN_HR_REFUSED,
+        delete=ADMIN_HR_REFUSED,
+        change=ADMIN_HR_REFUSED,
+        view=ADMIN_HR_REDIRECT,
+    )
+
+
+EXPECTED = {
+    # Project pages
+    "home": row(L, W, W, W, W, W, W, W, W, L),
+    "healthz": PUBLIC,
+    "favicon.ico": row(W, W, W, W, W, W, W, W, W, W),
+    "login": row((200, 200), W, W, W, W, W, W, W, W, (200, 200)),
+    "logout": row(L, *[(405, L)] * 8, L),
+    "password_reset": PUBLIC,
+    "password_reset_done": row(*[(200, 405)] * 10),
+    "password_reset_confirm": PUBLIC,  # an invalid link says so
+    "password_reset_complete": row(*[(200, 405)] * 10),
+    "password_change": SIGNED_IN,
+    "password_change_done": row(L, *[(200, 405)] * 8, L),
+    # The ladder: for everyone signed in
+    "levels:ladders": SIGNED_IN,
+    "levels:ladder": SIGNED_IN,
+    "levels:level": SIGNED_IN,
+    "levels:compare": SIGNED_IN,
+    "levels:promotion": SIGNED_IN,
+    "levels:faq": SIGNED_IN,
+    # People
+    "assessments:me": SIGNED_IN,
+    "assessments:team": row(L, W, W, 200, 200, 200, 200, 200, 403, L),
+    "assessments:person": PERSON_PAGE,
+    "assessments:assign_level": MANAGE_PAGE,
+    "assessments:packet": row(L, 403, 404, 200, 200, 404, 200, 200, 404, L),
+    "assessments:evidence_new": row(L, 200, 404, 200, 200, 404, 200, 200, 404, L),
+    "assessments:evidence_edit": WIN_EDIT,
+    "assessments:evidence_delete": WIN_DELETE,
+    "assessments:evidence_confirm": WIN_DECIDE,
+    "assessments:evidence_decline": WIN_DECIDE,
+    "assessments:review_start": MANAGE_PAGE,
+    "assessments:review": REVIEW,
+    "assessments:review_share": REVIEW_SHARE,
+    "assessments:review_acknowledge": REVIEW_ACK,
+    # The admin
+    "admin:index": row(A, A, A, A, A, A, 200, 200, A, A),
+    "admin:login": row(200, 200, 200, 200, 200, 200, (W, 200), (W, 200), 200, 200),
+    "admin:logout": row(A, W, W, W, W, W, (405, L), (405, L), W, A),
+    "admin:password_change": admin_row(200, signed_out=A),
+    "admin:password_change_done": admin_row((200, 405), signed_out=A),
+    "admin:autocomplete": admin_row((403, 405), signed_out=A),  # without its parameters
+    "admin:jsi18n": admin_row((200, 405), signed_out=A),
+    "admin:view_on_site": admin_row(W, signed_out=A),
+    "admin:app_list": admin_row(200, signed_out=A),
+    "admin/(?P<url>.*)$": row(*[A] * 6, 404, 404, A, A),  # unknown admin addresses
+    "admin:auth_user_password_change": ADMIN_HR_REFUSED,
+    **_not_for_hr("auth_group"),
+    **_not_for_hr("auth_user"),
+    **_not_for_hr("axes_accessattempt"),
+    **_not_for_hr("axes_accesslog"),
+    **_not_for_hr("axes_accessfailurelog"),
+    **_ladder_model(
+        "levels_ladder",
+        **{
+            "admin:levels_ladder_import": ADMIN_HR_FORM,
+            # Without an import under way, back to the import page.
+            "admin:levels_ladder_import_confirm": ADMIN_HR_REDIRECT,
+            "admin:levels_ladder_duplicate": ADMIN_HR_FORM,
+            "admin:levels_ladder_export": ADMIN_HR,
+        },
+    ),
+    **_ladder_model("levels_level"),
+    **_ladder_model("levels_track"),
+    **_ladder_model("levels_aspect"),
+    **_ladder_model("levels_expectation"),
+    **_admin_model(
+        "assessments_employee",
+        changelist=ADMIN_HR,
+        add=ADMIN_HR,
+        history=ADMIN_HR,
+        delete=ADMIN_HR_REFUSED,  # people are never deleted: they are made inactive
+        change=ADMIN_HR,
+        extra={"admin:assessments_employee_import": ADMIN_HR_FORM},
+    ),
+    **_record_model("assessments_levelassignment"),
+    **_record_model("assessments_evidence"),
+    **_record_model("assessments_review"),
+}
+
+
+# The addresses ------------------------------------------------------------------------------
+
+
+def url_patterns(patterns=None, prefix="", namespace=None):
+    """(key, route, name) of every URL pattern: the name where it has one (with its
+    namespace), else the route; an address overridden by an earlier one is listed once."""
+    seen = set()
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+            for found in url_patterns(pattern.url_patterns, prefix + str(pattern.pattern), inner):
+                if found[0] not in seen:
+                    seen.add(found[0])
+                    yield found
+            continue
+        assert isinstance(pattern, URLPattern)
+        route = prefix + str(pattern.pattern)
+        name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+        key = name or route
+        if key not in seen:
+            seen.add(key)
+            yield key, route, name
+
+
+ADMIN_OBJECT = re.compile(r"^admin:(?P<app>[a-z]+)_(?P<model>[a-z]+)_[a-z_]+$")
+
+
+class Sweep:
+    """The organisation under test, and the address of every pattern filled from it."""
+
+    def __init__(self, org, hr_employee):
+        self.org = org
+        ladder = org.ladder
+        leaver = place(ladder, "leaver", "Lee Leaver", "apm", manager=org.manager)
+        services.deactivate_employee(employee=leaver)
+        self.users = {
+            "anonymous": None,
+            "person": org.report.user,
+            "peer": org.teammate.user,
+            "manager": org.manager.user,
+            "skip_level": org.boss.user,
+            "unrelated_manager": org.other_manager.user,
+            "hr": org.hr,
+            "hr_employee": hr_employee.user,
+            "staff": UserFactory(username="staffer", is_staff=True),
+            "deactivated": leaver.user,
+        }
+        self.win = evidence.log_win(
+            employee=org.report,
+            expectation=org.report.level.expectations.first(),
+            by=org.report.user,
+            observed_on=timezone.localdate() - datetime.timedelta(days=2),
+            description="Ran the pricing launch.",
+        )
+        review = reviews.start_review(
+            employee=org.report, target_level=org.report.level, by=org.manager.user
+        )
+        reviews.save_review(
+            review=review,
+            ratings={row.pk: (Rating.MEETS, "") for row in review.ratings.all()},
+            readiness=Review.Readiness.READY,
+            summary="Solid.",
+            version=1,
+            by=org.manager.user,
+        )
+        self.review = reviews.share_review(review=review, by=org.manager.user)
+        AccessAttempt.objects.create(username="x", ip_address="127.0.0.1", failures_since_start=1)
+        AccessLog.objects.create(username="x", ip_address="127.0.0.1")
+        AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", locked_out=False)
+        self.objects = {
+            ("auth", "group"): Group.objects.get(name="HR"),
+            ("auth", "user"): org.report.user,
+            ("axes", "accessattempt"): AccessAttempt.objects.first(),
+            ("axes", "accesslog"): AccessLog.objects.first(),
+            ("axes", "accessfailurelog"): AccessFailureLog.objects.first(),
+            ("levels", "ladder"): ladder,
+            ("levels", "level"): org.report.level,
+            ("levels", "track"): org.report.track,
+            ("levels", "aspect"): ladder_models.Aspect.objects.filter(ladder=ladder).first(),
+            ("levels", "expectation"): org.report.level.expectations.first(),
+            ("assessments", "employee"): org.report,
+            ("assessments", "levelassignment"): LevelAssignment.objects.filter(
+                employee=org.report
+            ).first(),
+            ("assessments", "evidence"): Evidence.objects.get(pk=self.win.pk),
+            ("assessments", "review"): self.review,
+        }
+
+    def address(self, key, route, name):
+        """The address of a pattern, with real ids of this organisation."""
+        org = self.org
+        if name is None:  # unnamed patterns: written out
+            if route == "admin/(?P<url>.*)$":
+                return "/admin/no/such/page/"
+            match = re.match(r"admin/(\w+)/(\w+)/<path:object_id>/$", route)
+            if match:
+                return f"/admin/{match[1]}/{match[2]}/{self._object(match[1], match[2]).pk}/"
+            return "/" + route
+        person_scoped = {"pk": org.report.pk}
+        kwargs = {
+            "levels:ladder": {"slug": org.ladder.slug},
+            "levels:level": {"slug": org.ladder.slug, "key": org.report.level.key},
+            "levels:compare": {"slug": org.ladder.slug},
+            "levels:promotion": {"slug": org.ladder.slug},
+            "levels:faq": {"slug": org.ladder.slug},
+            "assessments:person": person_scoped,
+            "assessments:assign_level": person_scoped,
+            "assessments:packet": person_scoped,
+            "assessments:evidence_new": person_scoped,
+            "assessments:review_start": person_scoped,
+            "assessments:evidence_edit": {"pk": self.win.pk},
+            "assessments:evidence_delete": {"pk": self.win.pk},
+            "assessments:evidence_confirm": {"pk": self.win.pk},
+            "assessments:evidence_decline": {"pk": self.win.pk},
+            "assessments:review": {"pk": self.review.pk},
+            "assessments:review_share": {"pk": self.review.pk},
+            "assessments:review_acknowledge": {"pk": self.review.pk},
+            "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+            "admin:app_list": {"app_label": "levels"},
+            "admin:auth_user_password_change": {"id": org.report.user.pk},
+            "admin:view_on_site": {
+                "content_type_id": ContentType.objects.get_for_model(Employee).pk,
+                "object_id": org.report.pk,
+            },
+        }.get(name)
+        if kwargs is not None:
+            return reverse(name, kwargs=kwargs)
+        if name.endswith("_simple_history"):
+            obj = self._object(*ADMIN_OBJECT.match(name).group("app", "model"))
+            return reverse(name, args=[obj.pk, obj.history.first().history_id])
+        if "<path:object_id>" in route:
+            obj = self._object(*ADMIN_OBJECT.match(name).group("app", "model"))
+            return reverse(name, kwargs={"object_id": obj.pk})
+        assert "<" not in route, f"fill in the parameters of {route}"
+        assert "(" not in route, f"fill in the parameters of {route}"
+        return reverse(name)
+
+    def _object(self, app, model):
+        return self.objects[(app, model)]
+
+
+def outcome(response):
+    """What a response did, in the words of the table."""
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith(reverse("login")):
+            return L
+        if location.startswith(reverse("admin:login")):
+            return A
+        return W
+    return response.status_code
+
+
+def sweep_as(client, sweep, role):
+    """Every pattern requested with GET and POST as `role`: {key: (get, post)}. Each
+    request runs in a savepoint rolled back afterwards, signed in afresh (a sign-out or
+    a deactivation must not leak into the next request)."""
+    user = sweep.users[role]
+    seen = {}
+    for key, route, name in url_patterns():
+        url = sweep.address(key, route, name)
+        results = []
+        for method in (client.get, client.post):
+            client.logout()
+            if user is not None:
+                client.force_login(user)
+            with transaction.atomic():
+                results.append(outcome(method(url)))
+                transaction.set_rollback(True)
+        seen[key] = tuple(results)
+    return seen
+
+
+# The tests ----------------------------------------------------------------------------------
+
+
+def test_every_url_pattern_has_a_row():
+    keys = [key for key, _, _ in url_patterns()]
+
+    missing = [key for key in keys if key not in EXPECTED]
+    stale = [key for key in EXPECTED if key not in keys]
+
+    assert not missing, f"Say who may open these new addresses in EXPECTED: {missing}"
+    assert not stale, f"These rows name addresses that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_sweep(org, hr_on_ladder, client, role):
+    sweep = Sweep(org, hr_on_ladder)
+    index = ROLES.index(role)
+
+    seen = sweep_as(client, sweep, role)
+
+    wrong = {
+        key: {"expected": EXPECTED[key][index], "got": got}
+        for key, got in seen.items()
+        if key in EXPECTED and EXPECTED[key][index] != got
+    }
+    assert not wrong, wrong

@@ -4,6 +4,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes, each with its own database (pytest-xdist); 0 runs everything in one.
+TEST_WORKERS ?= 2
 
 .PHONY: install run test test-browser lint format bench clean
 
@@ -26,7 +28,7 @@ run: $(VENV)/.installed
 
 ## test: install and run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
 test: $(VENV)/.installed
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## test-browser: only the browser tests (Debian's chromium package)
 test-browser: $(VENV)/.installed

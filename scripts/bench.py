@@ -7,8 +7,11 @@ Measure the ladder pages on a large generated ladder: time per request and queri
 Then HR's admin pages (lists, ladder and level pages, the change history) and ladder
 writes (duplicate, re-import) on a copy of that ladder with a long change history.
 BENCH_PEOPLE sets the size of the organisation for the reporting-tree part (default
-100,000; 0 skips it). The data is built in a throwaway test database (in memory for
-SQLite, `test_` + the configured name for PostgreSQL), so real data is never touched.
+100,000; 0 skips it). BENCH_IMPORT sets the size of the people file imported (default
+10,000 new people, then the same file again, then with every person changed; 0 skips
+it), followed by an upload in the admin of as many new people as it takes, with
+invitations. The data is built in a throwaway test database (in memory for SQLite,
+`test_` + the configured name for PostgreSQL), so real data is never touched.
 """
 
 import datetime
@@ -33,6 +36,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 PEOPLE = int(os.environ.get("BENCH_PEOPLE", "100000"))
+IMPORT = int(os.environ.get("BENCH_IMPORT", "10000"))
 LEVELS = 60
 EXPECTATIONS = 8  # per level and category
 TRACKS = 4
@@ -142,6 +146,104 @@ def build_org(ladder):
         batch_size=5000,
     )
     return top, depth
+
+
+class QueryCounter:
+    """Counts queries (CaptureQueriesContext keeps only the last 9,000)."""
+
+    count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def people_file(ladder, size, *, changed=False, prefix="imported"):
+    """A people file of `size` new people in a tree ten wide, each on a track of the ladder
+    at a level of that track, listed in shuffled order (managers after some reports).
+    `changed`: the same people with another name, title and the next level of their track,
+    from today."""
+    import csv
+    import io
+    import random
+
+    from assessments import peoplefile
+    from levels.models import Track
+
+    tracks = [
+        (
+            track.key,
+            list(track.track_levels.order_by("position").values_list("level__key", flat=True)),
+        )
+        for track in Track.objects.filter(ladder=ladder).order_by("position")
+    ]
+    today = datetime.date.today()
+    rng = random.Random(11)
+    rows = []
+    for n in range(size):
+        track, levels = tracks[n % len(tracks)]
+        level = levels[n % (len(levels) - 1) + (1 if changed else 0)]
+        date = today if changed else today - datetime.timedelta(days=30 + n % 2000)
+        rows.append(
+            [
+                f"{prefix}{n}@example.com",
+                f"Imported Person {n}" + (" Renamed" if changed else ""),
+                f"Title {n % 50}" + (" II" if changed else ""),
+                f"{prefix}{(n - 1) // 10}@example.com" if n else "",
+                ladder.slug,
+                track,
+                level,
+                date.isoformat(),
+            ]
+        )
+    rng.shuffle(rows)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(peoplefile.COLUMNS)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def bench_people_import(ladder):
+    """The people-file import (assessments.peoplefile): new people, the same file again,
+    and every person changed; time and queries of each. Timed without DEBUG's query log,
+    as in production: it alone costs a second of the ten thousand new people on SQLite."""
+    from django.test.utils import override_settings
+
+    from assessments import peoplefile
+
+    print(f"\npeople file of {IMPORT:,} people ({connection.vendor})")
+    print(f"{'import':<34}{'seconds':>10}{'queries':>9}")
+    for name, content, expected in (
+        ("new people", people_file(ladder, IMPORT), "created"),
+        ("the same file again", people_file(ladder, IMPORT), "unchanged"),
+        ("everyone renamed and promoted", people_file(ladder, IMPORT, changed=True), "updated"),
+    ):
+        counter = QueryCounter()
+        with override_settings(DEBUG=False), connection.execute_wrapper(counter):
+            started = time.perf_counter()
+            summary = peoplefile.import_people(content=content)
+            seconds = time.perf_counter() - started
+        assert getattr(summary, expected) == IMPORT, (name, str(summary))
+        print(f"{name:<34}{seconds:>10.2f}{counter.count:>9}")
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from tests.factories import make_hr_user
+
+    client = Client()
+    client.force_login(make_hr_user())
+    limit = peoplefile.max_rows_in_admin()
+    upload = SimpleUploadedFile("people.csv", people_file(ladder, limit, prefix="uploaded"))
+    with override_settings(DEBUG=False):
+        started = time.perf_counter()
+        response = client.post(
+            "/admin/assessments/employee/import/", {"file": upload, "invite": "on"}
+        )
+        seconds = time.perf_counter() - started
+    assert response.status_code == 302, response.status_code
+    print(f"{f'admin upload, {limit:,} invited':<34}{seconds:>10.2f}")
 
 
 def time_it(function, rounds=10):
@@ -281,6 +383,8 @@ def main():
         from levels.models import Ladder
 
         bench_admin(Ladder.objects.get(slug="bench"))
+        if IMPORT:
+            bench_people_import(Ladder.objects.get(slug="bench"))
         if PEOPLE:
             bench_tree(Ladder.objects.get(slug="bench"), client)
     finally:

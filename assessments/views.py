@@ -108,10 +108,9 @@ def assign_level(request, pk):
 
 def team(request):
     me = selectors.employee_of(request.user)
-    hr = access.is_hr(request.user)
-    if me is None and not hr:
-        raise PermissionDenied("The team page is for managers.")
-    if not hr and not me.has_reports:
+    if not access.is_manager(request.user):  # HR, and anyone with someone reporting to them
+        if me is None:
+            raise PermissionDenied("The team page is for managers.")
         messages.info(request, "The team page lists the people who report to you; nobody does yet.")
         return redirect("assessments:me")
     if me is not None:

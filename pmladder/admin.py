@@ -57,6 +57,8 @@ class PMLadderAdminSite(admin.AdminSite):
         checked = super().admin_view(view, cacheable)
 
         def inner(request, *args, **kwargs):
+            if request.user.is_authenticated and not self.has_permission(request):
+                note_refusal(request, "the admin is for HR; sent to its sign-in")
             if _has_nul(request.GET):
                 note_refusal(request, "NUL character in the query string")
                 return HttpResponseBadRequest(

@@ -2,7 +2,8 @@
 Rules every response follows, whatever view produced it.
 
 - Every refusal is logged, here and only here: each 403, 404 and 429 response (and any
-  other error a view marks with `note_refusal`) becomes one WARNING line on
+  other answer a view marks with `note_refusal`, such as the admin sending someone who
+  is not HR to its sign-in) becomes one WARNING line on
   `pmladder.access` with who (the user id), what (method, path, the view and the object
   its address names) and why (the refusal's message, when there is one).
 - Pages for a signed-in person carry personal data: unless the view chose its own caching,
@@ -62,7 +63,7 @@ class RefusalLogMiddleware:
         response = self.get_response(request)
         reason = getattr(request, "refusal_reason", None)
         status = response.status_code
-        if status in REFUSALS or (reason and 400 <= status < 500):
+        if status in REFUSALS or reason:
             user = _signed_in_user(request)
             logger.warning(
                 "Refused user %s: %s %s %s%s: %s",

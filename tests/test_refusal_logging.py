@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from .assessments.test_evidence import record
+from .factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +62,20 @@ def test_admin_refusals_are_logged(org, as_user, caplog):
         caplog,
         f"Refused user {org.hr.pk}: 403 GET /admin/auth/group/1/delete/ "
         "[admin:auth_group_delete object_id=1]",
+    )
+
+
+@pytest.mark.parametrize("who", ["manager", "staff"])
+def test_someone_not_hr_sent_away_from_the_admin_is_logged(org, as_user, caplog, who):
+    user = org.manager.user if who == "manager" else UserFactory(username="s", is_staff=True)
+
+    response = as_user(user).get("/admin/assessments/employee/")
+
+    assert response.status_code == 302
+    assert logged(
+        caplog,
+        f"Refused user {user.pk}: 302 GET /admin/assessments/employee/ "
+        "[admin:assessments_employee_changelist]: the admin is for HR; sent to its sign-in",
     )
 
 

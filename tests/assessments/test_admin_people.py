@@ -26,6 +26,19 @@ def hr_client(org, as_user):
     return as_user(org.hr)
 
 
+@pytest.fixture
+def newcomer(org):
+    """Someone just placed on the ladder, with no sign-in yet."""
+    return services.place_employee(
+        full_name="New Comer",
+        email="new@example.com",
+        ladder=org.ladder,
+        track=org.report.track,
+        level=org.report.level,
+        effective_on=timezone.localdate(),
+    )
+
+
 def test_a_linked_sign_in_is_read_only(org, hr_client):
     page = hr_client.get(change_url(org.report))
     someone = UserFactory(username="someone")
@@ -39,15 +52,7 @@ def test_a_linked_sign_in_is_read_only(org, hr_client):
 
 
 @pytest.mark.parametrize("kind", ["staff", "superuser", "linked"])
-def test_a_sign_in_is_never_an_admin_or_someone_elses(org, hr_client, kind):
-    newcomer = services.place_employee(
-        full_name="New Comer",
-        email="new@example.com",
-        ladder=org.ladder,
-        track=org.report.track,
-        level=org.report.level,
-        effective_on=timezone.localdate(),
-    )
+def test_a_sign_in_is_never_an_admin_or_someone_elses(org, hr_client, newcomer, kind):
     account = {
         "staff": lambda: UserFactory(username="staffer", is_staff=True),
         "superuser": lambda: UserFactory(username="root", is_superuser=True),
@@ -63,15 +68,7 @@ def test_a_sign_in_is_never_an_admin_or_someone_elses(org, hr_client, kind):
     assert newcomer.user is None
 
 
-def test_an_unlinked_person_gets_an_ordinary_sign_in(org, hr_client):
-    newcomer = services.place_employee(
-        full_name="New Comer",
-        email="new@example.com",
-        ladder=org.ladder,
-        track=org.report.track,
-        level=org.report.level,
-        effective_on=timezone.localdate(),
-    )
+def test_an_unlinked_person_gets_an_ordinary_sign_in(org, hr_client, newcomer):
     account = UserFactory(username="newcomer")
 
     response = post_changed(hr_client, hr_client.get(change_url(newcomer)), user=str(account.pk))

@@ -15,13 +15,12 @@ from assessments import peoplefile
 from assessments.models import Employee, LevelAssignment
 
 from ..factories import make_hr_user
+from ..threads import at_once as run_together
+from ..threads import needs_postgresql
 from .test_import_people import csv_of, person, small_team
 
 pytestmark = [
-    pytest.mark.skipif(
-        connection.vendor != "postgresql",
-        reason="needs PostgreSQL: SQLite runs one writer at a time, so imports cannot overlap",
-    ),
+    needs_postgresql,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
@@ -45,7 +44,6 @@ def at_once(monkeypatch, *jobs):
     Each import, once it has checked its file against the database, waits until the other
     has checked too, or is held back by a lock: without the lock both would check before
     either writes, the interleaving that made imports collide."""
-    start = threading.Barrier(len(jobs))
     checked, both_checked = [], threading.Condition()
     check = peoplefile._check_against_database
 
@@ -60,24 +58,7 @@ def at_once(monkeypatch, *jobs):
                 both_checked.wait(timeout=0.05)
 
     monkeypatch.setattr(peoplefile, "_check_against_database", check_then_wait)
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            start.wait(timeout=10)
-            results[index] = job()
-        except Exception as error:  # reported by the test
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=item) for item in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
+    return run_together(*jobs)
 
 
 def test_the_same_file_imported_twice_at_once_creates_everyone_once(default_ladder, monkeypatch):

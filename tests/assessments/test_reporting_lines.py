@@ -1,45 +1,18 @@
 """No loops in the reporting lines, ever: two simultaneous manager changes that would
 close a loop between them cannot both succeed (PostgreSQL, real threads)."""
 
-import threading
 import time
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
 
 from assessments import selectors, services
 from assessments.models import Employee
 
 from ..conftest import place
+from ..threads import at_once, needs_postgresql
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="simultaneous writers need a server database; SQLite serialises every writer",
-)
-
-
-def run_together(*jobs):
-    """Run each job in its own thread and connection, started at the same moment; return
-    what each returned or raised."""
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        try:
-            barrier.wait()
-            results[index] = job()
-        except Exception as error:  # reported to the test
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
+pytestmark = needs_postgresql
 
 
 @pytest.fixture
@@ -59,7 +32,7 @@ def test_two_simultaneous_changes_cannot_close_a_loop(default_ladder, slow_check
     omar = place(default_ladder, "omar", "Omar Olsen", "senior-pm")
     grace = place(default_ladder, "grace", "Grace Gill", "senior-pm")
 
-    results = run_together(
+    results = at_once(
         lambda: services.set_manager(employee=omar, manager=grace),
         lambda: services.set_manager(employee=grace, manager=omar),
     )
@@ -80,7 +53,7 @@ def test_changes_that_make_no_loop_both_land(default_ladder, slow_check):
     ann = place(default_ladder, "ann", "Ann Ames", "pm")
     bob = place(default_ladder, "bob", "Bob Berg", "pm")
 
-    results = run_together(
+    results = at_once(
         lambda: services.set_manager(employee=ann, manager=boss),
         lambda: services.set_manager(employee=bob, manager=boss),
     )

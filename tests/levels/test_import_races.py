@@ -5,13 +5,11 @@ refused clearly; never a database error. A clash with a writer outside the impor
 a clear problem too (any database)."""
 
 import io
-import threading
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection, connections
 from django.test import Client
 
 from levels import ladderfile, services
@@ -19,42 +17,10 @@ from levels.models import Ladder, Level
 from levels.selectors import ladder_spec
 
 from ..factories import make_hr_user
+from ..threads import at_once, needs_postgresql
 from .test_admin_ladder_import import CONFIRM_URL, IMPORT_URL, preview_token, upload
 
 FILE = Path(__file__).resolve().parent.parent / "data" / "engineering.yaml"
-
-
-@pytest.fixture
-def postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "needs PostgreSQL (set DATABASE_URL): SQLite serialises writers, so two "
-            "imports there cannot race"
-        )
-
-
-def at_once(*calls):
-    """Run each of `calls` in its own thread, all released together; return for each
-    ("ok", what it returned) or ("error", what it raised)."""
-    start = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            start.wait(timeout=10)
-            results[index] = ("ok", call())
-        except Exception as error:
-            results[index] = ("error", error)
-        finally:
-            connections.close_all()  # this thread's own connection
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
 
 
 def import_command(*options):
@@ -66,15 +32,16 @@ def import_command(*options):
     return run
 
 
+@needs_postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_imports_of_a_new_ladder_at_once_create_it_once_and_refuse_the_other(postgresql):
+def test_two_imports_of_a_new_ladder_at_once_create_it_once_and_refuse_the_other():
     results = at_once(import_command(), import_command())
 
-    assert sorted(kind for kind, _ in results) == ["error", "ok"]
-    created = next(value for kind, value in results if kind == "ok")
-    refused = next(value for kind, value in results if kind == "error")
-    assert created == "Created ladder 'engineering' (Ingénierie logicielle)."
-    assert isinstance(refused, CommandError)
+    created = [r for r in results if isinstance(r, str)]
+    refused = [r for r in results if isinstance(r, CommandError)]
+    assert created == ["Created ladder 'engineering' (Ingénierie logicielle)."], results
+    assert len(refused) == 1, results
+    refused = refused[0]
     assert (
         "ladder.slug: a ladder 'engineering' already exists; import with replace to update it"
         in str(refused)
@@ -82,20 +49,22 @@ def test_two_imports_of_a_new_ladder_at_once_create_it_once_and_refuse_the_other
     assert Ladder.objects.filter(slug="engineering").count() == 1
 
 
+@needs_postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_replacing_imports_of_a_new_ladder_at_once_create_it_then_update_it(postgresql):
+def test_two_replacing_imports_of_a_new_ladder_at_once_create_it_then_update_it():
     results = at_once(import_command("--replace"), import_command("--replace"))
 
     assert sorted(results) == [
-        ("ok", "Created ladder 'engineering' (Ingénierie logicielle)."),
-        ("ok", "Updated ladder 'engineering' (Ingénierie logicielle)."),
+        "Created ladder 'engineering' (Ingénierie logicielle).",
+        "Updated ladder 'engineering' (Ingénierie logicielle).",
     ]
     ladder = Ladder.objects.get(slug="engineering")
     assert ladder_spec(ladder) == ladderfile.read(FILE.read_bytes())
 
 
+@needs_postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_admin_confirmations_of_a_new_ladder_at_once_create_it_once(postgresql):
+def test_two_admin_confirmations_of_a_new_ladder_at_once_create_it_once():
     clients = []
     for _ in range(2):
         client = Client()
@@ -113,15 +82,16 @@ def test_two_admin_confirmations_of_a_new_ladder_at_once_create_it_once(postgres
         )
     )
 
-    assert [kind for kind, _ in results] == ["ok", "ok"]
-    responses = sorted((response for _, response in results), key=lambda r: r.status_code)
+    assert not any(isinstance(result, Exception) for result in results), results
+    responses = sorted(results, key=lambda r: r.status_code)
     assert [response.status_code for response in responses] == [302, 409]
     assert "The ladder changed after your preview, so nothing was imported." in responses[1].text
     assert Ladder.objects.filter(slug="engineering").count() == 1
 
 
+@needs_postgresql
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_an_import_and_a_copy_to_the_same_new_slug_at_once_make_one_ladder(postgresql):
+def test_an_import_and_a_copy_to_the_same_new_slug_at_once_make_one_ladder():
     source = services.load_default_ladder().ladder
 
     results = at_once(
@@ -129,10 +99,11 @@ def test_an_import_and_a_copy_to_the_same_new_slug_at_once_make_one_ladder(postg
         lambda: services.duplicate_ladder(ladder=source, slug="engineering", name="Copy"),
     )
 
-    (imported, imported_value), (copied, copied_value) = results
-    assert sorted([imported, copied]) == ["error", "ok"]
-    refusal = imported_value if imported == "error" else copied_value
-    if imported == "error":
+    imported, copied = results
+    failed = [isinstance(result, Exception) for result in results]
+    assert sorted(failed) == [False, True], results
+    refusal = imported if failed[0] else copied
+    if failed[0]:
         assert isinstance(refusal, CommandError)
         assert "a ladder 'engineering' already exists" in str(refusal)
     else:

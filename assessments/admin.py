@@ -12,6 +12,7 @@ nobody else, and is never relinked to another account afterwards.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.shortcuts import redirect
@@ -19,6 +20,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+
+from levels.history import made_by
 
 from . import access, peoplefile, services
 from .models import Employee, Evidence, EvidenceChange, LevelAssignment, Review, ReviewRating
@@ -31,16 +34,25 @@ class EmployeeChangeForm(forms.ModelForm):
         model = Employee
         fields = ["full_name", "email", "job_title", "manager", "user", "is_active"]
 
-    user = None  # who is filling it in (set by the admin)
+    user = forms.CharField(
+        label="Sign-in",
+        required=False,
+        max_length=150,
+        help_text=(
+            "The username of this person's account, if they have one: an account not linked "
+            "to anyone else (and, unless a superuser links it, not staff). Once set, it "
+            "cannot be changed here."
+        ),
+    )
+    by = None  # who is filling it in (set by the admin)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "user" in self.fields:  # only offered while the person has no sign-in yet
-            self.fields["user"].queryset = services.linkable_users(self.user)
-            self.fields["user"].help_text = (
-                "The sign-in of this person: an account not linked to anyone else (and, "
-                "unless a superuser links it, not staff). Once set, it cannot be changed here."
-            )
+        if self.instance.user_id is not None:
+            del self.fields["user"]  # linked once, never relinked: not even a blank is taken
+
+    def clean_user(self):
+        return services.account_to_link(self.cleaned_data["user"], by=self.by)
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
@@ -85,7 +97,45 @@ class EmployeeAddForm(EmployeeChangeForm):
         return cleaned
 
 
-class LevelAssignmentInline(admin.TabularInline):
+def _name_of(field):
+    """A read-only column showing the sign-in in `field` by name."""
+
+    def name(obj):
+        return made_by(getattr(obj, field.name), nobody="—")
+
+    name.short_description = field.verbose_name
+    return name
+
+
+class SignInsAsText:
+    """Shows the sign-ins a record points at (its author, who assigned a level...) as
+    names rather than as links to the account pages, which HR may not open."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        User = get_user_model()
+        self._sign_ins = set()
+        for field in self.model._meta.fields:
+            if field.is_relation and field.related_model is User:
+                self._sign_ins.add(field.name)
+                setattr(self, f"{field.name}_name", _name_of(field))
+
+    def _as_text(self, names):
+        shown = []
+        for name in names:
+            name = f"{name}_name" if name in self._sign_ins else name
+            if name not in shown:
+                shown.append(name)
+        return shown
+
+    def get_fields(self, request, obj=None):
+        return self._as_text(super().get_fields(request, obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._as_text(super().get_readonly_fields(request, obj))
+
+
+class LevelAssignmentInline(SignInsAsText, admin.TabularInline):
     """The person's level history, newest first, read-only."""
 
     model = LevelAssignment
@@ -147,18 +197,17 @@ class ManagerRefused(Exception):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(admin.ModelAdmin):
+class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
     list_display = ["full_name", "email", "job_title", "manager", "level", "track", "is_active"]
     list_select_related = ["manager", "level", "track"]
     list_filter = ["ladder", "track", "level", "is_active"]
     search_fields = ["full_name", "email", "job_title"]
     autocomplete_fields = ["manager"]
-    raw_id_fields = ["user"]  # searching sign-ins would need the view permission on users
     inlines = [LevelAssignmentInline]
 
     def get_form(self, request, obj=None, **kwargs):
         base = EmployeeChangeForm if obj is not None else EmployeeAddForm
-        kwargs["form"] = type(base.__name__, (base,), {"user": request.user})
+        kwargs["form"] = type(base.__name__, (base,), {"by": request.user})
         form = super().get_form(request, obj, **kwargs)
         if "manager" in form.base_fields:  # not on a read-only page
             # Pick a manager, but do not edit or delete other people from this form.
@@ -172,7 +221,8 @@ class EmployeeAdmin(admin.ModelAdmin):
         return False
 
     def get_fieldsets(self, request, obj=None):
-        person = (None, {"fields": ["full_name", "email", "job_title", "manager", "user"]})
+        sign_in = "user" if obj is None or obj.user_id is None else "user_name"
+        person = (None, {"fields": ["full_name", "email", "job_title", "manager", sign_in]})
         if obj is None:
             return [
                 person,
@@ -196,7 +246,7 @@ class EmployeeAdmin(admin.ModelAdmin):
         readonly = ["ladder", "track", "level"]
         if obj.user_id is not None:
             readonly.append("user")  # never relinked to another account
-        return readonly
+        return self._as_text(readonly)
 
     def has_change_permission(self, request, obj=None):
         """HR's own record is read-only: their manager or another HR person changes it."""
@@ -309,7 +359,7 @@ class EmployeeAdmin(admin.ModelAdmin):
         )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(SignInsAsText, admin.ModelAdmin):
     """A history or record that is written elsewhere, under its own rules: readable
     here, never added, changed or deleted."""
 
@@ -338,7 +388,7 @@ class LevelAssignmentAdmin(ReadOnlyAdmin):
     fields = ["employee", "level", "track", "effective_on", "assigned_by", "rationale"]
 
 
-class EvidenceChangeInline(admin.TabularInline):
+class EvidenceChangeInline(SignInsAsText, admin.TabularInline):
     model = EvidenceChange
     extra = 0
     fields = ["changed_at", "action", "changed_by", "snapshot"]

@@ -101,6 +101,32 @@ def check_effective_date(effective_on, *, since=None):
         )
 
 
+def account_to_link(username, *, by=None):
+    """The account named `username`, checked as the sign-in of a person's record (see
+    `linkable_users`); None for a blank name. Raises ValidationError saying why not."""
+    username = username.strip()
+    if not username:
+        return None
+    User = get_user_model()
+    account = (
+        User.objects.filter(**{User.USERNAME_FIELD: username}).select_related("employee").first()
+    )
+    if account is None:
+        raise ValidationError(
+            f"No account has the username {username}. Check the spelling, or import the person "
+            "from a people file, which creates their sign-in."
+        )
+    taken_by = getattr(account, "employee", None)
+    if taken_by is not None:
+        raise ValidationError(f"That account is already the sign-in of {taken_by.full_name}.")
+    if not linkable_users(by).filter(pk=account.pk).exists():
+        raise ValidationError(
+            "That account is staff or a superuser: only a superuser may make it a person's "
+            "sign-in."
+        )
+    return account
+
+
 def linkable_users(by=None):
     """The accounts a person's record may be linked to as their sign-in: nobody else's,
     and, unless a superuser (or the system, `by` None) links it, neither staff nor a

@@ -11,7 +11,10 @@ for as long as the operating system keeps trying.
 Values given in DATABASE_URL's query string (`?connect_timeout=10`) win.
 """
 
+import sqlite3
+
 import dj_database_url
+from django.db import InterfaceError, OperationalError
 
 
 def database_settings(url, *, conn_max_age, connect_timeout, statement_timeout):
@@ -27,3 +30,29 @@ def database_settings(url, *, conn_max_age, connect_timeout, statement_timeout):
     elif config["ENGINE"].endswith("sqlite3") and statement_timeout > 0:
         options.setdefault("timeout", statement_timeout)
     return config
+
+
+# What an error says about the database: unreachable, shutting down or too slow (the page
+# answers 503, "try again shortly"), or a mistake in a query or a schema behind the code (a
+# bug: the page answers 500). By SQL state on PostgreSQL: connection exceptions (08),
+# insufficient resources (53), operator intervention (57: statement timeout, shutdown) and
+# lock not available (55P03).
+_UNAVAILABLE_STATE_CLASSES = ("08", "53", "57")
+_UNAVAILABLE_STATES = ("55P03",)
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def is_unavailable(error):
+    """Whether a database `error` means the database cannot answer right now, rather than
+    that the code asked it something wrong."""
+    if isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.__cause__
+    state = getattr(cause, "sqlstate", None)
+    if state:
+        return state[:2] in _UNAVAILABLE_STATE_CLASSES or state in _UNAVAILABLE_STATES
+    if isinstance(cause, sqlite3.Error):
+        return any(text in str(cause).lower() for text in _SQLITE_UNAVAILABLE)
+    return True  # no SQL state: the connection itself failed

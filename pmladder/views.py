@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
@@ -19,14 +19,11 @@ from django.views.decorators.cache import never_cache
 from assessments.forms import SetPasswordEmailForm
 from assessments.selectors import employee_of
 
+from .database import is_unavailable
 from .middleware import note_refusal
 from .throttle import allow, client_address
 
 logger = logging.getLogger(__name__)
-
-# Errors meaning the database cannot be reached or did not answer in time (as opposed to
-# a mistake in a query): the page says "try again shortly" and answers 503.
-UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def home(request):
@@ -138,7 +135,7 @@ def server_error(request):
     in middleware before any view runs, such as loading the session: when the database is
     unavailable the answer is the 503 page, otherwise Django's 500 page."""
     error = sys.exc_info()[1]
-    if isinstance(error, UNAVAILABLE):
+    if is_unavailable(error):
         return database_unavailable(request, error)
     return defaults.server_error(request)
 

@@ -3,6 +3,7 @@
 import logging
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -19,7 +20,7 @@ from django.db.utils import ConnectionHandler
 from django.test import Client
 from django.urls import reverse
 
-from pmladder.database import database_settings
+from pmladder.database import database_settings, is_unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -196,6 +197,34 @@ def test_other_database_errors_are_still_server_errors(browser):
 
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
+
+
+@pytest.mark.django_db
+def test_a_schema_behind_the_code_is_a_server_error_not_an_outage(browser):
+    """SQLite reports a missing column as an OperationalError too: that is a bug to fix
+    (say, a migration not run), not a database to wait for."""
+
+    def missing_column(execute, sql, params, many, context):
+        try:
+            raise sqlite3.OperationalError("no such column: levels_ladder.ready_coverage")
+        except sqlite3.OperationalError as error:
+            raise OperationalError(*error.args) from error
+
+    with connection.execute_wrapper(missing_column):
+        response = browser.get(reverse("levels:ladders"))
+
+    assert response.status_code == 500
+
+
+@pytest.mark.parametrize(
+    ("state", "unavailable"),
+    [("57014", True), ("57P01", True), ("08006", True), ("55P03", True), ("42703", False)],
+)
+def test_postgresql_errors_are_told_apart_by_their_sql_state(state, unavailable):
+    error = OperationalError("from the server")
+    error.__cause__ = type("PGError", (Exception,), {"sqlstate": state})("from the server")
+
+    assert is_unavailable(error) is unavailable
 
 
 # The health check ---------------------------------------------------------------------------

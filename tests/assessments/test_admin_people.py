@@ -43,9 +43,10 @@ def test_a_linked_sign_in_is_read_only(org, hr_client):
     page = hr_client.get(change_url(org.report))
     someone = UserFactory(username="someone")
 
-    response = post_changed(hr_client, page, user=str(someone.pk))
+    response = post_changed(hr_client, page, user=someone.username)
 
     assert "user" not in page.context["adminform"].form.fields
+    assert "/admin/auth/user/" not in page.content.decode()  # shown as text, not a link
     assert response.status_code == 302
     org.report.refresh_from_db()
     assert org.report.user.username == "report"
@@ -60,10 +61,18 @@ def test_a_sign_in_is_never_an_admin_or_someone_elses(org, hr_client, newcomer, 
     }[kind]()
     page = hr_client.get(change_url(newcomer))
 
-    response = post_changed(hr_client, page, user=str(account.pk))
+    response = post_changed(hr_client, page, user=account.username)
 
     assert response.status_code == 200  # the form again, with the error
-    assert "user" in response.context["adminform"].form.errors
+    assert response.context["adminform"].form.errors["user"] == [
+        {
+            "staff": "That account is staff or a superuser: only a superuser may make it a "
+            "person's sign-in.",
+            "superuser": "That account is staff or a superuser: only a superuser may make it "
+            "a person's sign-in.",
+            "linked": "That account is already the sign-in of Mina Manager.",
+        }[kind]
+    ]
     newcomer.refresh_from_db()
     assert newcomer.user is None
 
@@ -71,7 +80,7 @@ def test_a_sign_in_is_never_an_admin_or_someone_elses(org, hr_client, newcomer, 
 def test_an_unlinked_person_gets_an_ordinary_sign_in(org, hr_client, newcomer):
     account = UserFactory(username="newcomer")
 
-    response = post_changed(hr_client, hr_client.get(change_url(newcomer)), user=str(account.pk))
+    response = post_changed(hr_client, hr_client.get(change_url(newcomer)), user="newcomer")
 
     assert response.status_code == 302
     newcomer.refresh_from_db()
@@ -101,6 +110,7 @@ def test_another_hr_person_changes_it(org, hr_on_ladder, hr_client):
     assert response.status_code == 302
     hr_on_ladder.refresh_from_db()
     assert hr_on_ladder.job_title == "Head of People"
+    assert hr_on_ladder.user.username == "hrpm"  # saving the page keeps the sign-in
 
 
 def test_bringing_someone_back_brings_back_their_sign_in(org, hr_client):
@@ -155,3 +165,49 @@ def test_a_loop_closed_after_the_form_was_checked_is_refused_and_nothing_saved(
     org.boss.refresh_from_db()
     assert org.boss.manager is None
     assert org.boss.job_title != "Renamed"  # the whole save was undone
+
+
+def test_an_unknown_username_is_explained(org, hr_client, newcomer):
+    response = post_changed(hr_client, hr_client.get(change_url(newcomer)), user="nobody")
+
+    assert (
+        response.context["adminform"]
+        .form.errors["user"][0]
+        .startswith("No account has the username nobody.")
+    )
+
+
+def test_a_superuser_may_link_a_staff_account(org, as_user, newcomer):
+    from ..factories import UserFactory as Users
+
+    root = Users(username="root", is_staff=True, is_superuser=True)
+    staffer = Users(username="staffer", is_staff=True)
+    client = as_user(root)
+
+    response = post_changed(client, client.get(change_url(newcomer)), user="staffer")
+
+    assert response.status_code == 302
+    newcomer.refresh_from_db()
+    assert newcomer.user == staffer
+
+
+def test_records_show_who_wrote_them_as_text_not_links_hr_cannot_open(org, hr_client):
+    from assessments import evidence
+
+    item = evidence.record_evidence(
+        employee=org.report,
+        expectation=org.report.level.expectations.first(),
+        by=org.manager.user,
+        observed_on=timezone.localdate(),
+        description="Led the launch.",
+        visibility="shared",
+    )
+    pages = [
+        hr_client.get(change_url(org.report)),  # the level history's "assigned by"
+        hr_client.get(reverse("admin:assessments_evidence_change", args=[item.pk])),
+    ]
+
+    for page in pages:
+        assert page.status_code == 200
+        assert "/admin/auth/user/" not in page.content.decode()
+    assert "Mina Manager" in pages[1].content.decode()

@@ -234,6 +234,12 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             "which keeps their history.",
             reverse("assessments:assign_level", args=[obj.pk]),
         )
+        if access.is_self(request.user, obj):
+            person[1]["description"] = (
+                "This is your own record, so you can read it but not change it: nobody "
+                "manages their own record. Your manager or another HR person changes it."
+            )
+            note = None
         return [
             person,
             ("Level", {"fields": ["ladder", "track", "level"], "description": note}),
@@ -350,7 +356,7 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             "problems": problems,
             "columns": peoplefile.COLUMNS,
             "max_bytes": peoplefile.max_bytes(),
-            "max_rows": peoplefile.max_rows_in_admin(),
+            "max_rows": f"{peoplefile.max_rows_in_admin():,}",
             "has_view_permission": self.has_view_permission(request),
         }
         status = 400 if problems or form.errors else 200

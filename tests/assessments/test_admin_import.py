@@ -156,7 +156,7 @@ def test_the_page_states_the_admin_limit(hr_client, settings):
 
     response = hr_client.get(IMPORT_URL)
 
-    assert "at most 1234 people a file" in response.text
+    assert "at most 1,234 people a file" in response.text
     assert "<code>manage.py import_people FILE</code>" in response.text
 
 

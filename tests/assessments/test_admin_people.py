@@ -211,3 +211,11 @@ def test_records_show_who_wrote_them_as_text_not_links_hr_cannot_open(org, hr_cl
         assert page.status_code == 200
         assert "/admin/auth/user/" not in page.content.decode()
     assert "Mina Manager" in pages[1].content.decode()
+
+
+def test_hr_is_told_why_their_own_record_is_read_only(hr_on_ladder, as_user):
+    page = as_user(hr_on_ladder.user).get(change_url(hr_on_ladder))
+
+    content = page.content.decode()
+    assert "This is your own record, so you can read it but not change it" in content
+    assert "Assign level</a>" not in content

@@ -3,12 +3,17 @@
 import logging
 
 
-class NoClientErrorTracebacks(logging.Filter):
-    """Django logs 403s and 404s with the exception that caused them; those are expected
-    refusals, so keep their one-line message and drop the traceback."""
+class OneLinePerRefusal(logging.Filter):
+    """Refusals are logged once, by `pmladder.middleware.RefusalLogMiddleware`, with who,
+    what and why: Django's own "Forbidden" or "Not Found" line for the same request
+    (`django.request`, any 4xx) is dropped. Other client errors (`django.security`, such as
+    a disallowed host) keep their one-line message without the traceback."""
 
     def filter(self, record):
-        if 400 <= getattr(record, "status_code", 500) < 500:
-            record.exc_info = None
-            record.exc_text = None
+        if not 400 <= getattr(record, "status_code", 500) < 500:
+            return True
+        if record.name == "django.request":
+            return False
+        record.exc_info = None
+        record.exc_text = None
         return True

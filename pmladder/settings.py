@@ -326,11 +326,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "pm-ladder@localhost")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_client_error_tracebacks": {"()": "pmladder.logging.NoClientErrorTracebacks"}},
+    "filters": {"one_line_per_refusal": {"()": "pmladder.logging.OneLinePerRefusal"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["no_client_error_tracebacks"],
+            "filters": ["one_line_per_refusal"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},

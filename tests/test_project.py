@@ -159,10 +159,10 @@ def test_console_email_keeps_long_links_whole():
     assert "To: b@example.com" in stream.getvalue()
 
 
-def test_expected_refusals_are_logged_without_tracebacks():
+def test_refusals_are_logged_once_and_client_errors_without_tracebacks():
     import logging
 
-    from pmladder.logging import NoClientErrorTracebacks
+    from pmladder.logging import OneLinePerRefusal
 
     try:
         raise ValueError("boom")
@@ -170,14 +170,20 @@ def test_expected_refusals_are_logged_without_tracebacks():
         import sys
 
         exc_info = sys.exc_info()
-    refusal = logging.LogRecord("django.request", logging.WARNING, "", 0, "Not Found", (), exc_info)
-    refusal.status_code = 404
-    crash = logging.LogRecord("django.request", logging.ERROR, "", 0, "Error", (), exc_info)
-    crash.status_code = 500
 
-    assert NoClientErrorTracebacks().filter(refusal)
-    assert NoClientErrorTracebacks().filter(crash)
-    assert refusal.exc_info is None
+    def record(name, level, status):
+        entry = logging.LogRecord(name, level, "", 0, "message", (), exc_info)
+        entry.status_code = status
+        return entry
+
+    django_refusal = record("django.request", logging.WARNING, 404)
+    suspicious = record("django.security.DisallowedHost", logging.ERROR, 400)
+    crash = record("django.request", logging.ERROR, 500)
+
+    assert not OneLinePerRefusal().filter(django_refusal)  # the refusal log has it
+    assert OneLinePerRefusal().filter(suspicious)
+    assert suspicious.exc_info is None
+    assert OneLinePerRefusal().filter(crash)
     assert crash.exc_info is not None
 
 

@@ -113,6 +113,20 @@ class ReviewForm(forms.Form):
             row.rating_field = self[f"rating_{row.pk}"]
             row.comment_field = self[f"comment_{row.pk}"]
 
+    @classmethod
+    def as_saved(cls, *, review, ratings):
+        """The form filled in with the draft as it is saved, as if just sent: the page
+        after a save can then point at what is still missing. `ratings` are its rows."""
+        data = {
+            "readiness": review.readiness,
+            "summary": review.summary,
+            "version": review.version,
+        }
+        for row in ratings:
+            data[f"rating_{row.pk}"] = row.rating
+            data[f"comment_{row.pk}"] = row.comment
+        return cls(data, review=review, ratings=ratings)
+
     def add_error(self, field, error):
         super().add_error(field, error)
         for name in self.errors:
@@ -131,6 +145,16 @@ class ReviewForm(forms.Form):
 
 def _short(text, limit=80):
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class ConfirmShareForm(forms.Form):
+    """The confirmation that shares a draft. `version` is the version the author was asked
+    about, so a draft saved again since (in another tab) is not shared unseen."""
+
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={"required": VERSION_MISSING, "invalid": VERSION_MISSING},
+    )
 
 
 class AcknowledgeForm(forms.Form):

@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 
 from levels.history import made_by
 from levels.models import Level
-from levels.selectors import track_paths
+from levels.selectors import next_steps
 
 from . import access, notifications
 from .models import Employee, Evidence, Rating, Review, ReviewRating
@@ -31,8 +31,13 @@ MAX_SUMMARY = Review._meta.get_field("summary").max_length
 MAX_ACKNOWLEDGEMENT = Review._meta.get_field("acknowledgement").max_length
 
 STALE_MESSAGE = (
-    "Someone else saved this review since you opened it; your changes are below, "
-    "reload to see theirs."
+    "This draft was saved again (perhaps in another tab) after you opened it, so your "
+    "changes were not saved. They are below: save again to keep them, or reload the page "
+    "to see the saved version."
+)
+SHARE_STALE_MESSAGE = (
+    "This draft was saved again since you asked to share it, so nothing was shared: "
+    "check it below, then share it again."
 )
 
 
@@ -52,17 +57,12 @@ class Target:
 
 def review_targets(employee):
     """The levels `employee` can be reviewed against: their current level (if it is still
-    in use), then each next level on any track their level is on (3 queries)."""
+    in use), then each next level (`levels.selectors.next_steps`) (3 queries)."""
     targets = {}
     if employee.level.is_active:
         targets[employee.level.pk] = Target(level=employee.level, is_current=True)
-    for path in track_paths(employee.ladder, include_retired=True):
-        if employee.level not in path.levels:
-            continue
-        after = path.levels[path.levels.index(employee.level) + 1 :]
-        following = next((level for level in after if level.is_active), None)
-        if following is not None:
-            targets.setdefault(following.pk, Target(level=following)).tracks.append(path.track)
+    for step in next_steps(employee.ladder, employee.level, own_track_id=employee.track_id):
+        targets.setdefault(step.level.pk, Target(level=step.level)).tracks.extend(step.tracks)
     counts = dict(
         Level.objects.filter(pk__in=targets)
         .annotate(
@@ -128,7 +128,7 @@ def start_review(*, employee, target_level, by):
             {
                 "target_level": ValidationError(
                     f"{made_by(existing.author)} is already writing a review of {employee} "
-                    f"against {target_level.name}; it will show here once they share it.",
+                    f"against {target_level.name}; it will show on their page once shared.",
                     code="draft_by_someone_else",
                 )
             }
@@ -246,19 +246,25 @@ def missing_for_sharing(review, ratings):
     return missing
 
 
+def sharing_refusal(review, missing):
+    """Why `review` cannot be shared yet, `missing` being `missing_for_sharing`'s list."""
+    return f"Before sharing it with {review.employee}, {' and '.join(missing)}."
+
+
 @transaction.atomic
-def share_review(*, review, by):
+def share_review(*, review, by, version=None):
     """Show a finished draft to the person: every expectation rated and a readiness chosen.
-    From then on the review is read-only."""
+    From then on the review is read-only. `version`, when given, is the version its author
+    confirmed sharing: a draft saved again since then is refused (code "stale"), so
+    nothing they have not seen is shared."""
     current = _locked(review)
     _check_author(current, by)
     _check_draft(current)
+    if version is not None and version != current.version:
+        raise ValidationError(SHARE_STALE_MESSAGE, code="stale")
     missing = missing_for_sharing(current, list(current.ratings.all()))
     if missing:
-        raise ValidationError(
-            f"Before sharing it with {current.employee}, {' and '.join(missing)}.",
-            code="incomplete",
-        )
+        raise ValidationError(sharing_refusal(current, missing), code="incomplete")
     _snapshot_evidence(current)
     current.status = Review.Status.SHARED
     current.shared_at = timezone.now()
@@ -341,6 +347,7 @@ class EvidenceAsShared:
     description: str
     link: str
     author_name: str
+    kind: str = "shows"
     author: None = None
 
 
@@ -365,6 +372,7 @@ def _snapshot_evidence(review):
                 "observed_on": item.observed_on.isoformat(),
                 "source": item.source,
                 "visibility": item.visibility,
+                "kind": item.kind,
                 "description": item.description,
                 "link": item.link,
                 "author_name": author,
@@ -384,6 +392,7 @@ def _as_shared(row, user, review):
             description=data["description"],
             link=data["link"],
             author_name=data["author_name"],
+            kind=data.get("kind", "shows"),  # snapshots from before growth notes
         )
         for data in row.evidence_snapshot
     ]

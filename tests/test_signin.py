@@ -229,7 +229,7 @@ def test_password_links_per_email_are_limited_the_same_whether_it_exists(
     response = ask_for_link(client, email.upper(), address="198.51.100.99")
 
     assert response.status_code == 429
-    assert b"Please wait a little" in response.content
+    assert b"Too many password links for now" in response.content
     assert b"try again in 60 minutes" in response.content
     assert len(mailoutbox) == sent
 

@@ -29,6 +29,18 @@ def form_data(review, *, rating=Rating.MEETS, comment="Good.", readiness="ready"
     return data
 
 
+def confirm_data(review):
+    """What the confirm step posts: the flag and the version it asked about."""
+    review.refresh_from_db()
+    return {"confirm": "yes", "version": review.version}
+
+
+def selected(content, row, value):
+    """Whether the rating select of `row` shows `value` chosen."""
+    select = content.split(f'name="rating_{row.pk}"', 1)[1].split("</select>", 1)[0]
+    return f'<option value="{value}" selected>' in select
+
+
 def first_row(review):
     return review.ratings.order_by("position").first()
 
@@ -45,6 +57,8 @@ EXPECTED = {
     "draft_get": ["login", 404, 200, 404, 404, 404, 404, 404],
     "draft_save": ["login", 404, "done", 404, 404, 404, 404, 404],
     "draft_share": ["login", 404, "done", 404, 404, 404, 404, 404],
+    "draft_ask": ["login", 404, 200, 404, 404, 404, 404, 404],  # GET: the confirm step
+    "draft_confirm": ["login", 404, "done", 404, 404, 404, 404, 404],
     "draft_acknowledge": ["login", 404, 403, 404, 404, 404, 404, 404],
     "shared_get": ["login", 200, 200, 200, 404, 200, 404, 404],
     "shared_save": ["login", 403, 400, 403, 404, 403, 404, 404],
@@ -66,6 +80,12 @@ def request_for(org, client, case):
         return client.get(url("review", review.pk))
     if action == "acknowledge":
         return client.post(url("review_acknowledge", review.pk), {"comment": "Read it."})
+    if action == "ask":
+        complete(review, org.manager.user)
+        return client.get(url("review_share", review.pk))
+    if action == "confirm":
+        saved = complete(review, org.manager.user)
+        return client.post(url("review_share", review.pk), confirm_data(saved))
     data = form_data(review)
     return client.post(url("review" if action == "save" else "review_share", review.pk), data)
 
@@ -288,22 +308,29 @@ def test_saving_a_draft_keeps_it_a_draft_and_says_so(org, as_user):
     assert b'name="version" value="2"' in response.content
 
 
-def test_a_stale_save_is_refused_keeping_the_users_input(org, as_user):
+@pytest.mark.parametrize("button", ["review", "review_share"])  # Save draft, Share
+def test_a_stale_save_is_refused_keeping_the_users_input(org, as_user, button):
     review = start(org)
     row = first_row(review)
     opened = form_data(review, rating=Rating.NOT_YET, comment="My careful comment")
     complete(review, org.manager.user)  # saved in another tab in between
 
-    response = as_user(org.manager.user).post(url("review", review.pk), opened)
+    response = as_user(org.manager.user).post(url(button, review.pk), opened)
 
     assert response.status_code == 409
     content = response.content.decode()
-    assert "Someone else saved this review since you opened it" in content
+    assert "This draft was saved again (perhaps in another tab) after you opened it" in content
     assert "My careful comment" in content  # what they typed is still there
     row.refresh_from_db()
     review.refresh_from_db()
     assert (row.rating, row.comment) == (Rating.MEETS, "Solid.")  # the other save stands
     assert review.version == 2
+    # Saving again from that page keeps what they typed.
+    again = {**opened, "version": 2}
+    assert f'name="version" value="{again["version"]}"' in content
+    as_user(org.manager.user).post(url("review", review.pk), again)
+    row.refresh_from_db()
+    assert (row.rating, row.comment) == (Rating.NOT_YET, "My careful comment")
 
 
 @pytest.mark.parametrize(
@@ -317,13 +344,14 @@ def test_a_stale_save_is_refused_keeping_the_users_input(org, as_user):
         ("version", "abc", "This page is incomplete or out of date: reload it"),
     ],
 )
-def test_bad_input_is_refused_with_a_form_error(org, as_user, field, value, message):
+@pytest.mark.parametrize("button", ["review", "review_share"])  # Save draft, Share
+def test_bad_input_is_refused_with_a_form_error(org, as_user, field, value, message, button):
     review = start(org)
     row = first_row(review)
     data = form_data(review, comment="Kept")
     data[f"{field}_{row.pk}" if field in {"rating", "comment"} else field] = value
 
-    response = as_user(org.manager.user).post(url("review", review.pk), data)
+    response = as_user(org.manager.user).post(url(button, review.pk), data)
 
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -332,45 +360,135 @@ def test_bad_input_is_refused_with_a_form_error(org, as_user, field, value, mess
     assert review.version == 1
 
 
-def test_sharing_an_incomplete_review_explains_and_saves_nothing(org, as_user):
+def test_a_refused_share_saves_the_draft_and_marks_what_is_missing(org, as_user):
     review = start(org)
     row = first_row(review)
     count = review.ratings.count()
+    client = as_user(org.manager.user)
 
-    response = as_user(org.manager.user).post(
+    response = client.post(
         url("review_share", review.pk),
         {"version": 1, f"rating_{row.pk}": "meets", f"comment_{row.pk}": "Typed"},
+        follow=True,
     )
 
-    assert response.status_code == 400
+    assert response.redirect_chain == [(url("review_share", review.pk), 302)]
     content = response.content.decode()
+    assert "Draft saved." in content
     assert (
-        f"Before sharing it with Remi Report, rate {count - 1} more expectations "
-        "and choose an overall readiness." in content
+        f"Not shared yet. Before sharing it with Remi Report, rate {count - 1} more "
+        "expectations and choose an overall readiness." in content
     )
     assert content.count("Rate this expectation before sharing.") == count - 1
     assert "Choose an overall readiness before sharing." in content
-    assert "Typed" in content
+    second = review.ratings.order_by("position")[1]
+    assert f'href="#id_rating_{second.pk}"' in content  # the first field to fill in
+    assert 'name="version" value="2"' in content  # the next save is not stale
     review.refresh_from_db()
     row.refresh_from_db()
-    assert (review.status, review.version, row.rating) == ("draft", 1, "")
+    assert (review.status, review.version) == ("draft", 2)
+    assert (row.rating, row.comment) == ("meets", "Typed")
+    reloaded = client.get(url("review", review.pk)).content.decode()  # all still there
+    assert selected(reloaded, row, "meets")
+    assert "Typed" in reloaded
+    assert 'name="version" value="2"' in reloaded
 
 
-def test_sharing_saves_the_form_and_shares_it(org, as_user):
+def test_share_saves_a_complete_draft_then_asks_to_confirm_naming_the_person(org, as_user):
     review = start(org)
 
     response = as_user(org.manager.user).post(
-        url("review_share", review.pk), form_data(review), follow=True
+        url("review_share", review.pk), form_data(review, comment="Crisp roadmaps."), follow=True
     )
 
+    assert response.status_code == 200
+    assert response.redirect_chain == [(url("review_share", review.pk), 302)]
+    content = response.content.decode()
+    assert "Draft saved." in content
+    assert "Share this review with Remi Report?" in content
+    assert "They will see every rating and comment; it cannot be changed afterwards." in content
+    assert 'name="confirm" value="yes"' in content
+    assert 'name="version" value="2"' in content
+    assert "Crisp roadmaps." in content  # what they will read
+    assert "<select" not in content
+    assert "style=" not in content
+    assert "<script>" not in content
+    review.refresh_from_db()
+    assert (review.status, review.version, review.shared_at) == ("draft", 2, None)
+    assert not review.ratings.filter(rating="").exists()  # saved
+
+
+def test_confirming_shares_the_review(org, as_user):
+    review = start(org)
+    saved = complete(review, org.manager.user)
+
+    response = as_user(org.manager.user).post(
+        url("review_share", review.pk), confirm_data(saved), follow=True
+    )
+
+    assert response.redirect_chain == [(url("review", review.pk), 302)]
     review.refresh_from_db()
     assert review.status == Review.Status.SHARED
     assert review.shared_at is not None
-    assert not review.ratings.filter(rating="").exists()
+    assert not review.ratings.filter(rating="").exists()  # the ratings are kept
     content = response.content.decode()
     assert "Shared with Remi Report. They can read it now and acknowledge it." in content
     assert "Waiting for Remi Report to read and acknowledge it." in content
     assert "<select" not in content  # read-only now
+
+
+def test_confirming_a_stale_version_is_refused(org, as_user):
+    review = start(org)
+    asked = confirm_data(complete(review, org.manager.user))
+    complete(review, org.manager.user, readiness=Review.Readiness.DEVELOPING)  # another tab
+
+    response = as_user(org.manager.user).post(url("review_share", review.pk), asked)
+
+    assert response.status_code == 409
+    content = response.content.decode()
+    assert "This draft was saved again since you asked to share it" in content
+    assert 'name="version" value="3"' in content  # the draft as it is now, to check
+    review.refresh_from_db()
+    assert (review.status, review.version, review.readiness) == ("draft", 3, "developing")
+
+
+@pytest.mark.parametrize("version", ["", "abc"])
+def test_confirming_without_a_version_is_refused(org, as_user, version):
+    review = start(org)
+    complete(review, org.manager.user)
+
+    response = as_user(org.manager.user).post(
+        url("review_share", review.pk), {"confirm": "yes", "version": version}
+    )
+
+    assert response.status_code == 400
+    assert b"This page is incomplete or out of date: reload it" in response.content
+    review.refresh_from_db()
+    assert review.status == Review.Status.DRAFT
+
+
+def test_confirming_an_incomplete_draft_is_refused_and_says_what_is_missing(org, as_user):
+    review = start(org)
+
+    response = as_user(org.manager.user).post(url("review_share", review.pk), confirm_data(review))
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Not shared yet. Before sharing it with Remi Report, rate every expectation" in content
+    assert content.count("Rate this expectation before sharing.") == review.ratings.count()
+    review.refresh_from_db()
+    assert (review.status, review.version) == ("draft", 1)
+
+
+def test_the_share_address_of_a_shared_review_takes_nothing(org, as_user):
+    review = shared(org)
+    client = as_user(org.manager.user)
+
+    asked = client.get(url("review_share", review.pk))
+    confirmed = client.post(url("review_share", review.pk), confirm_data(review))
+
+    assert (asked.status_code, confirmed.status_code) == (405, 400)
+    assert b"already shared with Remi Report" in confirmed.content
 
 
 def test_sharing_an_already_shared_review_is_refused(org, as_user):
@@ -582,3 +700,19 @@ def test_sweep_reviews_of_people_outside_ones_tree_get_404(org, as_user, role):
             for name in ["review", "review_share", "review_acknowledge"]:
                 assert client.get(url(name, review.pk)).status_code == 404, (name, person)
                 assert client.post(url(name, review.pk), {}).status_code == 404, (name, person)
+
+
+def test_a_shared_review_marks_growth_notes_beside_their_rating(org, as_user):
+    """A growth note beside a rating is marked as one, as it read when shared, so it never
+    passes for evidence that the expectation is met."""
+    review = start(org)
+    row = first_row(review)
+    add_evidence(org, row.expectation, kind="growth", description="Late status updates.")
+    complete(review, org.manager.user)
+    reviews.share_review(review=review, by=org.manager.user)
+
+    page = as_user(org.report.user).get(url("review", review.pk)).content.decode()
+
+    assert "Late status updates." in page
+    assert "Growth note</span>" in page
+    assert row.__class__.objects.get(pk=row.pk).evidence_snapshot[0]["kind"] == "growth"

@@ -287,7 +287,7 @@ def test_a_stale_save_is_refused_and_nothing_is_overwritten(org):
         )
 
     assert refused.value.code == "stale"
-    assert "Someone else saved this review since you opened it" in refused.value.messages[0]
+    assert "This draft was saved again" in refused.value.messages[0]
     row.refresh_from_db()
     review.refresh_from_db()
     assert (row.rating, row.comment) == (Rating.MEETS, "Theirs")

@@ -1,5 +1,5 @@
-"""A manager reviews a report against the next level and shares it; the report reads it
-and acknowledges it."""
+"""A manager reviews a report against the next level: a refused share keeps the draft, a
+complete one is shared after a confirm step; the report reads it and acknowledges it."""
 
 import re
 
@@ -34,24 +34,51 @@ def test_manager_reviews_a_report_who_acknowledges_it(page, org, assert_accessib
     expect(page.get_by_text("Ran the roadmap review for three teams.")).to_be_visible()
     assert_accessible(page)
 
-    # Sharing with nothing rated explains what is missing and keeps the page.
-    page.get_by_role("button", name="Share with Remi Report").click()
-    expect(
-        page.get_by_text(re.compile("Before sharing it with Remi Report, rate every"))
-    ).to_be_visible()
-    assert_accessible(page)
-
-    for index, expectation in enumerate(expectations):
-        rating = "Exceeds" if index == 0 else "Meets"
-        page.get_by_label(f"Rating for “{expectation.text}”").select_option(label=rating)
+    # A share refused as incomplete still saves the draft, says what is missing and
+    # marks each field still to fill in; a reload keeps everything typed.
+    first = page.get_by_label(f"Rating for “{expectations[0].text}”")
+    first.select_option(label="Exceeds")
     page.get_by_label(f"Comment for “{expectations[0].text}”").fill("Set the bar for the org.")
+    page.get_by_role("button", name="Share with Remi Report").click()
+    expect(page.get_by_text("Draft saved.")).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("Not shared yet. Before sharing it with Remi Report, rate"))
+    ).to_be_visible()
+    second = page.get_by_label(f"Rating for “{expectations[1].text}”")
+    expect(second).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Overall readiness")).to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+    page.get_by_role("link", name="Go to the first field to fill in").click()
+    expect(second).to_be_focused()
+    page.goto(f"/reviews/{Review.objects.get().pk}/")
+    expect(first).to_have_value("exceeds")
+    expect(page.get_by_label(f"Comment for “{expectations[0].text}”")).to_have_value(
+        "Set the bar for the org."
+    )
+
+    for expectation in expectations[1:]:
+        page.get_by_label(f"Rating for “{expectation.text}”").select_option(label="Meets")
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Draft saved.")).to_be_visible()
-    expect(page.get_by_label(f"Rating for “{expectations[0].text}”")).to_have_value("exceeds")
+    expect(second).to_have_value("meets")
 
+    # Sharing a complete draft asks first, naming the person; going back shares nothing.
     page.get_by_label("Overall readiness").select_option(label="Ready")
     page.get_by_label("Summary").fill("Ready for Senior PM: strong strategy and execution.")
     page.get_by_role("button", name="Share with Remi Report").click()
+    expect(page.get_by_role("heading", name="Share this review with Remi Report?")).to_be_visible()
+    expect(
+        page.get_by_text("They will see every rating and comment; it cannot be changed afterwards.")
+    ).to_be_visible()
+    assert_accessible(page)
+    assert Review.objects.get().status == Review.Status.DRAFT
+    page.get_by_role("link", name="Back to the draft").first.click()
+    expect(page.get_by_label("Summary")).to_have_value(
+        "Ready for Senior PM: strong strategy and execution."
+    )
+    page.get_by_role("button", name="Share with Remi Report").click()
+    page.get_by_role("button", name="Confirm and share with Remi Report").first.focus()
+    page.keyboard.press("Enter")  # the keyboard alone confirms
     expect(page.get_by_text("Shared with Remi Report.")).to_be_visible()
     expect(page.get_by_text("Waiting for Remi Report to read and acknowledge it.")).to_be_visible()
     assert_accessible(page)

@@ -416,11 +416,12 @@ class EvidenceAdmin(ReadOnlyAdmin):
         "level_name",
         "observed_on",
         "source",
+        "kind",
         "status",
         "visibility",
     ]
     list_select_related = ["employee"]
-    list_filter = ["status", "source", "visibility", "level__ladder"]
+    list_filter = ["status", "source", "kind", "visibility", "level__ladder"]
     search_fields = ["employee__full_name", "description", "expectation_text"]
     date_hierarchy = "observed_on"
     inlines = [EvidenceChangeInline]

@@ -2,10 +2,12 @@
 Evidence: what people did, recorded against the expectations of the ladder.
 
 Managers (anyone above the person) and HR record evidence, shared with the person or
-private to the manager chain and HR. People log their own wins, which wait for a manager
-to confirm or decline them. Authors edit or delete what they wrote; every change is kept
-as an `EvidenceChange`. The expectation's text, category and level are copied onto the
-evidence, so later edits of the ladder never rewrite it.
+private to the manager chain and HR, that either shows the expectation being met or is a
+growth note (a concern or a gap: what to work on). People log their own wins, which always
+show an expectation and wait for a manager to confirm or decline them. Authors edit or
+delete what they wrote; every change is kept as an `EvidenceChange`. The expectation's
+text, category and level are copied onto the evidence, so later edits of the ladder never
+rewrite it.
 """
 
 import datetime
@@ -17,7 +19,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from levels.models import Expectation
-from levels.selectors import track_paths
+from levels.selectors import next_steps
 
 from . import access, notifications
 from .models import Employee, Evidence, EvidenceChange
@@ -32,6 +34,7 @@ SNAPSHOT_FIELDS = [
     "description",
     "link",
     "visibility",
+    "kind",
     "status",
     "decline_reason",
 ]
@@ -50,8 +53,15 @@ def _log(evidence, action, by):
     )
 
 
-def _check(*, employee, expectation, observed_on, description, criteria):
+def _check(*, employee, expectation, observed_on, description, criteria, kind):
     errors = {}
+    if kind not in Evidence.Kind.values:
+        errors["kind"] = "Say whether it shows the expectation being met or is a growth note."
+    elif kind == Evidence.Kind.GROWTH and criteria:
+        errors["criteria"] = (
+            "A growth note supports no promotion criterion: untick them, or record it as "
+            "showing the expectation."
+        )
     if expectation.level.ladder_id != employee.ladder_id:
         errors["expectation"] = "That expectation is not on this person's ladder."
     elif not (expectation.is_active and expectation.category.is_active):
@@ -78,7 +88,7 @@ def _copy_expectation(evidence, expectation):
     evidence.level_name = expectation.level.name
 
 
-def _create(*, employee, expectation, by, observed_on, description, link, criteria, **fields):
+def _create(*, employee, expectation, by, observed_on, description, link, criteria, kind, **fields):
     """Check and write a new evidence item with its expectation copied, and log it."""
     _check(
         employee=employee,
@@ -86,6 +96,7 @@ def _create(*, employee, expectation, by, observed_on, description, link, criter
         observed_on=observed_on,
         description=description,
         criteria=criteria,
+        kind=kind,
     )
     evidence = Evidence(
         employee=employee,
@@ -93,6 +104,7 @@ def _create(*, employee, expectation, by, observed_on, description, link, criter
         observed_on=observed_on,
         description=description.strip(),
         link=link,
+        kind=kind,
         **fields,
     )
     _copy_expectation(evidence, expectation)
@@ -104,9 +116,20 @@ def _create(*, employee, expectation, by, observed_on, description, link, criter
 
 @transaction.atomic
 def record_evidence(
-    *, employee, expectation, by, observed_on, description, link="", visibility, criteria=()
+    *,
+    employee,
+    expectation,
+    by,
+    observed_on,
+    description,
+    link="",
+    visibility,
+    kind=Evidence.Kind.SHOWS,
+    criteria=(),
 ):
-    """A manager's (or HR's) evidence about someone below them: confirmed at once."""
+    """A manager's (or HR's) evidence about someone below them, confirmed at once: it shows
+    the expectation being met, or (`kind` GROWTH) is a growth note, which never counts
+    towards readiness."""
     if not access.can(by, access.MANAGE, employee):
         raise PermissionDenied(
             "Only their managers and HR record evidence about someone, never about themselves."
@@ -119,6 +142,7 @@ def record_evidence(
         description=description,
         link=link,
         criteria=criteria,
+        kind=kind,
         source=Evidence.Source.MANAGER,
         visibility=visibility,
         status=Evidence.Status.CONFIRMED,
@@ -130,7 +154,8 @@ def record_evidence(
 
 @transaction.atomic
 def log_win(*, employee, expectation, by, observed_on, description, link="", criteria=()):
-    """A person's own win: shared with them, waiting for a manager to confirm it."""
+    """A person's own win: it shows the expectation, is shared with them, and waits for a
+    manager to confirm it."""
     if not access.can(by, access.LOG_WIN, employee):
         raise PermissionDenied("People log their own wins only.")
     evidence = _create(
@@ -141,6 +166,7 @@ def log_win(*, employee, expectation, by, observed_on, description, link="", cri
         description=description,
         link=link,
         criteria=criteria,
+        kind=Evidence.Kind.SHOWS,
         source=Evidence.Source.SELF,
         visibility=Evidence.Visibility.SHARED,
         status=Evidence.Status.PENDING,
@@ -173,19 +199,24 @@ def edit_evidence(
     description,
     link="",
     visibility=None,
+    kind=None,
     criteria=(),
 ):
-    """The author changes what they wrote. A self-logged win stays shared, and editing one
-    that was confirmed or declined sends it back to the manager to confirm again."""
+    """The author changes what they wrote. A self-logged win stays shared and showing the
+    expectation, and editing one that was confirmed or declined sends it back to the
+    manager to confirm again. `visibility` and `kind` left out stay as they were."""
     current = _locked(evidence, version)
     if not access.can(by, access.CHANGE, current):
         raise PermissionDenied("Only the author can edit this evidence.")
+    if current.source == Evidence.Source.SELF or not kind:
+        kind = current.kind
     _check(
         employee=current.employee,
         expectation=expectation,
         observed_on=observed_on,
         description=description,
         criteria=criteria,
+        kind=kind,
     )
     if expectation.pk != current.expectation_id:
         _copy_expectation(current, expectation)
@@ -194,6 +225,7 @@ def edit_evidence(
     current.link = link
     if current.source == Evidence.Source.MANAGER and visibility:
         current.visibility = visibility
+    current.kind = kind
     resubmitted = current.source == Evidence.Source.SELF and current.status != (
         Evidence.Status.PENDING
     )
@@ -301,12 +333,8 @@ def expectation_choices(employee, *, every_level=False):
     the person's current level, then the next levels on their tracks, and with
     `every_level` the rest of the ladder in order after them. Returns
     [(group label, [(pk, text), ...]), ...] (three queries)."""
-    paths = track_paths(employee.ladder)
-    order = [employee.level]
-    for path in paths:
-        if employee.level in path.levels:
-            index = path.levels.index(employee.level)
-            order += path.levels[index + 1 : index + 2]
+    steps = next_steps(employee.ladder, employee.level, own_track_id=employee.track_id)
+    order = [employee.level, *(step.level for step in steps)]
     expectations = Expectation.objects.active().filter(
         level__ladder=employee.ladder, level__is_active=True
     )

@@ -11,6 +11,7 @@ from levels.models import Expectation
 from . import access
 from . import evidence as evidence_services
 from .forms import EvidenceForm, apply_errors
+from .models import Evidence
 
 
 def _expectation(pk):
@@ -44,14 +45,19 @@ def evidence_new(request, pk):
             if own_win:
                 evidence_services.log_win(**fields)
             else:
-                evidence_services.record_evidence(**fields, visibility=data["visibility"])
+                evidence_services.record_evidence(
+                    **fields, visibility=data["visibility"], kind=data["kind"]
+                )
         except ValidationError as error:
             apply_errors(form, error)
         else:
             if own_win:
                 messages.success(request, "Win logged. Your manager will confirm it.")
                 return redirect("assessments:me")
-            messages.success(request, f"Evidence recorded for {employee}.")
+            if data["kind"] == Evidence.Kind.GROWTH:
+                messages.success(request, f"Growth note recorded for {employee}.")
+            else:
+                messages.success(request, f"Evidence recorded for {employee}.")
             return redirect(employee)
     return render(
         request,
@@ -77,6 +83,7 @@ def evidence_edit(request, pk):
         "description": item.description,
         "link": item.link,
         "visibility": item.visibility,
+        "kind": item.kind,
         "criteria": list(item.criteria.all()),
         "version": item.version,
     }
@@ -99,6 +106,7 @@ def evidence_edit(request, pk):
                 description=data["description"],
                 link=data["link"],
                 visibility=data.get("visibility"),
+                kind=data.get("kind"),
                 criteria=list(data["criteria"]),
             )
         except ValidationError as error:

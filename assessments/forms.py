@@ -47,7 +47,9 @@ class AssignLevelForm(forms.Form):
     # the meantime is not silently overwritten (0: none).
     based_on = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
-    def __init__(self, *args, employee, paths, based_on, **kwargs):
+    def __init__(self, *args, employee, paths, based_on, suggested=None, **kwargs):
+        """`paths`: the tracks in use with their levels in use, to choose from;
+        `suggested`: the level offered first (the next one on their track, if any)."""
         self.employee = employee
         self.options = {}
         groups = []
@@ -62,7 +64,7 @@ class AssignLevelForm(forms.Form):
                 choices.append((value, label))
             groups.append((f"{path.track.name} track", choices))
         today = timezone.localdate()
-        suggested = _next_on_track(employee, paths) or employee.level
+        suggested = suggested or employee.level
         kwargs.setdefault(
             "initial",
             {
@@ -96,16 +98,6 @@ class AssignLevelForm(forms.Form):
         if level.grade is not None and current.grade is not None:
             return level.grade < current.grade
         return level.position < current.position
-
-
-def _next_on_track(employee, paths):
-    """The level after the employee's on their own track, if any."""
-    for path in paths:
-        if path.track.pk == employee.track_id and employee.level in path.levels:
-            index = path.levels.index(employee.level)
-            if index + 1 < len(path.levels):
-                return path.levels[index + 1]
-    return None
 
 
 class TeamFilterForm(forms.Form):
@@ -177,12 +169,28 @@ class SignInForm(AuthenticationForm):
         return super().clean()
 
 
+# What the evidence form calls each kind of evidence (`Evidence.Kind`).
+EVIDENCE_KINDS = [
+    (Evidence.Kind.SHOWS, "It shows they meet it: counts towards readiness"),
+    (Evidence.Kind.GROWTH, "Growth note: a concern or a gap to work on; never counts"),
+]
+
+
 class EvidenceForm(forms.Form):
-    """Evidence against one expectation. Managers choose who sees it; a person logging
-    their own win does not (`own_win`): wins are always shared with them."""
+    """Evidence against one expectation. Managers choose who sees it and whether it shows
+    the expectation being met or is a growth note; a person logging their own win does not
+    (`own_win`): wins are always shared with them, and always show the expectation."""
 
     expectation = forms.TypedChoiceField(
         coerce=int, label="Expectation", help_text="Current and next levels come first."
+    )
+    kind = forms.ChoiceField(
+        choices=EVIDENCE_KINDS,
+        initial=Evidence.Kind.SHOWS,
+        widget=forms.RadioSelect,
+        label="What it says",
+        help_text="Only what shows they meet it counts towards readiness. Growth notes are "
+        "listed apart, as what to work on.",
     )
     observed_on = forms.DateField(
         label="Date observed",
@@ -206,6 +214,8 @@ class EvidenceForm(forms.Form):
         initial=Evidence.Visibility.SHARED,
         widget=forms.RadioSelect,
         label="Who can read it",
+        help_text="Readiness is the same for whoever looks, so private notes never count "
+        "towards it.",
     )
     criteria = forms.ModelMultipleChoiceField(
         queryset=PromotionCriterion.objects.none(),
@@ -223,6 +233,7 @@ class EvidenceForm(forms.Form):
         self.fields["observed_on"].initial = timezone.localdate()
         if own_win:
             del self.fields["visibility"]
+            del self.fields["kind"]
             self.fields[
                 "description"
             ].help_text = "What you did and the difference it made. Your manager confirms it."

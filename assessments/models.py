@@ -104,15 +104,27 @@ class EvidenceQuerySet(models.QuerySet):
         """Evidence that has not been deleted."""
         return self.filter(deleted_at__isnull=True)
 
-    def counted(self):
-        """Evidence that counts towards readiness: confirmed and not deleted."""
+    def confirmed(self):
+        """Evidence that is confirmed and not deleted: what the packet and reviews list."""
         return self.live().filter(status=Evidence.Status.CONFIRMED)
+
+    def counted(self):
+        """Evidence that counts towards readiness, the same for whoever looks: confirmed,
+        not deleted, shared with the person, and showing the expectation (no growth note)."""
+        return self.confirmed().filter(
+            visibility=Evidence.Visibility.SHARED, kind=Evidence.Kind.SHOWS
+        )
 
 
 class Evidence(models.Model):
-    """Something a person did, recorded against one expectation. The expectation's text,
-    category and level are copied when it is recorded, so later edits of the ladder never
-    change what was recorded."""
+    """Something a person did, recorded against one expectation: either it shows the
+    expectation being met, or it is a growth note (a concern or a gap, what to work on).
+    The expectation's text, category and level are copied when it is recorded, so later
+    edits of the ladder never change what was recorded."""
+
+    class Kind(models.TextChoices):
+        SHOWS = "shows", "Shows the expectation being met"
+        GROWTH = "growth", "Growth note: something to work on"
 
     class Source(models.TextChoices):
         MANAGER = "manager", "Manager"
@@ -147,6 +159,13 @@ class Evidence(models.Model):
     link = models.URLField(max_length=500, blank=True)
     visibility = models.CharField(
         max_length=10, choices=Visibility.choices, default=Visibility.SHARED
+    )
+    kind = models.CharField(
+        max_length=10,
+        choices=Kind.choices,
+        default=Kind.SHOWS,
+        help_text="Only evidence that shows the expectation counts towards readiness; "
+        "growth notes are listed apart, as what to work on.",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
     criteria = models.ManyToManyField(
@@ -183,6 +202,12 @@ class Evidence(models.Model):
                 condition=~models.Q(source="self", visibility="private"),
                 name="self_logged_evidence_is_shared",
                 violation_error_message="A win someone logs themselves is always shared with them.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(source="self", kind="growth"),
+                name="self_logged_evidence_shows",
+                violation_error_message="A win someone logs themselves shows the expectation; "
+                "growth notes come from their managers.",
             ),
         ]
 
@@ -233,8 +258,9 @@ class Review(models.Model):
         ACKNOWLEDGED = "acknowledged", "Acknowledged"
 
     class Readiness(models.TextChoices):
-        NOT_READY = "not_ready", "Not ready yet"
-        DEVELOPING = "developing", "Getting there"
+        # The words of the computed readiness too (`assessments.readiness`).
+        NOT_READY = "not_ready", "Not yet"
+        DEVELOPING = "developing", "Getting close"
         READY = "ready", "Ready"
 
     employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="reviews")

@@ -36,11 +36,15 @@ def _send(*, to, subject, template, context):
 
 
 def evidence_shared(evidence):
-    """Tell someone a manager recorded evidence about them that they can read."""
+    """Tell someone a manager recorded evidence about them that they can read: evidence
+    that shows an expectation, or a growth note (what to work on)."""
     person = evidence.employee
+    growth = evidence.kind == evidence.Kind.GROWTH
     _send(
         to=person.email,
-        subject="New evidence on your PM Ladder page",
+        subject="A growth note on your PM Ladder page"
+        if growth
+        else "New evidence on your PM Ladder page",
         template="emails/evidence_shared.txt",
         context={"evidence": evidence, "person": person, "link": _link("assessments:me")},
     )

@@ -1,28 +1,44 @@
 """
-Readiness: how well a person's evidence covers the expectations of a level.
+Readiness: how well a person shows the expectations of a level. It belongs to the person
+and the level: the same figure whoever looks.
 
-Computed in the database from confirmed evidence (and the ratings of reviews): per
-expectation, how many pieces of evidence, the latest date and the latest rating; overall
-coverage; whether the evidence at that level spans the six months that the promotion
-guidance asks for ("performing at the next level for 6+ months, not just once"); and, per
-promotion criterion, the evidence tagged with it. What a viewer may not read (private
-evidence, unshared reviews) does not count in what they are shown.
+What counts, and nothing else:
+- confirmed evidence shared with the person that shows the expectation being met
+  (`Evidence.objects.counted()`): private notes, growth notes, wins waiting for a manager,
+  declined wins and deleted evidence never change the figure, whoever may read them;
+- the Meets and Exceeds ratings of the latest shared review against that level (drafts
+  never count).
+An expectation is *shown* when it has such evidence or such a rating. Coverage is the share
+of the level's active expectations shown; the evidence *spans* from its first date to its
+latest, in calendar months.
+
+The badge uses the words of the reviews' overall readiness (`Review.Readiness`) and the
+ladder's rule (`Ladder.ready_coverage`, `Ladder.ready_span_months`):
+- Ready: at least the ladder's coverage shown, with evidence over at least its months
+  ("performing at the next level for 6+ months, not just once");
+- Getting close: at least half shown (or the coverage for Ready, where a ladder asks less);
+- Not yet: otherwise.
+Which evidence a page lists beside the figure is for `access` to say, never the figure.
 """
 
 import calendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Min
+from django.db.models import Count, DateField, Max, Min, OuterRef, Subquery, Value
 
-from levels.models import Expectation
-from levels.selectors import track_paths
+from levels.models import READY_COVERAGE_DEFAULT, READY_SPAN_MONTHS_DEFAULT, Expectation
 
 from . import access
-from .models import Evidence, Review, ReviewRating
+from .models import Evidence, Rating, Review, ReviewRating
 
-CONSISTENCY_MONTHS = 6
-READY_COVERAGE = 0.8  # share of expectations with evidence for the "Ready" badge
+CLOSE_COVERAGE = 50  # percent shown for "Getting close" (or the coverage for Ready, if lower)
+SHOWN_RATINGS = [Rating.MEETS, Rating.EXCEEDS]  # review ratings that show an expectation
+
+# (code, label): the code names the badge's style, the label is the reviews' word.
+READY = ("ready", str(Review.Readiness.READY.label))
+CLOSE = ("close", str(Review.Readiness.DEVELOPING.label))
+NOT_YET = ("building", str(Review.Readiness.NOT_READY.label))
 
 
 def add_months(day, months):
@@ -32,22 +48,74 @@ def add_months(day, months):
     return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def spans_six_months(first, last):
-    """Whether evidence from `first` to `last` covers at least six calendar months."""
-    return first is not None and last is not None and last >= add_months(first, CONSISTENCY_MONTHS)
+def _months(n):
+    return f"{n} month{'' if n == 1 else 's'}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A ladder's readiness rule: the percentage of expectations shown for Ready
+    (`coverage`), and how many months the evidence must span (`span_months`)."""
+
+    coverage: int = READY_COVERAGE_DEFAULT
+    span_months: int = READY_SPAN_MONTHS_DEFAULT
+
+    @classmethod
+    def of(cls, ladder):
+        return cls(coverage=ladder.ready_coverage, span_months=ladder.ready_span_months)
+
+    @property
+    def close_coverage(self):
+        return min(CLOSE_COVERAGE, self.coverage)
+
+    def spans(self, first, last):
+        """Whether evidence from `first` to `last` covers `span_months` calendar months:
+        from 15 January, six months is reached on 15 July."""
+        return (
+            first is not None and last is not None and last >= add_months(first, self.span_months)
+        )
+
+    def badge(self, covered, total, spans):
+        """READY, CLOSE or NOT_YET for `covered` of `total` expectations shown, with
+        evidence that `spans` the months or not (exact: no rounding of percentages)."""
+        if total and covered * 100 >= self.coverage * total and spans:
+            return READY
+        if total and covered * 100 >= self.close_coverage * total:
+            return CLOSE
+        return NOT_YET
+
+    @property
+    def text(self):
+        """The rule in words, written beside the badge."""
+        ready = f"Ready: at least {self.coverage}% of the expectations shown with evidence"
+        if self.span_months:
+            ready += f" over at least {_months(self.span_months)}"
+        return f"{ready}. Getting close: at least {self.close_coverage}% shown."
 
 
 @dataclass
 class ExpectationReadiness:
     expectation: object
-    count: int = 0
+    count: int = 0  # counted evidence
     latest: datetime.date | None = None
-    rating: str = ""
+    rating: str = ""  # in the latest shared review of the level
     rating_label: str = ""
+    evidence: list = field(default_factory=list)  # what a page lists beside it, if any
 
     @property
     def covered(self):
-        return self.count > 0
+        """Whether the expectation is shown: by counted evidence or a Meets/Exceeds rating."""
+        return self.count > 0 or self.rating in SHOWN_RATINGS
+
+    @property
+    def shown_by(self):
+        """The listed evidence that shows the expectation (private notes included, for
+        those who may read them: they are listed, not counted)."""
+        return [item for item in self.evidence if item.kind == Evidence.Kind.SHOWS]
+
+    @property
+    def growth_notes(self):
+        return [item for item in self.evidence if item.kind == Evidence.Kind.GROWTH]
 
 
 @dataclass
@@ -64,6 +132,7 @@ class Readiness:
     first: datetime.date | None
     last: datetime.date | None
     criteria: list = field(default_factory=list)
+    rule: Rule = field(default_factory=Rule)
 
     @property
     def total(self):
@@ -75,77 +144,73 @@ class Readiness:
 
     @property
     def coverage(self):
-        """Share of expectations with evidence, 0 to 1; 0 for a level with none."""
+        """Share of expectations shown, 0 to 1; 0 for a level with none."""
         return self.covered / self.total if self.total else 0.0
 
     @property
     def percent(self):
-        return round(self.coverage * 100)
+        """Coverage in whole percent, rounded down: 79.6% never reads as 80%."""
+        return self.covered * 100 // self.total if self.total else 0
 
     @property
     def consistent(self):
-        return spans_six_months(self.first, self.last)
+        """Whether the counted evidence spans the months the ladder's rule asks for."""
+        return self.rule.spans(self.first, self.last)
 
     @property
     def badge(self):
-        return badge(self.coverage, self.consistent)
+        return self.rule.badge(self.covered, self.total, self.consistent)
 
     @property
     def supported_criteria(self):
         return [support for support in self.criteria if support.count]
 
+    @property
+    def growth_notes(self):
+        """The growth notes listed beside the expectations (see `ExpectationReadiness`)."""
+        return [note for item in self.items for note in item.growth_notes]
+
     def by_expectation(self):
         return {item.expectation.pk: item for item in self.items}
 
 
-def badge(coverage, consistent):
-    """A one-word summary: ("ready", "Ready"), ("close", "Getting close") or
-    ("building", "Building evidence")."""
-    if coverage >= READY_COVERAGE and consistent:
-        return "ready", "Ready"
-    if coverage >= 0.5:
-        return "close", "Getting close"
-    return "building", "Building evidence"
+def _latest_shared_review(**match):
+    """A subquery: the pk of the newest shared review matching `match`."""
+    return Subquery(
+        Review.objects.filter(status__in=access.SHARED_REVIEW, **match)
+        .order_by("-created_at", "-id")
+        .values("pk")[:1]
+    )
 
 
-def _visible_evidence(viewer, employee):
-    evidence = access.restrict(Evidence.objects.filter(employee=employee), viewer)
-    return evidence.filter(status=Evidence.Status.CONFIRMED)
-
-
-def _visible_reviews(viewer, employee):
-    return access.restrict(Review.objects.filter(employee=employee), viewer)
-
-
-def readiness(*, employee, level, viewer, expectations=None, criteria=None):
-    """The readiness of `employee` for `level`, as `viewer` may see it (four queries:
-    expectations, evidence per expectation, latest ratings, criteria support; fewer when
-    `expectations` or `criteria` are passed in)."""
+def readiness(*, employee, level, expectations=None, criteria=None):
+    """The readiness of `employee` for `level`, the same whoever looks (what a page lists
+    beside it is read through `access`). Five queries: the
+    level's expectations, evidence per expectation, the ratings of the latest shared
+    review, the ladder's criteria and their support; three when `expectations` and
+    `criteria` are passed in."""
     if expectations is None:
         expectations = list(
             level.expectations.active()
             .select_related("category")
             .order_by("category__position", "position", "id")
         )
-    evidence = _visible_evidence(viewer, employee).filter(expectation__in=expectations)
+    evidence = Evidence.objects.counted().filter(employee=employee, expectation__in=expectations)
     stats = {
         row["expectation"]: row
         for row in evidence.values("expectation").annotate(
             count=Count("id"), latest=Max("observed_on"), first=Min("observed_on")
         )
     }
-    ratings = {}
-    rated = (
+    ratings = dict(
         ReviewRating.objects.filter(
-            review__in=_visible_reviews(viewer, employee), expectation__in=expectations
+            review=_latest_shared_review(employee=employee, target_level=level),
+            expectation__in=expectations,
         )
         .exclude(rating="")
-        .order_by("-review__created_at", "-review_id")
         .values_list("expectation_id", "rating")
     )
-    for expectation_id, rating in rated:
-        ratings.setdefault(expectation_id, rating)
-    labels = dict(ReviewRating._meta.get_field("rating").choices)
+    labels = dict(Rating.choices)
     items = []
     for expectation in expectations:
         row = stats.get(expectation.pk, {})
@@ -162,7 +227,11 @@ def readiness(*, employee, level, viewer, expectations=None, criteria=None):
     firsts = [row["first"] for row in stats.values()]
     lasts = [row["latest"] for row in stats.values()]
     result = Readiness(
-        level=level, items=items, first=min(firsts, default=None), last=max(lasts, default=None)
+        level=level,
+        items=items,
+        first=min(firsts, default=None),
+        last=max(lasts, default=None),
+        rule=Rule.of(employee.ladder),
     )
     if criteria is None:
         criteria = list(employee.ladder.promotion_criteria.all())
@@ -184,11 +253,13 @@ def readiness(*, employee, level, viewer, expectations=None, criteria=None):
 
 
 def team_badges(people, levels_for):
-    """{employee pk: (level, coverage percent, badge)} for a page of people, measured
-    against the level `levels_for(employee)` returns (the next on their track), in two
-    queries. For managers and HR, who may read all of their people's evidence."""
+    """{employee pk: (level, percent shown, badge, rule)} for a page of people, measured
+    against the level `levels_for(employee)` returns (the next on their track): the figure
+    `readiness` gives, for the whole page in two queries (expectations per level; counted
+    evidence and the shown ratings of each latest shared review, together)."""
     targets = {person.pk: levels_for(person) for person in people}
-    level_ids = {level.pk for level in targets.values() if level is not None}
+    targets = {pk: level for pk, level in targets.items() if level is not None}
+    level_ids = {level.pk for level in targets.values()}
     totals = dict(
         Expectation.objects.active()
         .filter(level__in=level_ids)
@@ -196,39 +267,54 @@ def team_badges(people, levels_for):
         .annotate(n=Count("id"))
         .values_list("level", "n")
     )
-    rows = (
+    current = {"expectation__is_active": True, "expectation__category__is_active": True}
+    evidence = (
         Evidence.objects.counted()
-        .filter(employee__in=[p.pk for p in people], expectation__level__in=level_ids)
-        .filter(expectation__is_active=True, expectation__category__is_active=True)
-        .values("employee", "expectation__level")
-        .annotate(
-            covered=Count("expectation", distinct=True),
-            first=Min("observed_on"),
-            last=Max("observed_on"),
-        )
+        .filter(employee__in=list(targets), expectation__level__in=level_ids, **current)
+        .values_list("employee", "expectation", "expectation__level")
+        .annotate(first=Min("observed_on"), last=Max("observed_on"))
+        .order_by()
     )
-    found = {(row["employee"], row["expectation__level"]): row for row in rows}
+    rated = (
+        ReviewRating.objects.filter(
+            review__employee__in=list(targets),
+            review__target_level__in=level_ids,
+            rating__in=SHOWN_RATINGS,
+            **current,
+        )
+        .filter(
+            review=_latest_shared_review(
+                employee=OuterRef("review__employee"),
+                target_level=OuterRef("review__target_level"),
+            )
+        )
+        .values_list("review__employee", "expectation", "expectation__level")
+        .annotate(
+            first=Value(None, output_field=DateField()), last=Value(None, output_field=DateField())
+        )
+        .order_by()
+    )
+    shown, firsts, lasts = {}, {}, {}
+    rows = evidence.union(rated, all=True).order_by()
+    for employee_id, expectation_id, level_id, first, last in rows:
+        if targets[employee_id].pk != level_id:
+            continue
+        shown.setdefault(employee_id, set()).add(expectation_id)
+        if first is not None:
+            firsts[employee_id] = min(first, firsts.get(employee_id, first))
+            lasts[employee_id] = max(last, lasts.get(employee_id, last))
     result = {}
     for person in people:
-        level = targets[person.pk]
+        level = targets.get(person.pk)
         if level is None:
             continue
-        row = found.get((person.pk, level.pk), {})
-        total = totals.get(level.pk, 0)
-        coverage = row.get("covered", 0) / total if total else 0.0
+        rule = Rule.of(person.ladder)
+        covered, total = len(shown.get(person.pk, ())), totals.get(level.pk, 0)
+        spans = rule.spans(firsts.get(person.pk), lasts.get(person.pk))
         result[person.pk] = (
             level,
-            round(coverage * 100),
-            badge(coverage, spans_six_months(row.get("first"), row.get("last"))),
+            covered * 100 // total if total else 0,
+            rule.badge(covered, total, spans),
+            rule,
         )
     return result
-
-
-def next_levels(ladders):
-    """{(track pk, level pk): the next level on that track} for the given ladders."""
-    following = {}
-    for ladder in ladders:
-        for path in track_paths(ladder):
-            for level, after in zip(path.levels, path.levels[1:], strict=False):
-                following[(path.track.pk, level.pk)] = after
-    return following

@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.db.models.expressions import RawSQL
 
 from levels.compare import compare_levels
-from levels.selectors import group_expectations, levels_with_expectations, track_paths
+from levels.selectors import group_expectations, levels_with_expectations, next_steps
 
 from .models import Employee, LevelAssignment
 
@@ -115,29 +115,23 @@ class Placement:
 
 
 def placement(employee):
-    """The current level's expectations and each next level (on any track the current
-    level is on) with what is new or changed, in a fixed number of queries."""
+    """The current level's expectations and each next level (`levels.selectors.next_steps`)
+    with what is new or changed, in a fixed number of queries."""
     ladder = employee.ladder
     categories = list(ladder.categories.active())
-    tracks_by_next = {}
-    for path in track_paths(ladder):
-        if employee.level in path.levels:
-            index = path.levels.index(employee.level)
-            if index + 1 < len(path.levels):
-                tracks_by_next.setdefault(path.levels[index + 1].key, []).append(path.track)
-    keys = [employee.level.key, *tracks_by_next]
+    following = next_steps(ladder, employee.level, own_track_id=employee.track_id)
+    keys = [employee.level.key, *(step.level.key for step in following)]
     loaded = {level.key: level for level in levels_with_expectations(ladder, keys)}
     current = loaded.get(employee.level.key)
-    steps = [
+    steps = [  # the person's own track first
         NextStep(
-            level=loaded[key],
-            tracks=tracks,
-            changes=compare_levels(categories, current, loaded[key]),
-            on_own_track=any(track.pk == employee.track_id for track in tracks),
+            level=loaded[step.level.key],
+            tracks=step.tracks,
+            changes=compare_levels(categories, current, loaded[step.level.key]),
+            on_own_track=any(track.pk == employee.track_id for track in step.tracks),
         )
-        for key, tracks in tracks_by_next.items()
+        for step in following
     ]
-    steps.sort(key=lambda step: not step.on_own_track)  # the person's own track first
     return Placement(
         groups=group_expectations(categories, current.expectation_list if current else []),
         next_steps=steps,

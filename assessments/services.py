@@ -121,8 +121,7 @@ def account_to_link(username, *, by=None):
         raise ValidationError(f"That account is already the sign-in of {taken_by.full_name}.")
     if not linkable_users(by).filter(pk=account.pk).exists():
         raise ValidationError(
-            "That account is staff or a superuser: only a superuser may make it a person's "
-            "sign-in."
+            "That account is staff or a superuser: only a superuser may make it a person's sign-in."
         )
     return account
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from levels.selectors import track_paths
+from levels.selectors import next_levels, track_paths
 
 from . import access, readiness, reviews, selectors, services
 from . import evidence as evidence_services
@@ -40,7 +40,6 @@ def _person_context(request, employee, *, own):
     current = readiness.readiness(
         employee=employee,
         level=employee.level,
-        viewer=request.user,
         expectations=[e for group in place.groups for e in group.expectations],
         criteria=criteria,
     )
@@ -48,7 +47,6 @@ def _person_context(request, employee, *, own):
         step.readiness = readiness.readiness(
             employee=employee,
             level=step.level,
-            viewer=request.user,
             expectations=step.level.expectation_list,
             criteria=criteria,
         )
@@ -69,11 +67,13 @@ def _person_context(request, employee, *, own):
 def assign_level(request, pk):
     employee = access.get_employee(request.user, pk, access.MANAGE)
     latest = services.latest_assignment(employee)
+    following = next_levels([employee.ladder])
     form = AssignLevelForm(
         request.POST or None,
         employee=employee,
         paths=track_paths(employee.ladder),
         based_on=latest.pk if latest else 0,
+        suggested=following.get((employee.track_id, employee.level_id)),
     )
     stale = False
     if request.method == "POST" and form.is_valid():
@@ -136,7 +136,7 @@ def team(request):
             Q(full_name__icontains=filters["q"]) | Q(job_title__icontains=filters["q"])
         )
     page = Paginator(people, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
-    following = readiness.next_levels({person.ladder for person in page})
+    following = next_levels({person.ladder for person in page})
     badges = readiness.team_badges(
         page.object_list, lambda person: following.get((person.track_id, person.level_id))
     )
@@ -170,13 +170,13 @@ def packet(request, pk):
     levels = {level.key: level for level in employee.ladder.levels.active()}
     key = request.GET.get("level")
     if key is None:
-        following = readiness.next_levels([employee.ladder])
+        following = next_levels([employee.ladder])
         target = following.get((employee.track_id, employee.level_id), employee.level)
     elif key in levels:
         target = levels[key]
     else:
         raise Http404("No such level on this ladder.")
-    result = readiness.readiness(employee=employee, level=target, viewer=request.user)
+    result = readiness.readiness(employee=employee, level=target)
     by_expectation = evidence_services.evidence_by_expectation(request.user, employee)
     for item in result.items:
         item.evidence = [

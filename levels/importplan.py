@@ -26,7 +26,11 @@ from .models import Category, Ladder, Level, Track
 ADD, CHANGE, REMOVE, RETIRE = "add", "change", "remove", "retire"
 
 # Field name -> label, and whether the values are short enough to show side by side.
-LADDER_FIELDS = {"name": ("name", True), "description": ("description", False)}
+LADDER_FIELDS = {
+    "name": ("name", True),
+    "description": ("description", False),
+    "readiness": ("readiness rule", True),
+}
 CATEGORY_FIELDS = {"name": ("name", True), "active": ("active", True)}
 LEVEL_FIELDS = {
     "name": ("name", True),
@@ -427,6 +431,8 @@ def _show(value):
         return "yes" if value else "no"
     if isinstance(value, list):
         return ", ".join(value)
+    if isinstance(value, dict) and set(value) == {"coverage", "span_months"}:
+        return f"{value['coverage']}% shown over {value['span_months']} months"
     return str(value)
 
 

@@ -22,6 +22,8 @@ from django.conf import settings
 
 from pmladder import textfiles
 
+from .models import READY_COVERAGE_DEFAULT, READY_SPAN_MONTHS_DEFAULT, READY_SPAN_MONTHS_MAX
+
 FORMAT = "ladder/v1"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Longest accepted text of each kind; short fields match the database columns.
@@ -331,6 +333,28 @@ class _Checker:
             return None
         return value
 
+    def bounded(self, value, path, low, high, default):
+        """A whole number from `low` to `high`; `default` when absent."""
+        if value is None or value is MISSING:
+            return default
+        if isinstance(value, float):
+            self.error(path, f"expected a whole number, got {value}")
+            return default
+        if isinstance(value, LongNumber):
+            self.error(
+                path,
+                f"must be between {low} and {high} (got a number {len(value.text):,} "
+                "characters long)",
+            )
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.error(path, f"expected a whole number, got {_kind(value)}")
+            return default
+        if not low <= value <= high:
+            self.error(path, f"must be between {low} and {high}")
+            return default
+        return value
+
     def boolean(self, value, path, default):
         if value is None or value is MISSING:
             return default
@@ -398,15 +422,42 @@ def check(data):
     return spec
 
 
+DEFAULT_READINESS = {"coverage": READY_COVERAGE_DEFAULT, "span_months": READY_SPAN_MONTHS_DEFAULT}
+
+
 def _check_ladder(c, value):
-    value = c.mapping(value, "ladder", required=("slug", "name"), optional=("description",))
+    value = c.mapping(
+        value, "ladder", required=("slug", "name"), optional=("description", "readiness")
+    )
     if value is None:
-        return {"slug": "", "name": "", "description": ""}
+        return {"slug": "", "name": "", "description": "", "readiness": dict(DEFAULT_READINESS)}
     return {
         "slug": c.key(value.get("slug"), "ladder.slug"),
         "name": c.text(value.get("name"), "ladder.name", max_length=MAX_NAME),
         "description": c.text(value.get("description"), "ladder.description", required=False),
+        "readiness": _check_readiness(c, value.get("readiness")),
     }
+
+
+def _check_readiness(c, value):
+    """The ladder's readiness rule; either key, or both, may be left out for the default."""
+    rule = dict(DEFAULT_READINESS)
+    if value is None:
+        return rule
+    value = c.mapping(value, "ladder.readiness", optional=("coverage", "span_months"))
+    if value is None:
+        return rule
+    rule["coverage"] = c.bounded(
+        value.get("coverage"), "ladder.readiness.coverage", 1, 100, READY_COVERAGE_DEFAULT
+    )
+    rule["span_months"] = c.bounded(
+        value.get("span_months"),
+        "ladder.readiness.span_months",
+        0,
+        READY_SPAN_MONTHS_MAX,
+        READY_SPAN_MONTHS_DEFAULT,
+    )
+    return rule
 
 
 def _check_categories(c, value):
@@ -639,6 +690,13 @@ def to_file_data(spec):
     ladder = {"slug": spec["ladder"]["slug"], "name": spec["ladder"]["name"]}
     if spec["ladder"]["description"]:
         ladder["description"] = spec["ladder"]["description"]
+    readiness = {  # only what differs from the default rule
+        key: value
+        for key, value in spec["ladder"].get("readiness", DEFAULT_READINESS).items()
+        if value != DEFAULT_READINESS[key]
+    }
+    if readiness:
+        ladder["readiness"] = readiness
     data = {
         "format": FORMAT,
         "ladder": ladder,

@@ -15,15 +15,22 @@ services call the same checks before they write.
 """
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 
 from .history import LadderHistory
 
+# The readiness rule of a ladder (see `assessments.readiness`): the share of a level's
+# expectations someone must show, and for how long their evidence must run, to be "Ready".
+READY_COVERAGE_DEFAULT = 80
+READY_SPAN_MONTHS_DEFAULT = 6  # "performing at the next level for 6+ months, not just once"
+READY_SPAN_MONTHS_MAX = 60
+
 
 class Ladder(models.Model):
-    """A leveling framework for one discipline, e.g. Product Management."""
+    """A leveling framework for one discipline, e.g. Product Management, with its
+    readiness rule."""
 
     slug = models.SlugField(
         max_length=50,
@@ -38,11 +45,40 @@ class Ladder(models.Model):
     )
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
+    ready_coverage = models.PositiveSmallIntegerField(
+        "coverage for Ready (%)",
+        default=READY_COVERAGE_DEFAULT,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="The share of a level's expectations someone must show to be Ready for it, "
+        "from 1 to 100. An expectation is shown by confirmed evidence shared with the person, "
+        "or by a Meets or Exceeds rating in their latest shared review of that level.",
+    )
+    ready_span_months = models.PositiveSmallIntegerField(
+        "months of evidence for Ready",
+        default=READY_SPAN_MONTHS_DEFAULT,
+        validators=[MaxValueValidator(READY_SPAN_MONTHS_MAX)],
+        help_text="How long that evidence must run, from the first piece to the latest, "
+        f"from 0 (no minimum) to {READY_SPAN_MONTHS_MAX} months.",
+    )
 
     history = LadderHistory()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ready_coverage__gte=1, ready_coverage__lte=100),
+                name="ladder_ready_coverage_is_a_percentage",
+                violation_error_message="The coverage for Ready is a percentage from 1 to 100.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ready_span_months__lte=READY_SPAN_MONTHS_MAX),
+                name="ladder_ready_span_months_range",
+                violation_error_message=(
+                    f"The months of evidence for Ready go from 0 to {READY_SPAN_MONTHS_MAX}."
+                ),
+            ),
+        ]
 
     def __str__(self):
         return self.name

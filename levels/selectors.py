@@ -49,6 +49,62 @@ def track_paths(ladder, *, include_retired=False):
     return paths
 
 
+# The next level on a track -------------------------------------------------------------------
+# One rule, used by every page that says what comes next (a person's page, readiness, the
+# team page, reviews, the evidence picker, the packet): the next level on a track is the
+# first level *in use* after the person's level on that track. Retired levels are stepped
+# over, never offered; someone on a retired level, or on a retired track, still has a next
+# step; other retired tracks are not offered.
+
+
+def _following(levels, level):
+    """The first level in use after `level` in the ordered `levels`, or None."""
+    if level not in levels:
+        return None
+    after = levels[levels.index(level) + 1 :]
+    return next((candidate for candidate in after if candidate.is_active), None)
+
+
+def next_levels(ladders):
+    """{(track pk, level pk): the next level on that track} for every track and level of
+    `ladders` (2 queries a ladder)."""
+    following = {}
+    for ladder in ladders:
+        for path in track_paths(ladder, include_retired=True):
+            for level in path.levels:
+                after = _following(path.levels, level)
+                if after is not None:
+                    following[(path.track.pk, level.pk)] = after
+    return following
+
+
+@dataclass
+class NextLevel:
+    """A next level, and the tracks it is next on."""
+
+    level: Level
+    tracks: list
+
+
+def next_steps(ladder, level, *, own_track_id=None, paths=None):
+    """The levels that come after `level`: on each track in use that it is on, and on the
+    person's own track (`own_track_id`) even when that is retired; the own track's first.
+    Pass `paths` (from `track_paths(ladder, include_retired=True)`) to save its 2 queries."""
+    if paths is None:
+        paths = track_paths(ladder, include_retired=True)
+    steps = {}
+    for path in paths:
+        if not path.track.is_active and path.track.pk != own_track_id:
+            continue
+        after = _following(path.levels, level)
+        if after is not None:
+            steps.setdefault(after.pk, NextLevel(after, [])).tracks.append(path.track)
+    return sorted(
+        steps.values(),
+        key=lambda step: not any(track.pk == own_track_id for track in step.tracks),
+    )
+
+
 @dataclass
 class LadderOverview:
     ladder: Ladder
@@ -211,7 +267,15 @@ def ladder_spec(ladder):
     ]
     return {
         "format": ladderfile.FORMAT,
-        "ladder": {"slug": ladder.slug, "name": ladder.name, "description": ladder.description},
+        "ladder": {
+            "slug": ladder.slug,
+            "name": ladder.name,
+            "description": ladder.description,
+            "readiness": {
+                "coverage": ladder.ready_coverage,
+                "span_months": ladder.ready_span_months,
+            },
+        },
         "categories": [{"key": c.key, "name": c.name, "active": c.is_active} for c in categories],
         "levels": spec_levels,
         "tracks": tracks,

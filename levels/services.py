@@ -85,6 +85,9 @@ def _import_ladder(spec, replace):
     def describe(ladder):
         ladder.name = spec["ladder"]["name"]
         ladder.description = spec["ladder"]["description"]
+        rule = spec["ladder"].get("readiness", ladderfile.DEFAULT_READINESS)
+        ladder.ready_coverage = rule["coverage"]
+        ladder.ready_span_months = rule["span_months"]
 
     _save_if_changed(ladder, describe)
 
@@ -424,7 +427,13 @@ def duplicate_ladder(*, ladder, slug, name):
 def _copy_ladder(ladder, slug, name):
     try:
         with transaction.atomic():
-            copy = Ladder.objects.create(slug=slug, name=name, description=ladder.description)
+            copy = Ladder.objects.create(
+                slug=slug,
+                name=name,
+                description=ladder.description,
+                ready_coverage=ladder.ready_coverage,
+                ready_span_months=ladder.ready_span_months,
+            )
     except IntegrityError:
         # Another request took the slug between the check and the insert.
         raise ValidationError(

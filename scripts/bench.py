@@ -275,9 +275,9 @@ def bench_tree(ladder, client):
             selectors.below(middle)
         ),
         "manager chain of a leaf": lambda: selectors.manager_chain(leaf),
-        "top may see a leaf (access.restrict)": lambda: (
-            access.restrict(Employee.objects.filter(pk=leaf.pk), top.user).exists()
-        ),
+        "top may see a leaf (access.restrict)": lambda: access.restrict(
+            Employee.objects.filter(pk=leaf.pk), top.user
+        ).exists(),
     }
     for name, function in checks.items():
         median, worst = time_it(function)

@@ -243,6 +243,7 @@ def form_data(org, **overrides):
         "description": "Shipped the new checkout.",
         "link": "",
         "visibility": "shared",
+        "kind": "shows",
     }
     data.update(overrides)
     return data
@@ -311,9 +312,14 @@ def test_manager_confirms_and_declines_wins_from_the_person_page(org, as_user):
         ({"link": "javascript:alert(1)"}, "link", "Enter a valid URL."),
         ({"expectation": 999999}, "expectation", "Select a valid choice"),
         ({"visibility": "everyone"}, "visibility", "Select a valid choice"),
+        ({"kind": "praise"}, "kind", "Select a valid choice"),
+        ({"kind": ""}, "kind", "required"),
+        ({"kind": "growth", "criteria": "CRITERION"}, "criteria", "A growth note supports no"),
     ],
 )
 def test_bad_form_input_is_explained_and_kept(org, as_user, overrides, field, message):
+    if overrides.get("criteria") == "CRITERION":
+        overrides["criteria"] = org.ladder.promotion_criteria.get(name="Impact").pk
     client = as_user(org.manager.user)
 
     response = client.post(
@@ -477,3 +483,135 @@ def test_decisions_are_emailed_to_the_person(org, mailoutbox, django_capture_on_
 
     assert [m.subject for m in mailoutbox] == ["Your win was confirmed", "Your win was declined"]
     assert "That was Tom's work" in mailoutbox[1].body
+
+
+# Growth notes -------------------------------------------------------------------------------
+
+
+def test_the_evidence_form_asks_whether_it_shows_the_expectation_or_is_a_growth_note(org, as_user):
+    manager_form = as_user(org.manager.user).get(
+        reverse("assessments:evidence_new", kwargs={"pk": org.report.pk})
+    )
+    win_form = as_user(org.report.user).get(
+        reverse("assessments:evidence_new", kwargs={"pk": org.report.pk})
+    )
+
+    content = manager_form.content.decode()
+    assert "What it says" in content
+    assert "It shows they meet it: counts towards readiness" in content
+    assert "Growth note: a concern or a gap to work on; never counts" in content
+    assert manager_form.context["form"]["kind"].value() == "shows"  # ticked to begin with
+    assert b"What it says" not in win_form.content  # a win always shows the expectation
+    assert b"Growth note" not in win_form.content
+
+
+def test_manager_records_a_growth_note_from_the_form(
+    org, as_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = as_user(org.manager.user)
+    url = reverse("assessments:evidence_new", kwargs={"pk": org.report.pk})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url,
+            form_data(org, kind="growth", description="Updates reach leadership late."),
+            follow=True,
+        )
+
+    assert b"Growth note recorded for Remi Report." in response.content
+    item = Evidence.objects.get()
+    assert (item.kind, item.status, item.visibility) == ("growth", "confirmed", "shared")
+    assert mailoutbox[0].subject == "A growth note on your PM Ladder page"
+    assert "wrote a growth note for you" in mailoutbox[0].body
+    assert "does not change your readiness" in mailoutbox[0].body
+
+
+def test_a_win_posted_as_a_growth_note_still_shows_the_expectation(org, as_user):
+    client = as_user(org.report.user)
+    url = reverse("assessments:evidence_new", kwargs={"pk": org.report.pk})
+
+    client.post(url, form_data(org, kind="growth"))
+
+    assert Evidence.objects.get().kind == "shows"
+
+
+def test_a_self_logged_growth_note_is_refused_by_the_database(org):
+    from django.db import IntegrityError, transaction
+
+    item = win(org)
+    item.kind = Evidence.Kind.GROWTH
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        item.save()
+
+
+def test_the_author_turns_evidence_into_a_growth_note_and_back_with_history(org):
+    item = record(org)
+
+    growth = services.edit_evidence(
+        evidence=item,
+        by=org.manager.user,
+        version=item.version,
+        expectation=item.expectation,
+        observed_on=item.observed_on,
+        description=item.description,
+        kind=Evidence.Kind.GROWTH,
+    )
+    kept = services.edit_evidence(
+        evidence=growth,
+        by=org.manager.user,
+        version=growth.version,
+        expectation=item.expectation,
+        observed_on=item.observed_on,
+        description="Reworded",
+    )
+
+    assert growth.kind == kept.kind == "growth"  # left out, it stays as it was
+    assert [c.snapshot["kind"] for c in item.changes.order_by("id")] == [
+        "shows",
+        "growth",
+        "growth",
+    ]
+
+
+def test_editing_a_win_never_makes_it_a_growth_note(org):
+    item = win(org)
+
+    edited = services.edit_evidence(
+        evidence=item,
+        by=org.report.user,
+        version=item.version,
+        expectation=item.expectation,
+        observed_on=item.observed_on,
+        description="Led the onboarding revamp, and measured it.",
+        kind=Evidence.Kind.GROWTH,
+    )
+
+    assert edited.kind == "shows"
+
+
+def test_the_edit_form_keeps_the_kind(org, as_user):
+    item = record(org, kind=Evidence.Kind.GROWTH)
+
+    page = as_user(org.manager.user).get(reverse("assessments:evidence_edit", args=[item.pk]))
+
+    assert page.context["form"].initial["kind"] == "growth"
+
+
+def test_growth_notes_are_listed_apart_on_the_person_page_and_me(org, as_user):
+    record(org, description="Shipped the pricing page.")
+    record(org, kind=Evidence.Kind.GROWTH, description="Stakeholder updates arrive late.")
+
+    person = as_user(org.manager.user).get(
+        reverse("assessments:person", kwargs={"pk": org.report.pk})
+    )
+    me = as_user(org.report.user).get(reverse("assessments:me"))
+
+    for page in (person.content.decode(), me.content.decode()):
+        evidence, _, to_work_on = page.partition('id="growth-heading"')
+        assert "Shipped the pricing page." in evidence
+        assert "Stakeholder updates arrive late." not in evidence
+        assert "Stakeholder updates arrive late." in to_work_on
+        assert ">To work on</h2>" in to_work_on
+        assert "Growth note</span>" in to_work_on
+        assert "Shipped the pricing page." not in to_work_on

@@ -77,9 +77,9 @@ def test_packet_holds_the_case_for_the_next_level(org, as_user):
     assert "Own critical product lines with P&amp;L impact" in content
     assert "Owned the checkout P&amp;L" in content
     assert "Private: ready soon" in content  # for managers, marked private
-    assert "(private)" in content
+    assert "(private: not counted)" in content
     assert "Not having advocates in leadership" in content  # blockers
-    assert "Evidence for 2 of 16 expectations" in content
+    assert "Evidence for 1 of 16 expectations" in content  # the private note does not count
 
 
 def test_packet_for_another_level_and_an_unknown_one(org, as_user):
@@ -129,3 +129,43 @@ def test_team_and_person_pages_cost_the_same_with_1_and_500_evidence_items(org, 
         record(org, level="pm" if n % 2 else "senior-pm", index=n % 16, days_ago=n % 300)
 
     assert counts() == before
+
+
+def test_packet_lists_growth_notes_apart_as_what_to_work_on(org, as_user):
+    record(org, description="Owned the checkout P&L")
+    record(org, index=1, kind="growth", description="Roadmaps lack a clear why")
+    record(org, index=2, kind="growth", visibility="private", description="Quiet in reviews")
+
+    content = as_user(org.manager.user).get(packet_url(org.report)).content.decode()
+
+    expectations, _, rest = content.partition('id="packet-growth"')
+    to_work_on, _, _ = rest.partition('id="packet-criteria"')
+    assert "Owned the checkout P&amp;L" in expectations
+    assert "Roadmaps lack a clear why" not in expectations
+    assert "1 growth note: see To work on." in expectations
+    assert ">To work on</h2>" in to_work_on
+    assert "Roadmaps lack a clear why" in to_work_on
+    assert "(private) · " in to_work_on
+    assert "Quiet in reviews" in to_work_on
+    assert "Owned the checkout P&amp;L" not in to_work_on
+    assert "Evidence for 1 of 16 expectations" in content  # growth notes never count
+
+
+def test_packet_writes_the_badge_and_the_review_in_one_vocabulary(org, as_user):
+    from assessments.models import Review
+
+    Review.objects.create(
+        employee=org.report, target_level=org.ladder.levels.get(key="senior-pm"),
+        target_level_name="Senior Product Manager", author=org.manager.user,
+        status=Review.Status.SHARED, readiness=Review.Readiness.DEVELOPING, summary="Close.",
+    )  # fmt: skip
+
+    content = as_user(org.manager.user).get(packet_url(org.report)).content.decode()
+
+    assert '<span class="badge readiness-building">Not yet</span>' in content
+    assert "overall readiness: <strong>Getting close</strong>" in content
+    assert "Ready: at least 80% of the expectations shown with evidence over at least 6 months" in (
+        content
+    )
+    for old in ("Building evidence", "Getting there", "Not ready yet"):
+        assert old not in content

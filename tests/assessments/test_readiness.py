@@ -1,4 +1,4 @@
-"""Readiness arithmetic: coverage, the six-month window, ratings, what each viewer sees."""
+"""Readiness arithmetic: coverage, the span window, ratings, badges, the team page."""
 
 import datetime
 
@@ -9,6 +9,7 @@ from assessments import evidence as evidence_services
 from assessments import readiness
 from assessments.models import Review, ReviewRating
 from levels.models import Expectation
+from levels.selectors import next_levels
 
 from ..factories import LevelFactory
 
@@ -53,7 +54,7 @@ def test_add_months_clamps_to_the_end_of_short_months():
     ],
 )
 def test_six_month_window_at_its_boundaries(first, last, expected):
-    assert readiness.spans_six_months(first, last) is expected
+    assert readiness.Rule().spans(first, last) is expected
 
 
 def test_coverage_counts_and_latest(org):
@@ -62,9 +63,7 @@ def test_coverage_counts_and_latest(org):
     record(org, items[0], 10)
     record(org, items[1], 30)
 
-    result = readiness.readiness(
-        employee=org.report, level=org.report.level, viewer=org.manager.user
-    )
+    result = readiness.readiness(employee=org.report, level=org.report.level)
 
     by = result.by_expectation()
     assert (by[items[0].pk].count, by[items[0].pk].latest) == (
@@ -87,43 +86,34 @@ def test_pending_declined_and_deleted_evidence_do_not_count(org):
     gone = record(org, items[1], 5)
     evidence_services.delete_evidence(evidence=gone, by=org.manager.user)
 
-    result = readiness.readiness(
-        employee=org.report, level=org.report.level, viewer=org.manager.user
-    )
+    result = readiness.readiness(employee=org.report, level=org.report.level)
     assert result.covered == 0
 
     evidence_services.confirm_win(evidence=win, by=org.manager.user)
-    result = readiness.readiness(
-        employee=org.report, level=org.report.level, viewer=org.manager.user
-    )
+    result = readiness.readiness(employee=org.report, level=org.report.level)
     assert result.covered == 1
 
 
-def test_private_evidence_counts_for_managers_but_not_in_what_the_person_sees(org):
+def test_private_notes_count_for_nobody(org):
     record(org, expectations(org)[0], 5, visibility="private")
 
-    managers = readiness.readiness(
-        employee=org.report, level=org.report.level, viewer=org.boss.user
-    )
-    persons = readiness.readiness(
-        employee=org.report, level=org.report.level, viewer=org.report.user
-    )
+    managers = readiness.readiness(employee=org.report, level=org.report.level)
+    persons = readiness.readiness(employee=org.report, level=org.report.level)
 
-    assert managers.covered == 1
-    assert persons.covered == 0
+    assert managers.covered == persons.covered == 0
 
 
 def test_a_level_with_no_expectations(org):
     empty = LevelFactory(ladder=org.ladder)
 
-    result = readiness.readiness(employee=org.report, level=empty, viewer=org.manager.user)
+    result = readiness.readiness(employee=org.report, level=empty)
 
     assert (result.total, result.covered, result.coverage, result.percent) == (0, 0, 0.0, 0)
-    assert result.badge == ("building", "Building evidence")
+    assert result.badge == ("building", "Not yet")
     assert not result.consistent
 
 
-def test_latest_rating_comes_from_the_newest_review_the_viewer_may_see(org):
+def test_ratings_come_from_the_latest_shared_review_for_everyone(org):
     item = expectations(org)[0]
     shared = Review.objects.create(
         employee=org.report, target_level=org.report.level, target_level_name="PM",
@@ -139,15 +129,13 @@ def test_latest_rating_comes_from_the_newest_review_the_viewer_may_see(org):
             category_name="Key Responsibilities", position=0, rating=rating,
         )  # fmt: skip
 
-    managers = readiness.readiness(
-        employee=org.report, level=org.report.level, viewer=org.manager.user
-    )
-    persons = readiness.readiness(
-        employee=org.report, level=org.report.level, viewer=org.report.user
-    )
+    managers = readiness.readiness(employee=org.report, level=org.report.level)
+    persons = readiness.readiness(employee=org.report, level=org.report.level)
 
-    assert managers.by_expectation()[item.pk].rating_label == "Exceeds"
-    assert persons.by_expectation()[item.pk].rating_label == "Meets"  # drafts stay private
+    # The author's own draft counts for nobody, its author included.
+    assert managers.by_expectation()[item.pk].rating_label == "Meets"
+    assert persons.by_expectation()[item.pk].rating_label == "Meets"
+    assert managers.covered == persons.covered == 1  # a Meets rating shows the expectation
 
 
 def test_criteria_support(org):
@@ -155,9 +143,7 @@ def test_criteria_support(org):
     record(org, expectations(org)[0], 5, criteria=[impact])
     record(org, expectations(org)[1], 3, criteria=[impact])
 
-    result = readiness.readiness(
-        employee=org.report, level=org.report.level, viewer=org.manager.user
-    )
+    result = readiness.readiness(employee=org.report, level=org.report.level)
 
     support = {s.criterion.name: s.count for s in result.criteria}
     assert support["Impact"] == 2
@@ -166,11 +152,26 @@ def test_criteria_support(org):
 
 
 @pytest.mark.parametrize(
-    ("coverage", "consistent", "expected"),
-    [(0.9, True, "ready"), (0.9, False, "close"), (0.5, True, "close"), (0.49, True, "building")],
+    ("covered", "total", "spans", "expected"),
+    [
+        (9, 10, True, ("ready", "Ready")),
+        (8, 10, True, ("ready", "Ready")),  # exactly 80%
+        (79, 100, True, ("close", "Getting close")),
+        (9, 10, False, ("close", "Getting close")),
+        (5, 10, True, ("close", "Getting close")),
+        (49, 100, True, ("building", "Not yet")),
+        (0, 0, True, ("building", "Not yet")),
+    ],
 )
-def test_badges(coverage, consistent, expected):
-    assert readiness.badge(coverage, consistent)[0] == expected
+def test_badges_use_the_words_of_the_reviews(covered, total, spans, expected):
+    assert readiness.Rule().badge(covered, total, spans) == expected
+
+
+def test_badge_words_are_the_review_readiness_labels():
+    labels = [label for _, label in Review.Readiness.choices]
+
+    assert labels == ["Not yet", "Getting close", "Ready"]
+    assert [readiness.NOT_YET[1], readiness.CLOSE[1], readiness.READY[1]] == labels
 
 
 def test_team_badges_measure_against_the_next_level(org):
@@ -178,13 +179,14 @@ def test_team_badges_measure_against_the_next_level(org):
     for index, expectation in enumerate(senior[:13]):
         record(org, expectation, 10 + index * 20)
 
-    following = readiness.next_levels([org.ladder])
+    following = next_levels([org.ladder])
     badges = readiness.team_badges(
         [org.report, org.teammate], lambda p: following.get((p.track_id, p.level_id))
     )
 
-    level, percent, (code, _) = badges[org.report.pk]
+    level, percent, (code, _), rule = badges[org.report.pk]
     assert (level.key, percent, code) == ("senior-pm", 81, "ready")
+    assert rule == readiness.Rule(80, 6)
     assert badges[org.teammate.pk][1] == 0
 
 

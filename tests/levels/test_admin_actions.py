@@ -492,3 +492,12 @@ def test_the_templates_have_no_inline_styles_or_scripts():
     for template in templates:
         text = template.read_text()
         assert not re.search(r"style=|<style|<script|\son[a-z]+=", text, re.IGNORECASE), template
+
+
+def test_duplicate_keeps_the_readiness_rule(default_ladder):
+    default_ladder.ready_coverage, default_ladder.ready_span_months = 60, 3
+    default_ladder.save()
+
+    copy = services.duplicate_ladder(ladder=default_ladder, slug="pm-2027", name="PM 2027")
+
+    assert (copy.ready_coverage, copy.ready_span_months) == (60, 3)

@@ -214,3 +214,15 @@ def test_a_new_ladder_lists_everything_it_adds(db):
     assert plan.fingerprint == ""
     assert [c.key for c in plan.section("Levels").changes] == [lv["key"] for lv in spec["levels"]]
     assert {c.action for section in plan.sections for c in section.changes} == {importplan.ADD}
+
+
+def test_a_changed_readiness_rule_is_a_change_to_confirm(default_ladder):
+    spec = copy.deepcopy(ladder_spec(default_ladder))
+    spec["ladder"]["readiness"] = {"coverage": 60, "span_months": 3}
+
+    plan = importplan.plan_import(spec)
+
+    assert plan.has_changes
+    assert [(f.label, f.old, f.new) for f in plan.ladder_fields] == [
+        ("readiness rule", "80% shown over 6 months", "60% shown over 3 months")
+    ]

@@ -31,6 +31,21 @@ def test_import_then_export_to_a_file(tmp_path):
     )
 
 
+def test_import_then_export_keeps_the_readiness_rule(tmp_path):
+    data = yaml.safe_load((DATA / "engineering.yaml").read_text(encoding="utf-8"))
+    data["ladder"]["readiness"] = {"coverage": 50, "span_months": 3}
+    source = tmp_path / "lenient.yaml"
+    source.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    target = tmp_path / "out.yaml"
+
+    run("import_ladder", str(source))
+    run("export_ladder", "engineering", "-o", str(target))
+
+    ladder = Ladder.objects.get(slug="engineering")
+    assert (ladder.ready_coverage, ladder.ready_span_months) == (50, 3)
+    assert yaml.safe_load(target.read_text(encoding="utf-8")) == data
+
+
 def test_export_to_json_by_file_name(tmp_path):
     run("load_default_ladder")
     target = tmp_path / "pm.json"

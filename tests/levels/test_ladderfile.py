@@ -60,6 +60,93 @@ def test_json_export_round_trips_with_non_ascii_text():
     assert ladderfile.read(exported, name="x.json") == spec
 
 
+# The readiness rule under `ladder:` ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_file_without_a_readiness_rule_imports_the_default_and_exports_without_one(good):
+    assert "readiness" not in good["ladder"]
+    spec = ladderfile.read(yaml.safe_dump(good, allow_unicode=True))
+    ladder = services.import_ladder(spec=spec).ladder
+
+    exported = yaml.safe_load(ladderfile.dump(selectors.ladder_spec(ladder)))
+
+    assert (ladder.ready_coverage, ladder.ready_span_months) == (80, 6)
+    assert spec["ladder"]["readiness"] == {"coverage": 80, "span_months": 6}
+    assert "readiness" not in exported["ladder"]
+    assert exported == good
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("rule", "stored"),
+    [
+        ({"coverage": 50, "span_months": 3}, (50, 3)),
+        ({"coverage": 100, "span_months": 0}, (100, 0)),
+        ({"coverage": 70}, (70, 6)),  # the other key keeps its default
+        ({"span_months": 12}, (80, 12)),
+    ],
+)
+def test_a_readiness_rule_round_trips_through_import_and_export(good, rule, stored):
+    good["ladder"]["readiness"] = rule
+    spec = ladderfile.read(yaml.safe_dump(good, allow_unicode=True))
+    ladder = services.import_ladder(spec=spec).ladder
+
+    exported = ladderfile.dump(selectors.ladder_spec(ladder), "json")
+
+    assert (ladder.ready_coverage, ladder.ready_span_months) == stored
+    assert json.loads(exported) == good
+    assert ladderfile.read(exported, name="x.json") == spec
+
+
+@pytest.mark.django_db
+def test_replacing_a_ladder_changes_its_readiness_rule_and_back(good):
+    ladder = services.import_ladder(spec=ladderfile.read(yaml.safe_dump(good))).ladder
+    good["ladder"]["readiness"] = {"coverage": 50, "span_months": 3}
+
+    services.import_ladder(spec=ladderfile.read(yaml.safe_dump(good)), replace=True)
+    ladder.refresh_from_db()
+    changed = (ladder.ready_coverage, ladder.ready_span_months)
+    del good["ladder"]["readiness"]
+    services.import_ladder(spec=ladderfile.read(yaml.safe_dump(good)), replace=True)
+    ladder.refresh_from_db()
+
+    assert changed == (50, 3)
+    assert (ladder.ready_coverage, ladder.ready_span_months) == (80, 6)
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        ({"coverage": 0}, "ladder.readiness.coverage: must be between 1 and 100"),
+        ({"coverage": 101}, "ladder.readiness.coverage: must be between 1 and 100"),
+        ({"coverage": 80.5}, "ladder.readiness.coverage: expected a whole number, got 80.5"),
+        ({"coverage": "80%"}, "ladder.readiness.coverage: expected a whole number, got text"),
+        ({"coverage": True}, "ladder.readiness.coverage: expected a whole number, got true/false"),
+        ({"span_months": -1}, "ladder.readiness.span_months: must be between 0 and 60"),
+        ({"span_months": 61}, "ladder.readiness.span_months: must be between 0 and 60"),
+        ({"months": 6}, "ladder.readiness.months: unknown key"),
+        ("strict", "ladder.readiness: expected a mapping, got text"),
+    ],
+)
+def test_a_bad_readiness_rule_is_refused_with_its_place(good, rule, expected):
+    good["ladder"]["readiness"] = rule
+
+    problems = problems_of(good)
+
+    assert any(problem.startswith(expected) for problem in problems), problems
+
+
+def test_a_readiness_number_too_long_to_convert_is_refused_with_its_place(good):
+    text = yaml.safe_dump(good).replace(
+        "ladder:\n", "ladder:\n  readiness:\n    coverage: " + "9" * 200 + "\n", 1
+    )
+
+    assert problems_of(text) == [
+        "ladder.readiness.coverage: must be between 1 and 100 (got a number 200 characters long)"
+    ]
+
+
 @pytest.mark.django_db
 def test_import_writes_every_part_of_the_default_ladder():
     ladder = services.load_default_ladder().ladder

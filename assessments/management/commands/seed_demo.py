@@ -146,7 +146,8 @@ class Command(BaseCommand):
 
     def create_evidence(self, people, today):
         """Evidence about Jordan's team, over the last eight months: some against the
-        current level, some against the next, one private note and one win to confirm."""
+        current level, some against the next, a growth note shared with Priya (what to
+        work on), a private note (a concern, for her managers) and one win to confirm."""
         manager = people["manager"].user
         notes = [
             "Shipped the redesigned sign-up flow; completion rose from 61% to 74%.",
@@ -185,13 +186,30 @@ class Command(BaseCommand):
             description="Drafted the multi-quarter roadmap for sign-up; already thinking like a Senior PM.",
             visibility=Evidence.Visibility.SHARED,
         )
+        current = list(
+            Expectation.objects.active()
+            .filter(level=priya.level)
+            .order_by("category__position", "position")
+        )
+        stakeholders = next((e for e in current if "stakeholder" in e.text.lower()), current[-1])
         evidence.record_evidence(
             employee=priya,
-            expectation=Expectation.objects.filter(level=priya.level).order_by("position").last(),
+            expectation=stakeholders,
             by=manager,
             observed_on=today - datetime.timedelta(days=12),
             description="Private: needs support on stakeholder updates before a promotion case.",
             visibility=Evidence.Visibility.PRIVATE,
+            kind=Evidence.Kind.GROWTH,
+        )
+        evidence.record_evidence(
+            employee=priya,
+            expectation=stakeholders,
+            by=manager,
+            observed_on=today - datetime.timedelta(days=9),
+            description="Stakeholder updates reach the payments team after decisions are made. "
+            "Next: a short written update every Thursday, before the weekly review.",
+            visibility=Evidence.Visibility.SHARED,
+            kind=Evidence.Kind.GROWTH,
         )
         self.create_review(people["tom"], manager)
         evidence.log_win(

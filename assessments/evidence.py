@@ -281,7 +281,9 @@ def decline_win(*, evidence, by, reason):
     if not reason.strip():
         raise ValidationError({"reason": "Say why, so they can do something about it."})
     if len(reason.strip()) > MAX_DECLINE_REASON:
-        raise ValidationError({"reason": f"Keep the reason under {MAX_DECLINE_REASON} characters."})
+        raise ValidationError(
+            {"reason": f"Keep the reason to at most {MAX_DECLINE_REASON:,} characters."}
+        )
     return _decide(evidence, by, Evidence.Status.DECLINED, reason)
 
 

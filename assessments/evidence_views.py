@@ -137,16 +137,29 @@ def evidence_decide(request, pk, decision):
     item = access.get_evidence(request.user, pk, access.DECIDE)  # 404/403 before anything
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    reason = request.POST.get("reason", "")
     try:
         if decision == "confirm":
             evidence_services.confirm_win(evidence=item, by=request.user)
             messages.success(request, f"Confirmed {item.employee}'s win.")
         else:
-            evidence_services.decline_win(
-                evidence=item, by=request.user, reason=request.POST.get("reason", "")
-            )
+            evidence_services.decline_win(evidence=item, by=request.user, reason=reason)
             messages.success(request, f"Declined {item.employee}'s win; they can see why.")
     except ValidationError as error:
+        if "reason" in getattr(error, "error_dict", {}):
+            # The reason needs fixing: show it again, as typed, with the problem beside it.
+            return render(
+                request,
+                "assessments/evidence_decline.html",
+                {
+                    "item": item,
+                    "reason": reason,
+                    "error": " ".join(error.message_dict["reason"]),
+                    "next": request.POST.get("next", ""),
+                    "max_reason": evidence_services.MAX_DECLINE_REASON,
+                },
+                status=400,
+            )
         messages.error(request, " ".join(error.messages))
     next_url = request.POST.get("next", "")
     if next_url == "team":

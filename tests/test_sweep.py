@@ -166,7 +166,10 @@ EXPECTED = {
     "assessments:evidence_edit": WIN_EDIT,
     "assessments:evidence_delete": WIN_DELETE,
     "assessments:evidence_confirm": WIN_DECIDE,
-    "assessments:evidence_decline": WIN_DECIDE,
+    # Declining without a reason asks for one again.
+    "assessments:evidence_decline": row(
+        L, 403, 404, (405, 400), (405, 400), 404, (405, 400), (405, 400), 404, L
+    ),
     "assessments:review_start": MANAGE_PAGE,
     "assessments:review": REVIEW,
     "assessments:review_share": REVIEW_SHARE,

@@ -112,20 +112,34 @@ def _pending_win(org):
 def test_a_decline_reason_is_capped(org, as_user):
     win = _pending_win(org)
     limit = Evidence._meta.get_field("decline_reason").max_length
+    typed = "y" * (limit + 1)
 
     with pytest.raises(ValidationError) as refused:
         evidence.decline_win(evidence=win, by=org.manager.user, reason="x" * (limit + 1))
     response = as_user(org.manager.user).post(
-        reverse("assessments:evidence_decline", args=[win.pk]),
-        {"reason": "y" * (limit + 1)},
-        follow=True,
+        reverse("assessments:evidence_decline", args=[win.pk]), {"reason": typed, "next": "team"}
     )
 
-    assert f"under {limit} characters" in refused.value.message_dict["reason"][0]
-    assert response.status_code == 200
-    assert f"under {limit} characters" in response.content.decode()
+    message = f"Keep the reason to at most {limit:,} characters."
+    assert refused.value.message_dict["reason"] == [message]
+    assert response.status_code == 400  # the reason again, as typed, with the problem beside it
+    content = response.content.decode()
+    assert message in content
+    assert f">{typed}</textarea>" in content
+    assert 'name="next" value="team"' in content
     win.refresh_from_db()
     assert win.status == Evidence.Status.PENDING
+
+
+def test_a_blank_decline_reason_is_asked_for_again(org, as_user):
+    win = _pending_win(org)
+
+    response = as_user(org.manager.user).post(
+        reverse("assessments:evidence_decline", args=[win.pk]), {"reason": "  "}
+    )
+
+    assert response.status_code == 400
+    assert "Say why, so they can do something about it." in response.content.decode()
 
 
 def test_a_reason_at_the_limit_is_kept(org):

@@ -133,6 +133,7 @@ class Readiness:
     last: datetime.date | None
     criteria: list = field(default_factory=list)
     rule: Rule = field(default_factory=Rule)
+    dates: list = field(default_factory=list)  # [(day, pieces of counted evidence)], by day
 
     @property
     def total(self):
@@ -173,6 +174,103 @@ class Readiness:
     def by_expectation(self):
         return {item.expectation.pk: item for item in self.items}
 
+    def by_category(self, categories=None):
+        """How many expectations are shown per category, as `CategoryProgress`, in the
+        order of `categories` (loaded categories; by default each expectation's own, which
+        must then be loaded with it). Categories with no expectation at the level are left
+        out. No query."""
+        counts = {}
+        for item in self.items:
+            shown, total = counts.get(item.expectation.category_id, (0, 0))
+            counts[item.expectation.category_id] = (shown + item.covered, total + 1)
+        if categories is None:
+            categories = {i.expectation.category_id: i.expectation.category for i in self.items}
+            categories = list(categories.values())
+        return [
+            CategoryProgress(category.name, *counts[category.pk])
+            for category in categories
+            if category.pk in counts
+        ]
+
+    @property
+    def overall(self):
+        return CategoryProgress("Overall", self.covered, self.total)
+
+    @property
+    def span(self):
+        """How long the counted evidence spans, as (months, days): from 3 January to
+        14 July is (6, 11); None without evidence."""
+        if self.first is None:
+            return None
+        return months_and_days(self.first, self.last)
+
+    @property
+    def span_text(self):
+        """The timeline in words: "Evidence from 3 Jan 2026 to 14 Jul 2026: 6 months
+        11 days, the rule asks for 6 months"."""
+        asks = f"the rule asks for {_months(self.rule.span_months)}"
+        if not self.rule.span_months:
+            asks = "the rule asks for no span"
+        if self.first is None:
+            return f"No counted evidence yet; {asks}"
+        if self.first == self.last:
+            return f"Evidence on {_day(self.first)} only: no span yet, {asks}"
+        months, days = self.span
+        parts = [_months(months)] if months else []
+        if days or not months:
+            parts.append(f"{days} day{'' if days == 1 else 's'}")
+        return f"Evidence from {_day(self.first)} to {_day(self.last)}: {' '.join(parts)}, {asks}"
+
+    @property
+    def span_end(self):
+        """Where the rule's span, counted from the first evidence, ends (None without)."""
+        if self.first is None:
+            return None
+        return add_months(self.first, self.rule.span_months)
+
+
+@dataclass(frozen=True)
+class CategoryProgress:
+    """`shown` of `total` expectations of a category (or of the level, "Overall")."""
+
+    name: str
+    shown: int
+    total: int
+
+    @property
+    def percent(self):
+        return self.shown * 100 // self.total if self.total else 0
+
+    @property
+    def label(self):
+        return f"{self.name}: {self.shown} of {self.total} shown"
+
+
+def months_and_days(first, last):
+    """Whole calendar months from `first` to `last`, and the days left over (see
+    `add_months`: from 31 January, one month is reached on 28 February)."""
+    months = (last.year - first.year) * 12 + last.month - first.month
+    while months > 0 and add_months(first, months) > last:
+        months -= 1
+    return months, (last - add_months(first, months)).days
+
+
+def _day(day):
+    return f"{day.day} {day:%b %Y}"
+
+
+def pair_changes(*, changes, categories, result):
+    """Give each item of `changes` (`levels.compare.compare_levels` over `categories`, into
+    `result.level`) the `ExpectationReadiness` of the expectation it lists, as
+    `item.readiness`: both list a category's expectations in the level's order. No query."""
+    per_category = {}
+    for measured in result.items:
+        per_category.setdefault(measured.expectation.category_id, []).append(measured)
+    for category, change in zip(categories, changes, strict=True):
+        measured_items = per_category.get(category.pk, [])
+        for item, measured in zip(change.items, measured_items, strict=False):
+            item.readiness = measured if item.text == measured.expectation.text else None
+
 
 def _latest_shared_review(**match):
     """A subquery: the pk of the newest shared review matching `match`."""
@@ -196,12 +294,15 @@ def readiness(*, employee, level, expectations=None, criteria=None):
             .order_by("category__position", "position", "id")
         )
     evidence = Evidence.objects.counted().filter(employee=employee, expectation__in=expectations)
-    stats = {
-        row["expectation"]: row
-        for row in evidence.values("expectation").annotate(
-            count=Count("id"), latest=Max("observed_on"), first=Min("observed_on")
-        )
-    }
+    # Counted evidence per expectation and day: the figures per expectation below, and the
+    # days for the timeline (`Readiness.dates`), from the one query.
+    stats, per_day = {}, {}
+    for row in evidence.values("expectation", "observed_on").annotate(count=Count("id")):
+        day = row["observed_on"]
+        per_day[day] = per_day.get(day, 0) + row["count"]
+        seen = stats.setdefault(row["expectation"], {"count": 0, "latest": day, "first": day})
+        seen["count"] += row["count"]
+        seen["latest"], seen["first"] = max(seen["latest"], day), min(seen["first"], day)
     ratings = dict(
         ReviewRating.objects.filter(
             review=_latest_shared_review(employee=employee, target_level=level),
@@ -232,6 +333,7 @@ def readiness(*, employee, level, expectations=None, criteria=None):
         first=min(firsts, default=None),
         last=max(lasts, default=None),
         rule=Rule.of(employee.ladder),
+        dates=sorted(per_day.items()),
     )
     if criteria is None:
         criteria = list(employee.ladder.promotion_criteria.all())

@@ -50,6 +50,11 @@ def _person_context(request, employee, *, own):
             expectations=step.level.expectation_list,
             criteria=criteria,
         )
+        readiness.pair_changes(
+            changes=step.changes,
+            categories=[group.category for group in place.groups],
+            result=step.readiness,
+        )
     return {
         "reviews": reviews.reviews_for(request.user, employee),
         "readiness": current,

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_evidence_wins_and_the_packet(page, org, assert_accessible):
     sign_in(page, "manager")
     page.goto(f"/people/{org.report.pk}/")
-    page.get_by_role("link", name="Record evidence").click()
+    page.get_by_role("link", name="Record evidence", exact=True).click()
     assert_accessible(page)
     page.get_by_label("Expectation").select_option(
         label="Own a product area with multiple features"
@@ -30,7 +30,7 @@ def test_evidence_wins_and_the_packet(page, org, assert_accessible):
     expect(
         page.get_by_text("Took over the billing area and cut churn by 3 points.")
     ).to_be_visible()
-    page.get_by_role("link", name="Log a win").click()
+    page.get_by_role("link", name="Log a win", exact=True).click()
     expect(page.get_by_label("Who can read it")).to_have_count(0)  # wins are always shared
     page.get_by_label("Expectation").select_option(label="Drive metrics and business outcomes")
     page.get_by_label("What happened").fill("Set up the weekly metrics review for the squad.")
@@ -41,7 +41,7 @@ def test_evidence_wins_and_the_packet(page, org, assert_accessible):
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, "manager")
-    page.get_by_role("link", name="Team").click()
+    page.get_by_role("link", name="Team", exact=True).click()
     expect(
         page.get_by_role("heading", name=re.compile("Wins waiting for you to confirm"))
     ).to_be_visible()

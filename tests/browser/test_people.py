@@ -18,7 +18,7 @@ def test_manager_promotes_a_report_who_then_sees_it(page, org, assert_accessible
     expect(page).to_have_url(re.compile(r"/me/$"))
     assert_accessible(page)
 
-    page.get_by_role("link", name="Team").click()
+    page.get_by_role("link", name="Team", exact=True).click()
     expect(page.get_by_role("heading", name="My team")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name="Remi Report").click()
@@ -67,3 +67,45 @@ def test_a_manager_reads_the_team_on_a_phone_without_scrolling_sideways(
     assert bounds["x"] + bounds["width"] <= 390
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
     assert_accessible(page)
+
+
+def test_a_person_sees_their_readiness_drawn_on_a_phone(page, org, assert_accessible):
+    import datetime
+
+    from assessments import evidence as evidence_services
+    from levels.models import Expectation
+
+    pm = Expectation.objects.active().filter(level=org.report.level).order_by("id")
+    for expectation, observed_on in zip(
+        pm[:3],
+        [datetime.date(2026, 1, 3), datetime.date(2026, 4, 20), datetime.date(2026, 7, 14)],
+        strict=True,
+    ):
+        evidence_services.record_evidence(
+            employee=org.report,
+            expectation=expectation,
+            by=org.manager.user,
+            observed_on=observed_on,
+            description="Did it",
+            visibility="shared",
+        )
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "report")
+    expect(page).to_have_url(re.compile(r"/me/$"))
+
+    overall = page.get_by_role("progressbar", name="Overall: 3 of 16 shown").first
+    expect(overall).to_be_visible()
+    timeline = page.get_by_role(
+        "img",
+        name="Evidence from 3 Jan 2026 to 14 Jul 2026: 6 months 11 days, "
+        "the rule asks for 6 months",
+    )
+    expect(timeline).to_be_visible()
+    for element in (overall, timeline):
+        bounds = element.bounding_box()
+        assert bounds["x"] >= 0
+        assert bounds["x"] + bounds["width"] <= 390
+    expect(page.get_by_role("link", name=re.compile("^Log a win for this")).first).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert_accessible(page)
+    assert page.console_errors == []

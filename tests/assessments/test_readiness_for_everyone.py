@@ -54,6 +54,22 @@ def measure(org, level="pm"):
     return readiness.readiness(employee=org.report, level=org.ladder.levels.get(key=level))
 
 
+def exceeds_everywhere_in_a_draft(org):
+    """A draft review by the manager rating every expectation of the level Exceeds: it
+    must count for nobody until shared."""
+    draft = reviews.start_review(
+        employee=org.report, target_level=org.report.level, by=org.manager.user
+    )
+    return reviews.save_review(
+        review=draft,
+        ratings={rating.pk: ("exceeds", "") for rating in draft.ratings.all()},
+        readiness="",
+        summary="",
+        version=draft.version,
+        by=org.manager.user,
+    )
+
+
 def shared_review(org, level, ratings, readiness_word=Review.Readiness.DEVELOPING):
     """A shared review of the report against `level`: {expectation index: rating}, the
     rest "developing"."""
@@ -84,17 +100,7 @@ def mixed(org):
     record(org, items[1], days_ago(20))
     record(org, items[2], days_ago(10), visibility="private", description="A concern")
     record(org, items[3], days_ago(5), kind="growth", description="Needs sharper specs")
-    draft = reviews.start_review(
-        employee=org.report, target_level=org.report.level, by=org.manager.user
-    )
-    reviews.save_review(
-        review=draft,
-        ratings={rating.pk: ("exceeds", "") for rating in draft.ratings.all()},
-        readiness="",
-        summary="",
-        version=draft.version,
-        by=org.manager.user,
-    )
+    exceeds_everywhere_in_a_draft(org)
     return org
 
 
@@ -149,17 +155,7 @@ def test_a_private_note_and_a_growth_note_change_nothing(org):
 def test_the_latest_shared_review_counts_its_meets_and_exceeds_and_drafts_count_for_nobody(org):
     shared_review(org, "pm", {0: "meets", 1: "exceeds", 2: "not_yet"})
     newer = shared_review(org, "pm", {3: "meets"})
-    draft = reviews.start_review(
-        employee=org.report, target_level=org.report.level, by=org.manager.user
-    )
-    reviews.save_review(
-        review=draft,
-        ratings={rating.pk: ("exceeds", "") for rating in draft.ratings.all()},
-        readiness="",
-        summary="",
-        version=draft.version,
-        by=org.manager.user,
-    )
+    draft = exceeds_everywhere_in_a_draft(org)
 
     manager = measure(org)
 

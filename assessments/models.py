@@ -105,7 +105,7 @@ class EvidenceQuerySet(models.QuerySet):
         return self.filter(deleted_at__isnull=True)
 
     def confirmed(self):
-        """Evidence that is confirmed and not deleted: what the packet and reviews list."""
+        """Evidence that is confirmed and not deleted: what reviews list beside ratings."""
         return self.live().filter(status=Evidence.Status.CONFIRMED)
 
     def counted(self):

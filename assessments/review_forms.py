@@ -55,6 +55,15 @@ VERSION_MISSING = (
 )
 
 
+def _saved_values(review, ratings):
+    """The review's fields as saved, by form field name."""
+    values = {"readiness": review.readiness, "summary": review.summary, "version": review.version}
+    for row in ratings:
+        values[f"rating_{row.pk}"] = row.rating
+        values[f"comment_{row.pk}"] = row.comment
+    return values
+
+
 class ReviewForm(forms.Form):
     """A draft review: a rating and a comment for each expectation, then the overall
     readiness and summary. `version` is the review's version when the page was opened."""
@@ -83,15 +92,7 @@ class ReviewForm(forms.Form):
 
     def __init__(self, *args, review, ratings, **kwargs):
         self.review = review
-        initial = {
-            "readiness": review.readiness,
-            "summary": review.summary,
-            "version": review.version,
-        }
-        for row in ratings:
-            initial[f"rating_{row.pk}"] = row.rating
-            initial[f"comment_{row.pk}"] = row.comment
-        kwargs.setdefault("initial", initial)
+        kwargs.setdefault("initial", _saved_values(review, ratings))
         super().__init__(*args, **kwargs)
         self.ratings = ratings
         for row in ratings:
@@ -117,15 +118,7 @@ class ReviewForm(forms.Form):
     def as_saved(cls, *, review, ratings):
         """The form filled in with the draft as it is saved, as if just sent: the page
         after a save can then point at what is still missing. `ratings` are its rows."""
-        data = {
-            "readiness": review.readiness,
-            "summary": review.summary,
-            "version": review.version,
-        }
-        for row in ratings:
-            data[f"rating_{row.pk}"] = row.rating
-            data[f"comment_{row.pk}"] = row.comment
-        return cls(data, review=review, ratings=ratings)
+        return cls(_saved_values(review, ratings), review=review, ratings=ratings)
 
     def add_error(self, field, error):
         super().add_error(field, error)

@@ -356,10 +356,9 @@ def _snapshot_evidence(review):
     showing what it was written against, whatever is edited or deleted later."""
     ratings = list(review.ratings.all())
     live = (
-        Evidence.objects.live()
+        Evidence.objects.confirmed()
         .filter(
             employee=review.employee,
-            status=Evidence.Status.CONFIRMED,
             expectation_id__in=[row.expectation_id for row in ratings],
         )
         .select_related("author")
@@ -411,9 +410,8 @@ def review_page(user, review, *, ratings=None):
         evidence = []  # a shared review shows the evidence as it was when shared
     else:
         evidence = (
-            access.restrict(Evidence.objects.filter(employee=review.employee), user)
+            access.restrict(Evidence.objects.confirmed().filter(employee=review.employee), user)
             .filter(
-                status=Evidence.Status.CONFIRMED,
                 expectation_id__in=[row.expectation_id for row in ratings],
             )
             .select_related("author")

@@ -21,6 +21,23 @@ Reviews
   packet. Once shared, the person and everyone who may manage them read it, and the person
   acknowledges it.
 
+Promotion rounds
+- HR runs rounds: creates them, edits them until finalised, and moves them on. A round in
+  draft is for HR alone; once open, its committee, managers (and, where the round allows
+  people to nominate themselves, everyone on a ladder) see it.
+- Anyone above someone (never on themselves) nominates them while the round takes
+  nominations, before its deadline, for a next level, when the round covers them; where
+  the round allows it, people nominate themselves. The nominator and anyone managing the
+  person edit the case until nominations close; someone above the person's manager (not
+  the nominator) endorses it.
+- HR and the committee calibrate: they read every nomination of the round, its packet,
+  its committee notes and history, and decide each while the round is calibrating.
+- Nobody acts on their own nomination, HR and committee members included, and nobody
+  reads the committee's notes or history about themselves. The person sees their own
+  nomination if they made it, and their outcome (the decision and the feedback) only once
+  the round is finalised; the people who manage them see the case and packet, and the
+  outcome once finalised.
+
 `restrict(queryset, user, action)` narrows a queryset of people, evidence or reviews to the
 rows `user` may `action` (in the database, one query however big the organisation is);
 `can(user, action, obj)` answers for one object; `get_employee`, `get_evidence` and
@@ -35,6 +52,8 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
+from rounds.models import Nomination, Round
+
 from .models import Employee, Evidence, Review
 from .selectors import HR_GROUP, employee_of, is_below, subtree_ids
 
@@ -44,6 +63,9 @@ CHANGE = "change"  # edit what one wrote: evidence, a draft review
 DECIDE = "decide"  # confirm or decline a win
 ACKNOWLEDGE = "acknowledge"  # the person confirms they read a shared review
 LOG_WIN = "log_win"  # a person logs evidence about themselves, for a manager to confirm
+RUN = "run"  # HR runs a round: edits it, moves it on, finalises it
+CALIBRATE = "calibrate"  # read a round's candidates side by side (HR and the committee)
+ENDORSE = "endorse"  # back a nomination from above the person's manager
 
 SHARED_REVIEW = [Review.Status.SHARED, Review.Status.ACKNOWLEDGED]
 
@@ -124,7 +146,52 @@ def _reviews(user, action):
     raise ValueError(f"Unknown action on reviews: {action!r}")
 
 
-_RULES = {Employee: _people, Evidence: _evidence, Review: _reviews}
+def _committee_rounds(user):
+    return Round.committee.through.objects.filter(user=user).values("round_id")
+
+
+def _rounds(user, action):
+    if is_hr(user):
+        return Q()
+    if action == VIEW:
+        open_to_them = Q(self_nomination=True) if employee_of(user) else Q(pk__in=[])
+        if is_manager(user):
+            open_to_them = Q()
+        return Q(pk__in=_committee_rounds(user)) | (~Q(state=Round.State.DRAFT) & open_to_them)
+    if action == CALIBRATE:
+        return Q(pk__in=_committee_rounds(user)) & Q(state__in=CALIBRATED)
+    if action == RUN:
+        return Q(pk__in=[])
+    raise ValueError(f"Unknown action on rounds: {action!r}")
+
+
+def _nominations(user, action):
+    own = Q(employee__user=user)
+    managed = Q(employee__in=Employee.objects.filter(_people(user, MANAGE))) & ~own
+    committee = (Q() if is_hr(user) else Q(round__in=_committee_rounds(user))) & ~own
+    if action == VIEW:
+        return (
+            managed
+            | committee
+            | (own & (Q(nominated_by=user) | Q(round__state=Round.State.FINALISED)))
+        )
+    if action == DECIDE:
+        return committee & Q(round__state=Round.State.CALIBRATING)
+    if action == CHANGE:
+        return Q(round__state=Round.State.NOMINATING) & (managed | (own & Q(nominated_by=user)))
+    raise ValueError(f"Unknown action on nominations: {action!r}")
+
+
+# Rounds whose candidates can be read side by side.
+CALIBRATED = [Round.State.CALIBRATING, Round.State.FINALISED]
+
+_RULES = {
+    Employee: _people,
+    Evidence: _evidence,
+    Review: _reviews,
+    Round: _rounds,
+    Nomination: _nominations,
+}
 
 
 def restrict(queryset, user, action=VIEW):
@@ -154,6 +221,10 @@ def can(user, action, obj):
         return _can_evidence(user, action, obj)
     if isinstance(obj, Review):
         return _can_review(user, action, obj)
+    if isinstance(obj, Round):
+        return _can_round(user, action, obj)
+    if isinstance(obj, Nomination):
+        return _can_nomination(user, action, obj)
     raise TypeError(f"No access rule for {type(obj).__name__}.")
 
 
@@ -206,6 +277,83 @@ def _can_review(user, action, review):
             and _can_person(user, MANAGE, employee)
         )
     raise ValueError(f"Unknown action on a review: {action!r}")
+
+
+def on_committee(user, round):
+    """Whether `user` calibrates `round`: HR, and the round's committee."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_hr(user):
+        return True
+    cache = getattr(round, "_committee_ids", None)
+    if cache is None:
+        cache = round._committee_ids = set(round.committee.values_list("pk", flat=True))
+    return user.pk in cache
+
+
+def _can_round(user, action, round):
+    if action == RUN:
+        return is_hr(user)
+    if action == CALIBRATE:
+        return on_committee(user, round) and round.state in CALIBRATED
+    if action == VIEW:
+        if on_committee(user, round):
+            return True
+        if round.state == Round.State.DRAFT:
+            return False
+        return is_manager(user) or (round.self_nomination and employee_of(user) is not None)
+    raise ValueError(f"Unknown action on a round: {action!r}")
+
+
+def _can_nomination(user, action, nomination):
+    employee, round = nomination.employee, nomination.round
+    own = is_self(user, employee)
+    if action == VIEW:
+        if own:
+            return nomination.nominated_by_id == user.pk or round.state == Round.State.FINALISED
+        return on_committee(user, round) or _can_person(user, MANAGE, employee)
+    if own and action != CHANGE:
+        return False
+    if action == DECIDE:
+        return round.state == Round.State.CALIBRATING and on_committee(user, round)
+    if action == CHANGE:
+        if round.state != Round.State.NOMINATING:
+            return False
+        return nomination.nominated_by_id == user.pk if own else _can_person(user, MANAGE, employee)
+    if action == ENDORSE:
+        me = employee_of(user)
+        return (
+            round.state == Round.State.NOMINATING
+            and nomination.nominated_by_id != user.pk
+            and me is not None
+            and employee.manager_id is not None
+            and employee.manager_id != me.pk
+            and is_below(employee.manager, me)
+        )
+    raise ValueError(f"Unknown action on a nomination: {action!r}")
+
+
+def nomination_refusal(user, round, employee):
+    """Why `user` may not nominate `employee` in `round` now, or None when they may. The
+    rules of nominating in one place: the round takes nominations and its deadline has not
+    passed, it covers the person, and `user` is above them (or is them, where the round
+    allows people to nominate themselves)."""
+    from rounds.selectors import in_scope, today
+
+    if not user.is_authenticated or not user.is_active:
+        return "only people signed in can nominate"
+    if round.state != Round.State.NOMINATING:
+        return "this round is not taking nominations"
+    if round.nomination_deadline < today():
+        return f"nominations for {round} closed on {round.nomination_deadline:%d %b %Y}"
+    if is_self(user, employee):
+        if not round.self_nomination:
+            return "this round does not take nominations from people themselves"
+    elif not can(user, MANAGE, employee):
+        return "only their managers and HR can nominate someone"
+    if not in_scope(round, employee):
+        return f"{round} does not cover {employee}"
+    return None
 
 
 # Loading for a page --------------------------------------------------------------------------
@@ -292,3 +440,81 @@ def get_review(user, pk, action=VIEW):
         }
         refuse(user, action, what, reasons.get(action, "not allowed"))
     return review
+
+
+def get_round(user, pk, action=VIEW):
+    """Round `pk` for a page: 404 unless `user` may see it, 403 unless they may also
+    `action` it (RUN: HR; CALIBRATE: HR and its committee, once calibrating)."""
+    round = Round.objects.select_related("org_root", "created_by", "finalised_by").filter(pk=pk)
+    round = round.prefetch_related("ladders").first()
+    what = f"round {pk}"
+    if round is None or not can(user, VIEW, round):
+        refuse(user, action, what, "not visible to them", status=404)
+    if action != VIEW and not can(user, action, round):
+        reasons = {
+            RUN: "only HR runs promotion rounds",
+            CALIBRATE: "only HR and the round's committee calibrate, once nominations close",
+        }
+        refuse(user, action, what, reasons.get(action, "not allowed"))
+    return round
+
+
+def get_nomination(user, pk, action=VIEW):
+    """Nomination `pk` for a page: 404 unless `user` may see it, 403 unless they may also
+    `action` it. Sets what the page shows them (`nomination.sight`, see `sight`)."""
+    nomination = (
+        Nomination.objects.select_related(
+            "round",
+            "employee__user",
+            "employee__manager",
+            "employee__ladder",
+            "target_level",
+            "target_track",
+            "from_level",
+            "nominated_by",
+            "decided_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    what = f"nomination {pk}"
+    if nomination is None or not can(user, VIEW, nomination):
+        refuse(user, action, what, "not visible to them", status=404)
+    if action != VIEW and not can(user, action, nomination):
+        if is_self(user, nomination.employee):
+            refuse(user, action, what, "nobody acts on their own nomination")
+        reasons = {
+            CHANGE: "only the people who manage them change a nomination, while the round "
+            "takes nominations",
+            DECIDE: "only HR and the committee decide, while the round is calibrating",
+            ENDORSE: "only someone above their manager endorses a nomination, while the round "
+            "takes nominations",
+        }
+        refuse(user, action, what, reasons.get(action, "not allowed"))
+    nomination.sight = sight(user, nomination)
+    return nomination
+
+
+CASE, PACKET, OUTCOME, RATIONALE, DELIBERATION = (
+    "case",
+    "packet",
+    "outcome",
+    "rationale",
+    "deliberation",
+)
+
+
+def sight(user, nomination):
+    """What of `nomination` `user` reads: CASE (the case and endorsements), PACKET,
+    OUTCOME (the decision and the feedback), RATIONALE (the reason given for the decision)
+    and DELIBERATION (the decision while calibrating, the committee notes and the history).
+    The person reads the case if they wrote it and their outcome once finalised; those who
+    manage them read the case and packet, and the outcome and rationale once finalised; HR
+    and the committee read everything."""
+    finalised = nomination.round.state == Round.State.FINALISED
+    if is_self(user, nomination.employee):
+        seen = {CASE} if nomination.nominated_by_id == user.pk else set()
+        return seen | ({OUTCOME} if finalised else set())
+    if on_committee(user, nomination.round):
+        return {CASE, PACKET, OUTCOME, RATIONALE, DELIBERATION}
+    return {CASE, PACKET} | ({OUTCOME, RATIONALE} if finalised else set())

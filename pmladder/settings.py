@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "simple_history",
     "levels",
     "assessments",
+    "rounds",
 ]
 
 MIDDLEWARE = [

@@ -26,5 +26,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("ladders/", include("levels.urls")),
     path("", include("assessments.urls")),
+    path("", include("rounds.urls")),
     path("admin/", admin.site.urls),
 ]

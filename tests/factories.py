@@ -132,3 +132,28 @@ def make_hr_user(*codenames, **fields):
     user = UserFactory(is_staff=True, **fields)
     user.groups.add(group)
     return user
+
+
+def make_round(*, by, state="nominating", **fields):
+    """A promotion round covering everyone, in `state` (set directly: tests of the state
+    changes themselves go through `rounds.services`)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from rounds.models import Round
+
+    today = timezone.localdate()
+    values = {
+        "name": "Test round",
+        "nomination_deadline": today + datetime.timedelta(days=7),
+        "calibration_on": today + datetime.timedelta(days=14),
+        "effective_on": today + datetime.timedelta(days=14),
+        "created_by": by,
+        "state": state,
+    }
+    values.update(fields)
+    if state in ("calibrating", "finalised") and "effective_on" not in fields:
+        values["nomination_deadline"] = today - datetime.timedelta(days=7)
+        values["calibration_on"] = values["effective_on"] = today
+    return Round.objects.create(**values)

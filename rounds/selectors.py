@@ -1,0 +1,325 @@
+"""Reads about rounds: who a round covers, what someone may be nominated for, the packet
+a nomination carries, and the candidates of one level side by side."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from assessments import readiness as readiness_module
+from assessments import services as people_services
+from assessments.models import Employee, Evidence, Review
+from assessments.selectors import HR_GROUP, is_below, subtree_ids
+from levels.selectors import next_steps, track_paths
+
+from .models import Nomination, Round
+
+# Scope ---------------------------------------------------------------------------------------
+
+
+def scope(round):
+    """The active people `round` covers: on its ladders (all when none is chosen) and below
+    its part of the organisation (everyone when none is chosen)."""
+    people = Employee.objects.filter(is_active=True)
+    ladder_ids = [ladder.pk for ladder in round.ladders.all()]
+    if ladder_ids:
+        people = people.filter(ladder__in=ladder_ids)
+    if round.org_root_id is not None:
+        people = people.filter(pk__in=subtree_ids(round.org_root))
+    return people
+
+
+def in_scope(round, employee):
+    """Whether `round` covers `employee` (a query or two, not the whole scope)."""
+    if not employee.is_active:
+        return False
+    ladder_ids = [ladder.pk for ladder in round.ladders.all()]
+    if ladder_ids and employee.ladder_id not in ladder_ids:
+        return False
+    return round.org_root_id is None or is_below(employee, round.org_root)
+
+
+def default_committee(*, ladders=(), org_root=None):
+    """Who calibrates unless HR chooses otherwise: HR, and the managers of managers among
+    the people covered."""
+    covered = Employee.objects.filter(is_active=True)
+    if ladders:
+        covered = covered.filter(ladder__in=ladders)
+    if org_root is not None:
+        covered = covered.filter(Q(pk__in=subtree_ids(org_root)) | Q(pk=org_root.pk))
+    managers_of_managers = covered.filter(
+        reports__is_active=True, reports__reports__is_active=True, user__isnull=False
+    )
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(groups__name=HR_GROUP, is_active=True) | Q(pk__in=managers_of_managers.values("user"))
+        )
+        .distinct()
+    )
+
+
+# Nominating ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """A level someone may be nominated for, and the track it is on for them."""
+
+    level: object
+    track: object
+
+    @property
+    def value(self):
+        return f"{self.track.pk}:{self.level.pk}"
+
+    @property
+    def label(self):
+        return f"{self.level.name} ({self.track.name})"
+
+
+def targets_for(employee):
+    """The levels `employee` may be nominated for: the next on each track they can move to
+    (`levels.selectors.next_steps`), their own track's first."""
+    paths = track_paths(employee.ladder, include_retired=True)
+    targets = []
+    for step in next_steps(
+        employee.ladder, employee.level, own_track_id=employee.track_id, paths=paths
+    ):
+        own = [track for track in step.tracks if track.pk == employee.track_id]
+        targets.append(Target(step.level, (own or step.tracks)[0]))
+    return targets
+
+
+def open_rounds_for(employee):
+    """The rounds taking nominations that cover `employee`, soonest deadline first."""
+    today = timezone.localdate()
+    rounds = Round.objects.filter(
+        state=Round.State.NOMINATING, nomination_deadline__gte=today
+    ).prefetch_related("ladders")
+    return [round for round in rounds.order_by("nomination_deadline") if in_scope(round, employee)]
+
+
+# The packet a nomination carries --------------------------------------------------------------
+
+
+def _iso(day):
+    return day.isoformat() if day else None
+
+
+def packet(nomination):
+    """The packet of `nomination` as it stands now, as plain data (what `snapshot` keeps
+    when nominations close): readiness for the target level, coverage per category, each
+    expectation with the shared evidence and the review rating behind it, support per
+    criterion, time in level and manager. Only what the person can read is included:
+    private notes never reach the committee's copy."""
+    employee = (
+        Employee.objects.select_related("ladder", "level", "track", "manager")
+        .prefetch_related("assignments")
+        .get(pk=nomination.employee_id)
+    )
+    level = nomination.target_level
+    result = readiness_module.readiness(employee=employee, level=level)
+    shared = (
+        Evidence.objects.confirmed()
+        .filter(
+            employee=employee,
+            visibility=Evidence.Visibility.SHARED,
+            expectation__in=[item.expectation for item in result.items],
+        )
+        .order_by("observed_on", "id")
+    )
+    listed = {}
+    for evidence in shared:
+        listed.setdefault(evidence.expectation_id, []).append(
+            {
+                "observed_on": _iso(evidence.observed_on),
+                "description": evidence.description,
+                "kind": evidence.kind,
+                "link": evidence.link,
+            }
+        )
+    review = (
+        Review.objects.filter(
+            employee=employee,
+            target_level=level,
+            status__in=[Review.Status.SHARED, Review.Status.ACKNOWLEDGED],
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    since = people_services.level_since(employee)
+    code, label = result.badge
+    return {
+        "taken_at": timezone.now().isoformat(),
+        "level": level.name,
+        "from_level": employee.level.name,
+        "track": nomination.target_track.name,
+        "manager": employee.manager.full_name if employee.manager else "",
+        "level_since": _iso(since),
+        "months_in_level": months_between(since, timezone.localdate()),
+        "readiness": {
+            "code": code,
+            "label": label,
+            "covered": result.covered,
+            "total": result.total,
+            "percent": result.percent,
+            "first": _iso(result.first),
+            "last": _iso(result.last),
+            "span_months": result.span[0] if result.span else 0,
+            "consistent": result.consistent,
+            "span_text": result.span_text,
+            "rule": result.rule.text,
+        },
+        "categories": [
+            {"name": c.name, "shown": c.shown, "total": c.total, "percent": c.percent}
+            for c in result.by_category()
+        ],
+        "expectations": [
+            {
+                "category": item.expectation.category.name,
+                "text": item.expectation.text,
+                "covered": item.covered,
+                "rating": item.rating_label,
+                "evidence": listed.get(item.expectation.pk, []),
+            }
+            for item in result.items
+        ],
+        "criteria": [
+            {"name": s.criterion.name, "count": s.count, "latest": _iso(s.latest)}
+            for s in result.criteria
+        ],
+        "review": (
+            {
+                "readiness": review.get_readiness_display(),
+                "shared_on": _iso(review.shared_at.date() if review.shared_at else None),
+                "summary": review.summary,
+            }
+            if review
+            else None
+        ),
+    }
+
+
+def months_between(first, last):
+    """Whole calendar months from `first` to `last` (0 without a first date)."""
+    if first is None:
+        return 0
+    return readiness_module.months_and_days(first, last)[0] if last >= first else 0
+
+
+def packet_of(nomination):
+    """The frozen packet once nominations have closed, the live one before."""
+    return nomination.snapshot if nomination.snapshot is not None else packet(nomination)
+
+
+# Calibration ---------------------------------------------------------------------------------
+
+
+def levels_of(round, nominations):
+    """The target levels of `nominations` (already narrowed to what the viewer may see),
+    each with how many candidates and how many decided: one query."""
+    rows = (
+        nominations.filter(round=round)
+        .values(
+            "target_level",
+            "target_level__name",
+            "target_level__position",
+            "target_level__ladder__name",
+        )
+        .annotate(
+            candidates=Count("id"),
+            decided=Count("id", filter=~Q(decision="")),
+            promoted=Count("id", filter=Q(decision=Nomination.Decision.PROMOTE)),
+        )
+        .order_by("target_level__ladder__name", "target_level__position")
+    )
+    return [
+        {
+            "id": row["target_level"],
+            "name": row["target_level__name"],
+            "ladder": row["target_level__ladder__name"],
+            "candidates": row["candidates"],
+            "decided": row["decided"],
+            "promoted": row["promoted"],
+        }
+        for row in rows
+    ]
+
+
+SORTS = {
+    "readiness": ("Readiness", lambda row: (-row.percent, not row.consistent, row.name)),
+    "span": ("Evidence span", lambda row: (-row.span_months, row.name)),
+    "time": ("Time in level", lambda row: (-row.months_in_level, row.name)),
+    "name": ("Name", lambda row: (row.name,)),
+    "manager": ("Manager", lambda row: (row.manager, row.name)),
+}
+DECISION_FILTERS = {
+    "undecided": "Not decided yet",
+    Nomination.Decision.PROMOTE: "Promote",
+    Nomination.Decision.NOT_THIS_ROUND: "Not this round",
+}
+
+
+@dataclass
+class Candidate:
+    """One row of the calibration page, read from the nomination's frozen packet."""
+
+    nomination: object
+    packet: dict
+
+    @property
+    def name(self):
+        return self.nomination.employee.full_name
+
+    @property
+    def percent(self):
+        return self.packet["readiness"]["percent"]
+
+    @property
+    def consistent(self):
+        return self.packet["readiness"]["consistent"]
+
+    @property
+    def span_months(self):
+        return self.packet["readiness"]["span_months"]
+
+    @property
+    def months_in_level(self):
+        return self.packet["months_in_level"]
+
+    @property
+    def manager(self):
+        return self.packet["manager"]
+
+    @property
+    def badge(self):
+        return self.packet["readiness"]["code"]
+
+
+def candidates(nominations, *, level_id, sort="readiness", badge="", decision="", manager=""):
+    """The candidates for one target level, sorted and filtered, each with its packet: two
+    queries however many there are (the nominations with their people, and their
+    endorsements)."""
+    rows = (
+        nominations.filter(target_level=level_id)
+        .select_related("employee", "nominated_by", "decided_by", "target_level")
+        .prefetch_related("endorsements")
+    )
+    result = [Candidate(n, packet_of(n)) for n in rows]
+    if badge:
+        result = [row for row in result if row.badge == badge]
+    if decision == "undecided":
+        result = [row for row in result if not row.nomination.decision]
+    elif decision:
+        result = [row for row in result if row.nomination.decision == decision]
+    if manager:
+        result = [row for row in result if row.manager == manager]
+    key = SORTS.get(sort, SORTS["readiness"])[1]
+    return sorted(result, key=key)
+
+
+def today():
+    """Today in the organisation's time zone: deadlines and effective dates are days."""
+    return timezone.localdate()

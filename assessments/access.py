@@ -34,8 +34,11 @@ Promotion rounds
   its committee notes and history, and decide each while the round is calibrating.
 - Nobody acts on their own nomination, HR and committee members included, and nobody
   reads the committee's notes or history about themselves. The person sees their own
-  nomination if they made it, and their outcome (the decision and the feedback) only once
-  the round is finalised; the people who manage them see the case and packet, and the
+  nomination if they made it (or, in a round where people may put themselves forward,
+  that someone else nominated them: the round, the level and who, nothing more), and their
+  outcome (the decision and the feedback; for a
+  promotion, its rationale too, which their level history gives) only once the round is
+  finalised; the people who manage them see the case and packet, and the
   outcome once finalised.
 
 `restrict(queryset, user, action)` narrows a queryset of people, evidence or reviews to the
@@ -151,17 +154,20 @@ def _committee_rounds(user):
 
 
 def _rounds(user, action):
-    if is_hr(user):
-        return Q()
+    hr = is_hr(user)
     if action == VIEW:
-        open_to_them = Q(self_nomination=True) if employee_of(user) else Q(pk__in=[])
+        if hr:
+            return Q()
+        # A round in draft is for HR alone, its committee included.
+        opened = ~Q(state=Round.State.DRAFT)
         if is_manager(user):
-            open_to_them = Q()
-        return Q(pk__in=_committee_rounds(user)) | (~Q(state=Round.State.DRAFT) & open_to_them)
+            return opened
+        open_to_them = Q(self_nomination=True) if employee_of(user) else Q(pk__in=[])
+        return opened & (Q(pk__in=_committee_rounds(user)) | open_to_them)
     if action == CALIBRATE:
-        return Q(pk__in=_committee_rounds(user)) & Q(state__in=CALIBRATED)
+        return (Q() if hr else Q(pk__in=_committee_rounds(user))) & Q(state__in=CALIBRATED)
     if action == RUN:
-        return Q(pk__in=[])
+        return Q() if hr else Q(pk__in=[])
     raise ValueError(f"Unknown action on rounds: {action!r}")
 
 
@@ -174,6 +180,8 @@ def _nominations(user, action):
             managed
             | committee
             | (own & (Q(nominated_by=user) | Q(round__state=Round.State.FINALISED)))
+            # Where people may put themselves forward, they are told someone else did.
+            | (own & Q(round__self_nomination=True))
         )
     if action == DECIDE:
         return committee & Q(round__state=Round.State.CALIBRATING)
@@ -297,10 +305,10 @@ def _can_round(user, action, round):
     if action == CALIBRATE:
         return on_committee(user, round) and round.state in CALIBRATED
     if action == VIEW:
+        if round.state == Round.State.DRAFT:
+            return is_hr(user)
         if on_committee(user, round):
             return True
-        if round.state == Round.State.DRAFT:
-            return False
         return is_manager(user) or (round.self_nomination and employee_of(user) is not None)
     raise ValueError(f"Unknown action on a round: {action!r}")
 
@@ -310,7 +318,11 @@ def _can_nomination(user, action, nomination):
     own = is_self(user, employee)
     if action == VIEW:
         if own:
-            return nomination.nominated_by_id == user.pk or round.state == Round.State.FINALISED
+            return (
+                nomination.nominated_by_id == user.pk
+                or round.state == Round.State.FINALISED
+                or round.self_nomination
+            )
         return on_committee(user, round) or _can_person(user, MANAGE, employee)
     if own and action != CHANGE:
         return False
@@ -336,8 +348,8 @@ def _can_nomination(user, action, nomination):
 def nomination_refusal(user, round, employee):
     """Why `user` may not nominate `employee` in `round` now, or None when they may. The
     rules of nominating in one place: the round takes nominations and its deadline has not
-    passed, it covers the person, and `user` is above them (or is them, where the round
-    allows people to nominate themselves)."""
+    passed, it covers the person, and `user` is above them (or is them, where the round allows
+    people to nominate themselves)."""
     from rounds.selectors import in_scope, today
 
     if not user.is_authenticated or not user.is_active:
@@ -481,18 +493,39 @@ def get_nomination(user, pk, action=VIEW):
     if nomination is None or not can(user, VIEW, nomination):
         refuse(user, action, what, "not visible to them", status=404)
     if action != VIEW and not can(user, action, nomination):
+        reasons = {
+            CHANGE: "only the people who manage them change a nomination",
+            DECIDE: "only HR and the round's committee decide",
+            ENDORSE: "only someone above their manager endorses a nomination, never the nominator",
+        }
+        closed = {
+            CHANGE: nomination.round.state != Round.State.NOMINATING,
+            ENDORSE: nomination.round.state != Round.State.NOMINATING,
+            DECIDE: nomination.round.state != Round.State.CALIBRATING,
+        }
+        if closed.get(action):
+            refuse(user, action, what, _closed_for(nomination.round, action))
         if is_self(user, nomination.employee):
             refuse(user, action, what, "nobody acts on their own nomination")
-        reasons = {
-            CHANGE: "only the people who manage them change a nomination, while the round "
-            "takes nominations",
-            DECIDE: "only HR and the committee decide, while the round is calibrating",
-            ENDORSE: "only someone above their manager endorses a nomination, while the round "
-            "takes nominations",
-        }
         refuse(user, action, what, reasons.get(action, "not allowed"))
     nomination.sight = sight(user, nomination)
     return nomination
+
+
+def _closed_for(round, action):
+    """Why `action` cannot be done on a nomination of `round` in its state."""
+    if round.state == Round.State.FINALISED:
+        return f"{round} is finalised: its nominations are read-only"
+    if action == DECIDE:
+        return f"{round} is not calibrating: decisions are made once nominations close"
+    if round.state == Round.State.DRAFT:
+        return f"{round} is not taking nominations yet"
+    return (
+        f"nominations for {round} closed on {round.nominations_closed_at:%d %b %Y}: the case "
+        "is frozen as it stood"
+        if round.nominations_closed_at
+        else f"nominations for {round} have closed: the case is frozen as it stood"
+    )
 
 
 CASE, PACKET, OUTCOME, RATIONALE, DELIBERATION = (
@@ -508,13 +541,18 @@ def sight(user, nomination):
     """What of `nomination` `user` reads: CASE (the case and endorsements), PACKET,
     OUTCOME (the decision and the feedback), RATIONALE (the reason given for the decision)
     and DELIBERATION (the decision while calibrating, the committee notes and the history).
-    The person reads the case if they wrote it and their outcome once finalised; those who
-    manage them read the case and packet, and the outcome and rationale once finalised; HR
-    and the committee read everything."""
+    The person reads the case if they wrote it and their outcome once finalised, with the
+    rationale when they were promoted (it is the reason their level history gives); those
+    who manage them read the case and packet, and the outcome and rationale once finalised;
+    HR and the committee read everything."""
     finalised = nomination.round.state == Round.State.FINALISED
     if is_self(user, nomination.employee):
         seen = {CASE} if nomination.nominated_by_id == user.pk else set()
-        return seen | ({OUTCOME} if finalised else set())
+        if finalised:
+            seen.add(OUTCOME)
+            if nomination.decision == Nomination.Decision.PROMOTE:
+                seen.add(RATIONALE)
+        return seen
     if on_committee(user, nomination.round):
         return {CASE, PACKET, OUTCOME, RATIONALE, DELIBERATION}
     return {CASE, PACKET} | ({OUTCOME, RATIONALE} if finalised else set())

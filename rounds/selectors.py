@@ -4,7 +4,8 @@ a nomination carries, and the candidates of one level side by side."""
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from assessments import readiness as readiness_module
@@ -323,3 +324,163 @@ def candidates(nominations, *, level_id, sort="readiness", badge="", decision=""
 def today():
     """Today in the organisation's time zone: deadlines and effective dates are days."""
     return timezone.localdate()
+
+
+# Pages ---------------------------------------------------------------------------------------
+
+
+def with_nomination_counts(rounds, nominations):
+    """`rounds`, each with `nomination_count`: how many of `nominations` (already narrowed
+    to what the viewer may see) it holds; counted in the same query as the rounds."""
+    counts = (
+        nominations.filter(round=OuterRef("pk"))
+        .order_by()
+        .values("round")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return rounds.annotate(nomination_count=Coalesce(Subquery(counts), 0))
+
+
+def nominations_of(round, nominations):
+    """The nominations of `round` among `nominations` (already narrowed to what the viewer
+    may see), with the person, the levels and who nominated them: one query."""
+    return nominations.filter(round=round).select_related(
+        "employee", "target_level", "from_level", "nominated_by__employee"
+    )
+
+
+def nominatable(round, people, *, search=""):
+    """The people among `people` (already narrowed to those the viewer may nominate) whom
+    `round` covers and who are not nominated in it yet, whose name contains `search`."""
+    people = (scope(round) & people).exclude(
+        pk__in=Nomination.objects.filter(round=round).values("employee")
+    )
+    if search:
+        people = people.filter(full_name__icontains=search)
+    return people.select_related("level", "track", "manager").order_by("full_name", "id")
+
+
+def committee_of(round):
+    """The members of `round`'s committee, with their person for their names: one query."""
+    return round.committee.select_related("employee").order_by(
+        Lower(Coalesce("employee__full_name", "username")), "pk"
+    )
+
+
+@dataclass
+class FinalisePreview:
+    """What finalising a round would write, and what stands in the way."""
+
+    promote: list
+    not_this_round: list
+    undecided: list
+    level_changed: list  # promotions whose person's level changed since the nomination
+    too_early: bool  # the effective date is still to come
+
+    @property
+    def blocked(self):
+        return bool(self.undecided or self.level_changed or self.too_early)
+
+
+def finalise_preview(round):
+    """What finalising `round` would do, read the way `services.finalise` reads it: every
+    nomination of the round with its person and levels, in one query."""
+    nominations = list(
+        round.nominations.select_related("employee__level", "from_level", "target_level")
+    )
+    promote = [n for n in nominations if n.decision == Nomination.Decision.PROMOTE]
+    return FinalisePreview(
+        promote=promote,
+        not_this_round=[n for n in nominations if n.decision == Nomination.Decision.NOT_THIS_ROUND],
+        undecided=[n for n in nominations if not n.decision],
+        level_changed=[n for n in promote if n.employee.level_id != n.from_level_id],
+        too_early=round.effective_on > today(),
+    )
+
+
+# Pages about one person ----------------------------------------------------------------------
+
+
+def person_nominations(user, employee, *, limit=10):
+    """The latest nominations of `employee` that `user` may see (`access`), newest round
+    first, with their round and levels: one query."""
+    from assessments import access
+
+    visible = access.restrict(Nomination.objects.filter(employee=employee), user)
+    return list(
+        visible.select_related(
+            "round", "target_level", "target_track", "from_level", "nominated_by"
+        ).order_by("-round__effective_on", "-round__id")[:limit]
+    )
+
+
+def rounds_to_nominate(user, employee):
+    """The rounds taking nominations that cover `employee` in which `user` may nominate them
+    now (`access.nomination_refusal`) and where they are not nominated yet, soonest deadline
+    first: a query or two, and the refusal's per round left to ask."""
+    from assessments import access
+
+    rounds = open_rounds_for(employee)
+    if not rounds:
+        return []
+    taken = set(
+        Nomination.objects.filter(employee=employee, round__in=rounds).values_list(
+            "round", flat=True
+        )
+    )
+    return [
+        round
+        for round in rounds
+        if round.pk not in taken and access.nomination_refusal(user, round, employee) is None
+    ]
+
+
+def _date(text):
+    import datetime
+
+    return datetime.date.fromisoformat(text) if text else None
+
+
+def readable_packet(packet):
+    """`packet` (as `packet` makes it, frozen or live) for a page: a copy with its dates as
+    dates and its expectations grouped by category, each group with its coverage. No
+    query."""
+    import datetime
+
+    readiness = dict(packet["readiness"], first=_date(packet["readiness"]["first"]))
+    readiness["last"] = _date(packet["readiness"]["last"])
+    progress = {category["name"]: category for category in packet["categories"]}
+    groups = []
+    for item in packet["expectations"]:
+        if not groups or groups[-1]["name"] != item["category"]:
+            groups.append(
+                {
+                    "name": item["category"],
+                    "progress": progress.get(item["category"]),
+                    "expectations": [],
+                }
+            )
+        evidence = [dict(e, observed_on=_date(e["observed_on"])) for e in item["evidence"]]
+        groups[-1]["expectations"].append(dict(item, evidence=evidence))
+    review = packet["review"]
+    return dict(
+        packet,
+        taken_at=datetime.datetime.fromisoformat(packet["taken_at"]),
+        level_since=_date(packet["level_since"]),
+        readiness=readiness,
+        groups=groups,
+        criteria=[dict(c, latest=_date(c["latest"])) for c in packet["criteria"]],
+        review=dict(review, shared_on=_date(review["shared_on"])) if review else None,
+    )
+
+
+def person_name(user):
+    """How a user is named on the pages: their person's name, else the name on their
+    sign-in, else their username (load `employee` with the user to spare a query)."""
+    if user is None:
+        return ""
+    employee = getattr(user, "employee", None)
+    if employee is not None:
+        return employee.full_name
+    return user.get_full_name() or user.get_username()

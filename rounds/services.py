@@ -13,24 +13,29 @@ from django.utils.formats import date_format
 from assessments import access
 from assessments import services as people_services
 from assessments.models import Employee
-from pmladder.validators import multi_line
+from pmladder.validators import multi_line, single_line
 
 from . import notifications, selectors
 from .models import Endorsement, Nomination, NominationChange, Round
 
 CASE_MAX = 1500
+NAME_MAX = Round._meta.get_field("name").max_length
+# What `update_round` changes besides the ladders and the committee: never the state or
+# the history, which only the state changes below write.
+EDITABLE = {
+    "name",
+    "nomination_deadline",
+    "calibration_on",
+    "effective_on",
+    "org_root",
+    "self_nomination",
+}
 STALE_DECISION = (
-    "Someone else changed this decision after you opened the page. Their version is shown "
-    "below; your text is kept in the boxes: check it and save again."
+    "This decision was saved again after you opened the page (by someone else, or by you in "
+    "another window). The saved version is shown below; your text is kept in the boxes: "
+    "check it and save again."
 )
-
-
-def display_name(user):
-    """How `user` is named in a history: their person's name, else their username."""
-    if user is None:
-        return ""
-    employee = getattr(user, "employee", None)
-    return employee.full_name if employee is not None else user.get_username()
+PAST_DEADLINE = "The nomination deadline has passed: choose today or a later day."
 
 
 def _locked(round):
@@ -42,7 +47,7 @@ def _record(nomination, action, by, **details):
         nomination=nomination,
         action=action,
         changed_by=by,
-        changed_by_name=display_name(by),
+        changed_by_name=selectors.person_name(by),
         details=details,
     )
 
@@ -56,6 +61,13 @@ def check_round(*, name, nomination_deadline, calibration_on, effective_on, org_
     errors = {}
     if not name.strip():
         errors["name"] = "Give the round a name, e.g. “H1 2027 promotions”."
+    elif len(name.strip()) > NAME_MAX:
+        errors["name"] = f"Keep the name under {NAME_MAX} characters."
+    else:
+        try:
+            single_line(name)
+        except ValidationError as error:
+            errors["name"] = error.messages
     if calibration_on < nomination_deadline:
         errors["calibration_on"] = "Calibration comes on or after the nomination deadline."
     if effective_on < calibration_on:
@@ -88,6 +100,8 @@ def create_round(
     covers (`selectors.default_committee`)."""
     if not access.is_hr(by):
         raise PermissionDenied("Only HR runs promotion rounds.")
+    if nomination_deadline < selectors.today():
+        raise ValidationError({"nomination_deadline": PAST_DEADLINE})
     check_round(
         name=name,
         nomination_deadline=nomination_deadline,
@@ -115,6 +129,9 @@ def create_round(
 def update_round(*, round, by, ladders=None, committee=None, **fields):
     """Change a round's name, dates, scope, committee or settings until it is finalised.
     Its scope is fixed once nominations close: the candidates are known by then."""
+    unknown = set(fields) - EDITABLE
+    if unknown:
+        raise TypeError(f"update_round() cannot change {', '.join(sorted(unknown))}.")
     round = _locked(round)
     _require(by, round)
     if round.state == Round.State.FINALISED:
@@ -126,6 +143,10 @@ def update_round(*, round, by, ladders=None, committee=None, **fields):
         same_root = fields.get("org_root", round.org_root) == round.org_root
         if ladders is not None or not same_root:
             raise ValidationError("Nominations have closed: the round's scope is fixed now.")
+    deadline = fields.get("nomination_deadline", round.nomination_deadline)
+    still_open = round.state in (Round.State.DRAFT, Round.State.NOMINATING)
+    if still_open and deadline != round.nomination_deadline and deadline < selectors.today():
+        raise ValidationError({"nomination_deadline": PAST_DEADLINE})
     for name, value in fields.items():
         setattr(round, name, value)
     check_round(
@@ -177,7 +198,7 @@ def close_nominations(*, round, by):
             nomination=nomination,
             action=NominationChange.Action.FROZEN,
             changed_by=by,
-            changed_by_name=display_name(by),
+            changed_by_name=selectors.person_name(by),
         )
         for nomination in nominations
     )
@@ -266,7 +287,7 @@ def finalise(*, round, by):
                 nomination=nomination,
                 action=NominationChange.Action.FINALISED,
                 changed_by=by,
-                changed_by_name=display_name(by),
+                changed_by_name=selectors.person_name(by),
                 details={"decision": nomination.decision},
             )
             for nomination in nominations
@@ -302,6 +323,8 @@ def clean_cases(employee, cases):
 
 
 def _check_target(employee, target_level, target_track):
+    if target_level is None or target_track is None:
+        raise ValidationError({"target": "Choose the level to nominate them for."})
     allowed = {(t.level.pk, t.track.pk) for t in selectors.targets_for(employee)}
     if (target_level.pk, target_track.pk) not in allowed:
         raise ValidationError(
@@ -351,7 +374,7 @@ def update_nomination(*, nomination, by, cases, target_level=None, target_track=
             "Only the people who manage them change a nomination, while "
             "the round takes nominations."
         )
-    if target_level is not None:
+    if target_level is not None or target_track is not None:
         _check_target(nomination.employee, target_level, target_track)
         nomination.target_level, nomination.target_track = target_level, target_track
     nomination.cases = clean_cases(nomination.employee, cases)
@@ -394,7 +417,7 @@ def endorse(*, nomination, by, text):
     if nomination.endorsements.filter(author=by).exists():
         raise ValidationError({"text": "You have already endorsed this nomination."})
     endorsement = Endorsement.objects.create(
-        nomination=nomination, author=by, author_name=display_name(by), text=text
+        nomination=nomination, author=by, author_name=selectors.person_name(by), text=text
     )
     _record(nomination, NominationChange.Action.ENDORSED, by)
     return endorsement

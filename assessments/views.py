@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from levels.selectors import next_levels, track_paths
+from rounds import selectors as round_selectors
 
 from . import access, readiness, reviews, selectors, services
 from . import evidence as evidence_services
@@ -66,6 +67,17 @@ def _person_context(request, employee, *, own):
         "since": services.level_since(employee),
         "placement": place,
         "manager_visible": not own or access.is_hr(request.user),
+        "promotion": _promotion(request.user, employee),
+    }
+
+
+def _promotion(user, employee):
+    """Promotion rounds on a person's page: the nominations of them that `user` may see
+    (the person: those they made, and their outcomes once finalised), and the rounds in
+    which `user` may nominate them now (the person: put themselves forward)."""
+    return {
+        "nominations": round_selectors.person_nominations(user, employee, limit=5),
+        "rounds": round_selectors.rounds_to_nominate(user, employee),
     }
 
 

@@ -263,7 +263,9 @@ def test_the_pictures_and_buttons_cost_no_query(org, as_user):
     # track levels, levels with their expectations, their aspect values, promotion criteria;
     # per level measured (current and next): evidence per expectation and day, ratings of
     # the latest shared review, criteria support; HR group, the evidence listed and its
-    # criteria, the reviews listed.
-    assert count(org.report.user, "assessments:me") == 21
-    # The same, with the person looked up and the check that the manager is above them.
-    assert count(org.manager.user, "assessments:person", pk=org.report.pk) == 23
+    # criteria, the reviews listed; their nominations and the rounds open to nominations
+    # (promotion rounds), the rounds they may see (navigation).
+    assert count(org.report.user, "assessments:me") == 24
+    # The same, with the person looked up and the check that the manager is above them
+    # (a manager's navigation shows rounds without asking).
+    assert count(org.manager.user, "assessments:person", pk=org.report.pk) == 25

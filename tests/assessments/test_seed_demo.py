@@ -3,11 +3,17 @@
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count
 
 from assessments import selectors
-from assessments.models import Employee, LevelAssignment
+from assessments.models import Employee, Evidence, LevelAssignment, Review
+from assessments.readiness import readiness
+from levels.models import Ladder
+from rounds import selectors as round_selectors
+from rounds import services as round_services
+from rounds.models import Endorsement, Nomination, NominationChange, Round
 
 pytestmark = pytest.mark.django_db
 
@@ -78,8 +84,6 @@ def test_seeding_twice_changes_nothing(settings):
 
 
 def test_demo_includes_evidence_a_win_to_confirm_and_a_shared_review(settings):
-    from assessments.models import Evidence, Review
-
     seed(settings)
 
     assert Evidence.objects.filter(status="confirmed").count() >= 15
@@ -88,3 +92,143 @@ def test_demo_includes_evidence_a_win_to_confirm_and_a_shared_review(settings):
     review = Review.objects.get()
     assert review.status == "shared"
     assert review.ratings.exclude(rating="").count() == review.ratings.count()
+
+
+# The promotion round ---------------------------------------------------------------------
+
+
+def demo_round():
+    return Round.objects.prefetch_related("ladders").get()
+
+
+def by_readiness(round):
+    return {
+        n.snapshot["readiness"]["code"]: n
+        for n in round.nominations.select_related(
+            "employee__user", "employee__manager__user", "target_level"
+        )
+    }
+
+
+def test_demo_round_waits_in_calibration_with_ready_close_and_not_yet_candidates(settings):
+    output = seed(settings)
+
+    round = demo_round()
+    today = round_selectors.today()
+    assert round.state == Round.State.CALIBRATING
+    assert round.name == f"H{1 if today.month <= 6 else 2} {today.year} promotions"
+    assert round.nomination_deadline == round.calibration_on == round.effective_on == today
+    assert list(round.ladders.all()) == [Ladder.objects.get(slug="product-management")]
+    assert round.org_root is None
+    assert not round.self_nomination
+    assert round.created_by.username == "hr"
+    committee = set(round.committee.values_list("username", flat=True))
+    default = round_selectors.default_committee(ladders=list(round.ladders.all()))
+    assert committee == set(default.values_list("username", flat=True))
+    assert {"hr", "director"} <= committee
+    assert "manager" not in committee  # Jordan nominates; he does not calibrate
+
+    candidates = by_readiness(round)
+    assert set(candidates) == {"ready", "close", "building"}
+    assert round.nominations.count() == 3
+    criteria = list(round.ladders.get().promotion_criteria.values_list("name", flat=True))
+    for nomination in candidates.values():
+        # Nominated by their own manager, for their next level, with a case per criterion.
+        assert nomination.nominated_by == nomination.employee.manager.user
+        target = round_selectors.targets_for(nomination.employee)[0]
+        assert nomination.target_level == target.level
+        assert [case["name"] for case in nomination.cases] == criteria
+        assert all(len(case["case"]) > 40 for case in nomination.cases)
+
+    ready = candidates["ready"]
+    endorsement = ready.endorsements.get()
+    assert endorsement.author.username == "director"  # the manager's manager
+    assert ready.decision == "promote"
+    assert ready.rationale
+    assert ready.feedback
+    assert ready.discussion
+    assert ready.decided_by.username in committee
+    assert not candidates["close"].decision
+    assert not candidates["building"].decision
+
+    assert round.name in output
+    assert "Committee among the demo sign-ins: hr, director" in output
+
+
+def test_demo_packets_are_frozen_with_the_readiness_each_person_has(settings):
+    seed(settings)
+
+    round = demo_round()
+    assert round.nominations_closed_at is not None
+    for nomination in round.nominations.select_related("employee__ladder", "target_level"):
+        assert nomination.snapshot is not None
+        assert nomination.changes.filter(action=NominationChange.Action.FROZEN).count() == 1
+        live = readiness(employee=nomination.employee, level=nomination.target_level)
+        assert nomination.snapshot["readiness"]["code"] == live.badge[0]
+        assert nomination.snapshot["readiness"]["covered"] == live.covered
+    ready = by_readiness(round)["ready"].snapshot["readiness"]
+    assert ready["percent"] >= 80
+    assert ready["consistent"]
+    assert ready["span_months"] >= 6
+
+
+def test_seeding_twice_adds_no_round_nomination_or_evidence(settings):
+    seed(settings)
+    models = [Round, Nomination, Endorsement, NominationChange, Evidence]
+    counts = [model.objects.count() for model in models]
+
+    output = seed(settings)
+
+    assert [model.objects.count() for model in models] == counts
+    assert "is already there" in output
+    assert demo_round().name in output
+
+
+def test_a_demo_seeded_before_rounds_gets_its_round_and_the_evidence_once(settings):
+    seed(settings)
+    evidence = Evidence.objects.count()
+    Round.objects.all().delete()
+
+    output = seed(settings)
+
+    assert Evidence.objects.count() == evidence
+    assert set(by_readiness(demo_round())) == {"ready", "close", "building"}
+    assert "Created the promotion round" in output
+
+
+def test_hr_can_finalise_the_demo_round_today(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    seed(settings)
+    round = demo_round()
+    hr = get_user_model().objects.get(username="hr")
+    candidates = by_readiness(round)
+    for code in ("close", "building"):
+        round_services.decide(
+            nomination=candidates[code],
+            by=hr,
+            decision=Nomination.Decision.NOT_THIS_ROUND,
+            rationale="Not enough Senior PM evidence over six months yet.",
+            feedback="Keep going: the committee would like to see this again next round.",
+        )
+    promoted = candidates["ready"].employee
+    others = {code: candidates[code].employee.level_id for code in ("close", "building")}
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = round_services.finalise(round=round, by=hr)
+
+    round.refresh_from_db()
+    assert round.state == Round.State.FINALISED
+    assert [n.employee for n in result.promoted] == [promoted]
+    promoted.refresh_from_db()
+    assert promoted.level == candidates["ready"].target_level
+    assignment = promoted.assignments.first()
+    assert assignment.effective_on == round.effective_on
+    assert round.name in assignment.rationale
+    for code, level_id in others.items():
+        candidates[code].employee.refresh_from_db()
+        assert candidates[code].employee.level_id == level_id
+    recipients = {address for message in mailoutbox for address in message.to}
+    assert promoted.email in recipients
+    assert promoted.manager.email in recipients

@@ -1,4 +1,9 @@
-"""A believable demo organisation on the Product Management ladder, for trying the app."""
+"""A believable demo organisation on the Product Management ladder, for trying the app,
+with a promotion round waiting for the committee.
+
+Running it again creates nothing new: the people are made once, and the round once (it is
+known by its creator, the demo HR sign-in).
+"""
 
 import datetime
 
@@ -8,10 +13,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from assessments import evidence, reviews, services
+from assessments import access, evidence, reviews, services
 from assessments.models import Employee, Evidence, Review
 from levels import services as ladder_services
 from levels.models import Expectation
+from rounds import selectors as round_selectors
+from rounds import services as round_services
+from rounds.models import Nomination, Round
 
 DEMO_PASSWORD = "demo-ladder-2026"
 DOMAIN = "example.com"
@@ -65,11 +73,103 @@ ORG = [
 ]  # fmt: skip
 
 SIGN_INS = [
-    ("hr", "HR: sees everyone, edits the ladder in the admin"),
-    ("director", "Alex Chen, Director over two PM Managers and their teams"),
+    ("hr", "HR: sees everyone, edits the ladder in the admin, runs promotion rounds"),
+    ("director", "Alex Chen, Director over two PM Managers and their teams; on the committee"),
     ("manager", "Jordan Patel, PM Manager with six reports"),
     ("pm", "Priya Shah, Product Manager on Jordan's team"),
 ]
+
+# The promotion round: three people put forward for Senior PM, one the evidence shows
+# ready, one getting close, one not yet. Evidence about the next level, one line per
+# Senior PM expectation in the ladder's order (None: nothing recorded for it), with the
+# days ago it was seen and the promotion criteria it supports.
+NEXT_LEVEL_EVIDENCE = {
+    # Léa: 14 of the 16 expectations, over eight months: Ready.
+    "lea": ("manager", [
+        (205, "Owns sign-in and account recovery end to end; the recovery redesign halved lost-account tickets, about €40k a quarter in support time.", ["Impact"]),
+        (180, "Wrote the three-quarter identity roadmap (passkeys, team SSO, recovery); engineering and security signed it off without rework.", ["Scope"]),
+        (150, "Brought security, legal and support to one account-recovery policy after two earlier attempts had stalled.", ["Influence"]),
+        (120, "Took passkey sign-in from discovery to general release in nine weeks, through a beta with 2,000 users.", ["Scope"]),
+        None,
+        (80, "Mentors Grace every week; Grace now runs her own discovery interviews.", []),
+        (262, "Her memo on making sign-in invisible is the strategy the identity and onboarding squads now plan against.", ["Scope"]),
+        (90, "Presented the passkey results to the leadership team in five minutes and one slide; the format is now the squads' standard.", ["Visibility"]),
+        (75, "Kept enterprise sales, security and two engineering squads aligned through the SSO launch; no date slipped.", ["Influence"]),
+        (60, "Built the case for SSO on team plans from win/loss data; it went into the next pricing change.", ["Impact"]),
+        (45, "Proposed a shared experiment review; all four squads under Jordan and Casey use it now.", ["Influence"]),
+        (35, "Ran two workshops on writing problem statements for the Growth PMs; the PRD template follows them.", []),
+        (28, "Passkeys cut failed sign-ins by 38%; mobile weekly active users rose 6% in the quarter after launch.", ["Impact", "Consistency"]),
+        (21, "Led the response to a credential-stuffing spike: priorities for three teams set within a day, no account taken over.", ["Consistency"]),
+        (14, "Other squads bring their authentication questions to her first; new PMs read her identity guide in their first week.", ["Visibility", "Consistency"]),
+        None,
+    ]),
+    # Sofia: 9 of the 16, over four months: Getting close.
+    "sofia": ("casey", [
+        (125, "Owns the card-fraud rules; chargeback losses are down 22% over the last quarter.", ["Impact"]),
+        (110, "Wrote the two-quarter roadmap for fraud tooling and got Risk and Payments to commit to it.", ["Scope"]),
+        None,
+        None,
+        None,
+        (95, "Brought Kwame into the payments domain; he now runs the weekly fraud review on his own.", ["Influence"]),
+        None,
+        (70, "Her one-page fraud report is what the VP reads before each monthly business review.", ["Visibility"]),
+        (55, "Got Risk, Finance and Support to agree one threshold for manual reviews, after a quarter of back-and-forth.", ["Influence"]),
+        (40, "Modelled false declines against fraud losses; the new thresholds win back about €180k in sales a month.", ["Impact"]),
+        None,
+        None,
+        (25, "False declines at checkout fell from 3.1% to 1.9%, the largest conversion gain in Payments this year.", ["Impact"]),
+        (12, "Led the response to a weekend card-testing attack: new rules live within four hours, no merchant payout held.", []),
+        (6, "Sales bring her into enterprise deals whenever fraud liability comes up.", ["Visibility"]),
+        None,
+    ]),
+}  # fmt: skip
+
+# (sign-in, nominated by, {criterion: case}): Léa is ready, Sofia getting close, Priya not
+# yet (her manager wants the committee's view of what is missing).
+NOMINATIONS = [
+    ("lea", "manager", {
+        "Impact": "Passkeys cut failed sign-ins by 38% and lifted mobile weekly actives by 6%; the recovery redesign halved lost-account tickets.",
+        "Scope": "Owns the whole identity area, sign-in, recovery and SSO, across two engineering squads and security, rather than single features.",
+        "Influence": "Security, legal and support now work from the recovery policy she brought them to; four squads adopted her experiment review.",
+        "Visibility": "Presented the passkey launch to the leadership team; her results format is now the squads' standard.",
+        "Consistency": "Eight months of Senior PM work, with evidence against 14 of the 16 expectations spread over the whole period.",
+    }),
+    ("sofia", "casey", {
+        "Impact": "Chargeback losses down 22%, false declines at checkout down from 3.1% to 1.9%: about €180k in sales a month.",
+        "Scope": "Turned a set of hand-tuned fraud rules into a product line with its own roadmap, shared by Risk and Payments.",
+        "Influence": "Got Risk, Finance and Support to agree one manual-review threshold; Kwame runs the weekly fraud review after her coaching.",
+        "Visibility": "Her monthly fraud report goes to the VP before each business review; sales ask for her in enterprise deals.",
+        "Consistency": "About four months of Senior PM work so far, steady throughout; we put her forward now so the committee sees the trend.",
+    }),
+    ("pm", "manager", {
+        "Impact": "The redesigned sign-up flow took completion from 61% to 74%, the largest gain on the onboarding funnel this year.",
+        "Scope": "Moved from single features to the whole sign-up journey, and drafted its multi-quarter roadmap.",
+        "Influence": "Runs the squad's quarterly planning and keeps scope to what ships; stakeholder updates to Payments are her next step.",
+        "Visibility": "Presented the sign-up A/B test to the product review herself.",
+        "Consistency": "Two strong quarters, mostly still at PM level: we nominate to get the committee's view of what is missing.",
+    }),
+]  # fmt: skip
+
+ENDORSEMENT = (
+    "lea",
+    "director",
+    "I have watched Léa run identity for most of the year: she already works the way our "
+    "Senior PMs do, and the security team asks for her by name.",
+)
+
+# The decision recorded before HR takes over: (sign-in, decided by, decision, rationale,
+# feedback for the person, committee notes).
+DECISION = (
+    "lea",
+    "sam",
+    Nomination.Decision.PROMOTE,
+    "Ready against the Senior PM expectations: 14 of 16 shown over eight months, with "
+    "measured impact from passkeys and the recovery redesign.",
+    "Congratulations: the committee saw eight months of Senior PM work, from passkeys to the "
+    "recovery policy. Next: take part in decisions beyond identity, such as the company-wide "
+    "sign-in strategy; that is where Staff PM begins.",
+    "Alex endorsed. Sam checked the mobile figures with the data team. No concerns raised.",
+)
 
 
 def months_ago(months, today):
@@ -85,13 +185,17 @@ class Command(BaseCommand):
         ladder = ladder_services.load_default_ladder().ladder
         with transaction.atomic():
             created = self.create_org(ladder)
-            self.create_hr()
+            hr = self.create_hr()
         if created:
             self.stdout.write(
                 self.style.SUCCESS(f"Created a demo organisation of {len(ORG)} people.")
             )
         else:
             self.stdout.write("The demo organisation is already there.")
+        with transaction.atomic():
+            round, round_created = self.create_round(ladder, hr)
+        if round is not None:
+            self.report_round(round, round_created)
         self.stdout.write(self.style.SUCCESS("Demo sign-ins (development only):"))
         for username, who in SIGN_INS:
             self.stdout.write(f"  {username:<8} password {DEMO_PASSWORD}  ({who})")
@@ -114,6 +218,7 @@ class Command(BaseCommand):
     def create_hr(self):
         hr = self.user("hr", "Hilde Romero", is_staff=True)
         hr.groups.add(services.ensure_hr_group())
+        return hr
 
     def create_org(self, ladder):
         if Employee.objects.filter(email=f"morgan@{DOMAIN}").exists():
@@ -248,4 +353,132 @@ class Command(BaseCommand):
             effective_on=effective_on,
             by=manager.user if manager else None,
             rationale="Consistently working at the next level; promoted at the review cycle.",
+        )
+
+    # The promotion round -------------------------------------------------------------------
+
+    def create_round(self, ladder, hr):
+        """A round in calibration, made through the rounds' services as a real one would
+        be: HR opens it, managers nominate, a skip-level endorses, HR closes nominations
+        (freezing the packets) and one committee member decides. Every date is today, so
+        that HR can finalise it today. Returns (the round, whether it was made now)."""
+        existing = Round.objects.filter(created_by=hr).order_by("-created_at", "-id").first()
+        if existing is not None:
+            return existing, False
+        usernames = {name for nominee, nominator, _ in NOMINATIONS for name in (nominee, nominator)}
+        usernames |= {author for author, _ in NEXT_LEVEL_EVIDENCE.values()}
+        usernames |= {ENDORSEMENT[1], DECISION[1]}
+        people = {
+            person.user.username: person
+            for person in Employee.objects.filter(
+                user__username__in=usernames, is_active=True
+            ).select_related("user", "ladder", "level", "track", "manager")
+        }
+        if set(people) != usernames:
+            self.stdout.write("Some demo people have changed or left: no promotion round added.")
+            return None, False
+        today = round_selectors.today()
+        self.create_next_level_evidence(people, today)
+        round = round_services.create_round(
+            by=hr,
+            name=f"H{1 if today.month <= 6 else 2} {today.year} promotions",
+            nomination_deadline=today,
+            calibration_on=today,
+            effective_on=today,
+            ladders=[ladder],
+            committee=round_selectors.default_committee(ladders=[ladder]),
+            self_nomination=False,
+        )
+        round = round_services.open_nominations(round=round, by=hr)
+        nominations = {}
+        for username, nominator, cases in NOMINATIONS:
+            person = people[username]
+            target = round_selectors.targets_for(person)[0]
+            nominations[username] = round_services.nominate(
+                round=round,
+                employee=person,
+                target_level=target.level,
+                target_track=target.track,
+                cases={
+                    criterion.pk: cases.get(criterion.name, "The evidence in the packet.")
+                    for criterion in person.ladder.promotion_criteria.all()
+                },
+                by=people[nominator].user,
+            )
+        username, endorser, text = ENDORSEMENT
+        round_services.endorse(
+            nomination=nominations[username], by=people[endorser].user, text=text
+        )
+        round = round_services.close_nominations(round=round, by=hr)
+        username, by, decision, rationale, feedback, discussion = DECISION
+        round_services.decide(
+            nomination=nominations[username],
+            by=people[by].user,
+            decision=decision,
+            rationale=rationale,
+            feedback=feedback,
+            discussion=discussion,
+        )
+        return round, True
+
+    def create_next_level_evidence(self, people, today):
+        """Shared evidence against the next level (`NEXT_LEVEL_EVIDENCE`), unless the
+        person already has some there."""
+        for username, (author, entries) in NEXT_LEVEL_EVIDENCE.items():
+            person = people[username]
+            level = round_selectors.targets_for(person)[0].level
+            if (
+                Evidence.objects.counted()
+                .filter(employee=person, expectation__level=level)
+                .exists()
+            ):
+                continue
+            criteria = {c.name: c for c in person.ladder.promotion_criteria.all()}
+            expectations = (
+                Expectation.objects.active()
+                .filter(level=level)
+                .order_by("category__position", "position", "id")
+            )
+            for expectation, entry in zip(expectations, entries, strict=False):
+                if entry is None:
+                    continue
+                days, description, criteria_names = entry
+                evidence.record_evidence(
+                    employee=person,
+                    expectation=expectation,
+                    by=people[author].user,
+                    observed_on=today - datetime.timedelta(days=days),
+                    description=description,
+                    visibility=Evidence.Visibility.SHARED,
+                    criteria=[criteria[name] for name in criteria_names if name in criteria],
+                )
+
+    def report_round(self, round, created):
+        """What the round holds, and which demo sign-ins calibrate it."""
+        if created:
+            self.stdout.write(self.style.SUCCESS(f"Created the promotion round “{round}”:"))
+        else:
+            self.stdout.write(f"The promotion round “{round}” is already there:")
+        self.stdout.write(f"  {round.get_state_display()}, at {round.get_absolute_url()}")
+        nominations = round.nominations.select_related("employee", "target_level")
+        for nomination in nominations:
+            packet = nomination.snapshot or {}
+            label = packet.get("readiness", {}).get("label", "")
+            decision = nomination.get_decision_display().lower() or "not decided yet"
+            self.stdout.write(
+                f"  {nomination.employee} for {nomination.target_level}"
+                + (f" ({label})" if label else "")
+                + f": {decision}"
+            )
+        users = get_user_model().objects.in_bulk(
+            [username for username, _ in SIGN_INS], field_name="username"
+        )
+        on_committee = [
+            username
+            for username, _ in SIGN_INS
+            if username in users and access.on_committee(users[username], round)
+        ]
+        self.stdout.write(
+            f"  Committee among the demo sign-ins: {', '.join(on_committee)} "
+            "(sign in as hr to decide the rest and finalise it)."
         )

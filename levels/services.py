@@ -10,6 +10,8 @@ expectation, track place and comparison value written is checked to link parts o
 ladder (`models.check_same_ladder`), in Python and without a query per row.
 """
 
+import copy
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,9 +102,15 @@ def _import_ladder(spec, replace):
     return ImportResult(ladder=ladder, created=created)
 
 
+@functools.cache
+def _default_spec():
+    """The shipped ladder file, read and checked once a process (it ships with the code)."""
+    return ladderfile.read(DEFAULT_LADDER_FILE.read_bytes(), name=DEFAULT_LADDER_FILE.name)
+
+
 def load_default_ladder():
     """Load the Product Management ladder shipped with the app, unless it is there already."""
-    spec = ladderfile.read(DEFAULT_LADDER_FILE.read_bytes(), name=DEFAULT_LADDER_FILE.name)
+    spec = copy.deepcopy(_default_spec())  # the import may adjust what it is given
     with transaction.atomic():
         locks.serialised(locks.LADDER_IMPORT)  # two deploys at once load it once
         existing = Ladder.objects.filter(slug=spec["ladder"]["slug"]).first()

@@ -23,9 +23,11 @@ from django.utils import timezone
 from assessments import evidence, reviews, services
 from assessments.models import Employee, Evidence, LevelAssignment, Rating, Review
 from levels import models as ladder_models
+from rounds import selectors as round_selectors
+from rounds import services as round_services
 
 from .conftest import place
-from .factories import UserFactory
+from .factories import UserFactory, make_round
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +68,10 @@ WIN_DECIDE = row(L, 403, 404, (405, W), (405, W), 404, (405, W), (405, W), 404, 
 REVIEW = row(L, (200, 403), 404, (200, 400), (200, 403), 404, (200, 403), (200, 403), 404, L)
 REVIEW_SHARE = row(L, 403, 404, (405, 400), 403, 404, 403, 403, 404, L)
 REVIEW_ACK = row(L, (405, W), 404, 403, 403, 404, 403, 403, 404, L)
+# A round HR runs: managers see it, only HR changes it.
+HR_RUNS = row(L, 404, 404, 403, 403, 403, 200, 200, 404, L)
+# The manager's nomination of Remi, while the round takes nominations.
+NOMINATION = row(L, 404, 404, 200, 200, 404, 200, 200, 404, L)
 
 
 def admin_row(hr, signed_out=L):
@@ -174,6 +180,53 @@ EXPECTED = {
     "assessments:review": REVIEW,
     "assessments:review_share": REVIEW_SHARE,
     "assessments:review_acknowledge": REVIEW_ACK,
+    # Promotion rounds. `rounds:round`, `edit`, `open` and `close` are about a round taking
+    # nominations in which the manager nominated Remi; `finalise`, `calibrate` and
+    # `nomination_decide` about one calibrating (the boss is on both committees);
+    # `nominate` offers Remi a third round, where nobody is nominated yet.
+    "rounds:list": SIGNED_IN,  # the rounds one takes part in, or an empty state
+    "rounds:new": row(L, 403, 403, 403, 403, 403, 200, 200, 403, L),
+    # Open rounds are for managers (no self-nomination in these); HR runs them.
+    "rounds:round": row(L, 404, 404, 200, 200, 200, 200, 200, 404, L),
+    "rounds:edit": HR_RUNS,
+    "rounds:open": row(L, 404, 404, 403, 403, 403, (200, 400), (200, 400), 404, L),  # open
+    "rounds:close": row(L, 404, 404, 403, 403, 403, (200, W), (200, W), 404, L),
+    # Nominations still to decide: finalising is refused, with the reason.
+    "rounds:finalise": row(L, 404, 404, 403, 403, 403, (200, 400), (200, 400), 404, L),
+    "rounds:calibrate": row(L, 404, 404, 403, 200, 403, 200, 200, 404, L),  # HR, committee
+    # Remi does not see a nomination his manager made until the round is finalised.
+    "rounds:nominate": row(L, 403, 404, 200, 200, 404, 200, 200, 404, L),
+    "rounds:nomination": NOMINATION,
+    "rounds:nomination_edit": NOMINATION,
+    "rounds:nomination_withdraw": row(
+        L, 404, 404, (200, W), (200, W), 404, (200, W), (200, W), 404, L
+    ),
+    # Endorsing is for someone above the manager (the boss); an empty one is refused.
+    "rounds:nomination_endorse": row(
+        L,
+        (405, 404),
+        (405, 404),
+        (405, 403),
+        (405, 400),
+        (405, 404),
+        (405, 403),
+        (405, 403),
+        (405, 404),
+        L,
+    ),
+    # Deciding is for HR and the committee (the boss); an empty decision is refused.
+    "rounds:nomination_decide": row(
+        L,
+        (405, 404),
+        (405, 404),
+        (405, 403),
+        (405, 400),
+        (405, 404),
+        (405, 400),
+        (405, 400),
+        (405, 404),
+        L,
+    ),
     # The admin
     "admin:index": row(A, A, A, A, A, A, 200, 200, A, A),
     "admin:login": row(200, 200, 200, 200, 200, 200, (W, 200), (W, 200), 200, 200),
@@ -288,6 +341,7 @@ class Sweep:
             by=org.manager.user,
         )
         self.review = reviews.share_review(review=review, by=org.manager.user)
+        self._rounds(org)
         AccessAttempt.objects.create(username="x", ip_address="127.0.0.1", failures_since_start=1)
         AccessLog.objects.create(username="x", ip_address="127.0.0.1")
         AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", locked_out=False)
@@ -309,6 +363,32 @@ class Sweep:
             ("assessments", "evidence"): Evidence.objects.get(pk=self.win.pk),
             ("assessments", "review"): self.review,
         }
+
+    def _rounds(self, org):
+        """Three rounds with the boss on the committee: one taking nominations where the
+        manager nominated Remi (`nominating`), one calibrating Remi's nomination
+        (`calibrating`), and one taking nominations where nobody is nominated yet (what the
+        nominate page offers)."""
+        cases = {c.pk: "A clear case." for c in org.ladder.promotion_criteria.all()}
+        target = round_selectors.targets_for(org.report)[0]
+
+        def round_with_remi(name):
+            round = make_round(by=org.hr, name=name)
+            round.committee.set([org.boss.user])
+            nomination = round_services.nominate(
+                round=round,
+                employee=org.report,
+                target_level=target.level,
+                target_track=target.track,
+                cases=cases,
+                by=org.manager.user,
+            )
+            return round, nomination
+
+        self.nominating, self.nomination = round_with_remi("Nominating")
+        self.calibrating, self.calibrated = round_with_remi("Calibrating")
+        round_services.close_nominations(round=self.calibrating, by=org.hr)
+        make_round(by=org.hr, name="Open").committee.set([org.boss.user])
 
     def address(self, key, route, name):
         """The address of a pattern, with real ids of this organisation."""
@@ -339,6 +419,18 @@ class Sweep:
             "assessments:review": {"pk": self.review.pk},
             "assessments:review_share": {"pk": self.review.pk},
             "assessments:review_acknowledge": {"pk": self.review.pk},
+            "rounds:round": {"pk": self.nominating.pk},
+            "rounds:edit": {"pk": self.nominating.pk},
+            "rounds:open": {"pk": self.nominating.pk},
+            "rounds:close": {"pk": self.nominating.pk},
+            "rounds:finalise": {"pk": self.calibrating.pk},
+            "rounds:calibrate": {"pk": self.calibrating.pk},
+            "rounds:nominate": person_scoped,
+            "rounds:nomination": {"pk": self.nomination.pk},
+            "rounds:nomination_edit": {"pk": self.nomination.pk},
+            "rounds:nomination_withdraw": {"pk": self.nomination.pk},
+            "rounds:nomination_endorse": {"pk": self.nomination.pk},
+            "rounds:nomination_decide": {"pk": self.calibrated.pk},
             "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
             "admin:app_list": {"app_label": "levels"},
             "admin:auth_user_password_change": {"id": org.report.user.pk},
@@ -347,6 +439,8 @@ class Sweep:
                 "object_id": org.report.pk,
             },
         }.get(name)
+        if name == "rounds:calibrate":  # the candidates for one level
+            return reverse(name, kwargs=kwargs) + f"?level={self.calibrated.target_level_id}"
         if kwargs is not None:
             return reverse(name, kwargs=kwargs)
         if name.endswith("_simple_history"):

@@ -281,6 +281,16 @@ def _latest_shared_review(**match):
     )
 
 
+def expectations_of(level):
+    """The active expectations readiness measures `level` by, with their categories, in
+    the ladder's order (one query)."""
+    return list(
+        level.expectations.active()
+        .select_related("category")
+        .order_by("category__position", "position", "id")
+    )
+
+
 def readiness(*, employee, level, expectations=None, criteria=None):
     """The readiness of `employee` for `level`, the same whoever looks (what a page lists
     beside it is read through `access`). Five queries: the
@@ -288,11 +298,7 @@ def readiness(*, employee, level, expectations=None, criteria=None):
     review, the ladder's criteria and their support; three when `expectations` and
     `criteria` are passed in."""
     if expectations is None:
-        expectations = list(
-            level.expectations.active()
-            .select_related("category")
-            .order_by("category__position", "position", "id")
-        )
+        expectations = expectations_of(level)
     evidence = Evidence.objects.counted().filter(employee=employee, expectation__in=expectations)
     # Counted evidence per expectation and day: the figures per expectation below, and the
     # days for the timeline (`Readiness.dates`), from the one query.

@@ -109,19 +109,21 @@ def _iso(day):
     return day.isoformat() if day else None
 
 
-def packet(nomination):
+def packet(nomination, *, expectations=None, criteria=None):
     """The packet of `nomination` as it stands now, as plain data (what `snapshot` keeps
     when nominations close): readiness for the target level, coverage per category, each
     expectation with the shared evidence and the review rating behind it, support per
     criterion, time in level and manager. Only what the person can read is included:
-    private notes never reach the committee's copy."""
-    employee = (
-        Employee.objects.select_related("ladder", "level", "track", "manager")
-        .prefetch_related("assignments")
-        .get(pk=nomination.employee_id)
+    private notes never reach the committee's copy. Pass the target level's active
+    `expectations` (with their categories) and the ladder's `criteria` when packing many
+    (`readiness.readiness` then spares their queries)."""
+    employee = Employee.objects.select_related("ladder", "level", "track", "manager").get(
+        pk=nomination.employee_id
     )
     level = nomination.target_level
-    result = readiness_module.readiness(employee=employee, level=level)
+    result = readiness_module.readiness(
+        employee=employee, level=level, expectations=expectations, criteria=criteria
+    )
     shared = (
         Evidence.objects.confirmed()
         .filter(

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from assessments import access
+from assessments import access, readiness
 from assessments import services as people_services
 from assessments.models import Employee
 from pmladder.validators import multi_line, single_line
@@ -190,8 +190,18 @@ def close_nominations(*, round, by):
     if round.state != Round.State.NOMINATING:
         raise ValidationError(f"{round} is not taking nominations.")
     nominations = list(round.nominations.select_related("target_level", "target_track", "employee"))
+    expectations, criteria = {}, {}  # per target level and per ladder, read once
     for nomination in nominations:
-        nomination.snapshot = selectors.packet(nomination)
+        level = nomination.target_level
+        if level.pk not in expectations:
+            expectations[level.pk] = readiness.expectations_of(level)
+        if level.ladder_id not in criteria:
+            criteria[level.ladder_id] = list(level.ladder.promotion_criteria.all())
+        nomination.snapshot = selectors.packet(
+            nomination,
+            expectations=expectations[level.pk],
+            criteria=criteria[level.ladder_id],
+        )
     Nomination.objects.bulk_update(nominations, ["snapshot"], batch_size=200)
     NominationChange.objects.bulk_create(
         NominationChange(

@@ -10,8 +10,10 @@ BENCH_PEOPLE sets the size of the organisation for the reporting-tree part (defa
 100,000; 0 skips it). BENCH_IMPORT sets the size of the people file imported (default
 10,000 new people, then the same file again, then with every person changed; 0 skips
 it), followed by an upload in the admin of as many new people as it takes, with
-invitations. The data is built in a throwaway test database (in memory for SQLite,
-`test_` + the configured name for PostgreSQL), so real data is never touched.
+invitations. With the organisation comes a promotion round of BENCH_NOMINATIONS
+candidates (default 500): nominating, closing nominations, and the calibration page.
+The data is built in a throwaway test database (in memory for SQLite, `test_` + the
+configured name for PostgreSQL), so real data is never touched.
 """
 
 import datetime
@@ -41,6 +43,7 @@ LEVELS = 60
 EXPECTATIONS = 8  # per level and category
 TRACKS = 4
 ROUNDS = 30
+NOMINATIONS = int(os.environ.get("BENCH_NOMINATIONS", "500"))
 
 
 def build():
@@ -287,6 +290,65 @@ def bench_tree(ladder, client):
         "team page, direct": "/team/",
         "team page, everyone": "/team/?scope=all",
         "person page of a leaf": f"/people/{leaf.pk}/",
+    }.items():
+        median, worst, queries = measure(client, url)
+        print(f"{name:<34}{median:>10.1f}{worst:>9.1f}  ({queries} queries)")
+    bench_rounds(top)
+
+
+def bench_rounds(top):
+    """A promotion round over the whole organisation with NOMINATIONS candidates for one
+    level: nominating them, closing nominations (every packet frozen), and HR's pages."""
+    from django.test import Client
+
+    from assessments.models import Employee
+    from rounds import selectors, services
+    from tests.factories import make_hr_user
+
+    hr = make_hr_user()
+    today = datetime.date.today()
+    round = services.create_round(
+        by=hr,
+        name="Bench round",
+        nomination_deadline=today,
+        calibration_on=today,
+        effective_on=today,
+        committee=[],
+    )
+    services.open_nominations(round=round, by=hr)
+    people = list(
+        Employee.objects.filter(manager__isnull=False)
+        .select_related("ladder", "level", "track")
+        .order_by("pk")[:NOMINATIONS]
+    )
+    started = time.perf_counter()
+    for person in people:
+        target = selectors.targets_for(person)[0]
+        services.nominate(
+            round=round,
+            employee=person,
+            target_level=target.level,
+            target_track=target.track,
+            cases={},
+            by=hr,
+        )
+    nominated = time.perf_counter() - started
+    started = time.perf_counter()
+    services.close_nominations(round=round, by=hr)
+    closed = time.perf_counter() - started
+    print(f"\npromotion round, {len(people)} candidates for one level, as HR")
+    print(f"{'nominate them one by one':<34}{nominated * 1000:>10.0f} ms")
+    print(f"{'close nominations (freeze)':<34}{closed * 1000:>10.0f} ms")
+    level = selectors.targets_for(people[0])[0].level.pk
+    client = Client()
+    client.force_login(hr)
+    print(f"{'round page':<34}{'median ms':>10}{'max ms':>9}  queries")
+    for name, url in {
+        "rounds list": "/rounds/",
+        "the round": f"/rounds/{round.pk}/",
+        "calibrate one level": f"/rounds/{round.pk}/calibrate/?level={level}",
+        "calibrate, sorted by name": f"/rounds/{round.pk}/calibrate/?level={level}&sort=name",
+        "one nomination": f"/nominations/{round.nominations.first().pk}/",
     }.items():
         median, worst, queries = measure(client, url)
         print(f"{name:<34}{median:>10.1f}{worst:>9.1f}  ({queries} queries)")

@@ -14,10 +14,14 @@ import datetime
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection
 from django.utils import timezone
 
 from assessments import services as people
 from levels import services
+from levels.models import Ladder
 
 from .factories import UserFactory
 
@@ -36,8 +40,34 @@ def client_signed_in(client, user):
 
 @pytest.fixture
 def default_ladder(db):
-    """The Product Management ladder shipped with the app."""
-    return services.load_default_ladder().ladder
+    """The Product Management ladder shipped with the app, with its history, as
+    `services.load_default_ladder` writes it."""
+    return _ShippedLadder.load()
+
+
+class _ShippedLadder:
+    """Loads the shipped ladder the first time in each test process and keeps its rows;
+    later tests get the same rows (same ids, same history) written back in one bulk
+    insert a table, several times faster than loading the file again. Only into a database
+    with no ladder data at all; otherwise, and until the rows are kept, it loads the file."""
+
+    rows = None  # [(model, [instances])], in an order that satisfies foreign keys
+
+    @classmethod
+    def load(cls):
+        models = list(apps.get_app_config("levels").get_models())
+        empty = not any(model.objects.exists() for model in (Ladder, Ladder.history.model))
+        if cls.rows is None or not empty:
+            ladder = services.load_default_ladder().ladder
+            if cls.rows is None and empty:
+                cls.rows = [(model, list(model.objects.order_by("pk"))) for model in models]
+            return ladder
+        for model, instances in cls.rows:
+            model.objects.bulk_create(instances)
+        with connection.cursor() as cursor:  # PostgreSQL: the ids go on after the copied ones
+            for statement in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(statement)
+        return Ladder.objects.get()
 
 
 def place(ladder, username, full_name, level, track="ic", manager=None, months_ago=12):

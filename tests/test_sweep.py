@@ -9,6 +9,7 @@ Outcomes: a status code, or for redirects where they lead: "login" (the app's si
 "admin-login" (the admin's sign-in) and "away" (anywhere else).
 """
 
+import copy
 import datetime
 import re
 
@@ -471,17 +472,20 @@ def outcome(response):
 
 def sweep_as(client, sweep, role):
     """Every pattern requested with GET and POST as `role`: {key: (get, post)}. Each
-    request runs in a savepoint rolled back afterwards, signed in afresh (a sign-out or
-    a deactivation must not leak into the next request)."""
+    request runs in a savepoint rolled back afterwards, with the cookies of the one
+    sign-in put back before it (a sign-out or a deactivation must not leak into the next
+    request: its session is rolled back with the rest)."""
     user = sweep.users[role]
+    client.logout()
+    if user is not None:
+        client.force_login(user)
+    signed_in = copy.deepcopy(client.cookies)
     seen = {}
     for key, route, name in url_patterns():
         url = sweep.address(key, route, name)
         results = []
         for method in (client.get, client.post):
-            client.logout()
-            if user is not None:
-                client.force_login(user)
+            client.cookies = copy.deepcopy(signed_in)
             with transaction.atomic():
                 results.append(outcome(method(url)))
                 transaction.set_rollback(True)

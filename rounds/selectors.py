@@ -12,6 +12,7 @@ from assessments import readiness as readiness_module
 from assessments import services as people_services
 from assessments.models import Employee, Evidence, Review
 from assessments.selectors import HR_GROUP, is_below, subtree_ids
+from levels.history import made_by
 from levels.selectors import next_steps, track_paths
 
 from .models import Nomination, Round
@@ -310,7 +311,18 @@ def candidates(nominations, *, level_id, sort="readiness", badge="", decision=""
         .select_related("employee", "nominated_by", "decided_by", "target_level")
         .prefetch_related("endorsements")
     )
-    result = [Candidate(n, packet_of(n)) for n in rows]
+    return arrange(
+        [Candidate(n, packet_of(n)) for n in rows],
+        sort=sort,
+        badge=badge,
+        decision=decision,
+        manager=manager,
+    )
+
+
+def arrange(candidates, *, sort="readiness", badge="", decision="", manager=""):
+    """`candidates` (loaded by `candidates`) filtered and sorted, without a query."""
+    result = candidates
     if badge:
         result = [row for row in result if row.badge == badge]
     if decision == "undecided":
@@ -480,9 +492,5 @@ def readable_packet(packet):
 def person_name(user):
     """How a user is named on the pages: their person's name, else the name on their
     sign-in, else their username (load `employee` with the user to spare a query)."""
-    if user is None:
-        return ""
     employee = getattr(user, "employee", None)
-    if employee is not None:
-        return employee.full_name
-    return user.get_full_name() or user.get_username()
+    return employee.full_name if employee is not None else made_by(user, nobody="")

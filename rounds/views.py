@@ -327,10 +327,7 @@ def calibrate(request, pk):
     form = CalibrateFilterForm(request.GET, managers=managers)
     filters = form.filters()
     sort = filters.pop("sort", "readiness")
-    if filters or sort != "readiness":
-        rows = selectors.candidates(visible, level_id=level_id, sort=sort, **filters)
-    else:
-        rows = everyone
+    rows = selectors.arrange(everyone, sort=sort, **filters)
     page = Paginator(rows, CANDIDATES_PAGE_SIZE).get_page(request.GET.get("page"))
     here = request.get_full_path()
     deciding = round.state == State.CALIBRATING

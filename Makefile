@@ -3,6 +3,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address in the links the app emails: where `make run` serves, unless set.
+SITE_URL ?= http://$(HOST):$(PORT)
+# DEMO=0: `make run` loads the default ladder but no demo organisation.
+DEMO ?= 1
 PYTEST_ARGS ?=
 # Test processes, each with its own database (pytest-xdist); 0 runs everything in one.
 TEST_WORKERS ?= 2
@@ -12,40 +16,49 @@ TEST_WORKERS ?= 2
 $(BIN)/python:
 	@python=$$(./scripts/find-python) && "$$python" -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python requirements.txt requirements-dev.txt
+# Serving needs only the runtime requirements; tests and tools add requirements-dev.txt
+# (the test runner, the browser driver, ruff). Each set has its own stamp.
+$(VENV)/.installed-runtime: $(BIN)/python requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed-runtime requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed-dev
 
-## run: install, migrate, load the default ladder and demo data, serve on $(HOST):$(PORT)
-run: $(VENV)/.installed
-	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+## run: install what serving needs, migrate, load the default ladder and the demo
+## organisation (not with DEMO=0), serve on $(HOST):$(PORT)
+run: $(VENV)/.installed-runtime
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input --verbosity 0
 	DEBUG=1 $(BIN)/python manage.py load_default_ladder
+ifneq ($(DEMO),0)
 	DEBUG=1 $(BIN)/python manage.py seed_demo
+endif
 	@echo "PM Ladder is at http://$(HOST):$(PORT)/"
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 SITE_URL="$(SITE_URL)" $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## test: install and run the whole suite (SQLite, or PostgreSQL when DATABASE_URL is set)
-test: $(VENV)/.installed
+test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## test-browser: only the browser tests (Debian's chromium package)
-test-browser: $(VENV)/.installed
+test-browser: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 ## lint: ruff, formatting and migrations in step with the models
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 
-format: $(VENV)/.installed
+format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 ## bench: time the main pages on a large generated ladder
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-dev
 	DEBUG=1 $(BIN)/python scripts/bench.py
 
 clean:

@@ -1,12 +1,16 @@
+import json
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UsernameField
 from django.core.validators import MaxLengthValidator
 from django.utils import timezone
+from django.utils.html import format_html
 
 from levels.models import Level, PromotionCriterion, Track
+from levels.selectors import is_step_down
 
-from .models import Evidence
+from .models import Employee, Evidence
 
 
 def apply_errors(form, error, *, rename=None):
@@ -24,11 +28,24 @@ def apply_errors(form, error, *, rename=None):
 
 class AssignLevelForm(forms.Form):
     """A new level for one person, picked per track; the rules are checked by
-    `services.assign_level`. A step down needs an explicit confirmation."""
+    `services.assign_level`. A step down needs an explicit confirmation.
+
+    It also offers a new job title, suggested from the level picked. The suggestion
+    follows the level (static/js/assign-level.js as it is picked; without the script, on
+    saving) as long as the box holds the suggestion for the level it was made for,
+    `title_for`: a title someone typed is never replaced."""
 
     placement = forms.ChoiceField(
         label="New level", help_text="Levels are grouped by the track they are on."
     )
+    update_title = forms.BooleanField(label="Change their job title too", required=False)
+    job_title = forms.CharField(
+        label="New job title",
+        required=False,
+        max_length=Employee._meta.get_field("job_title").max_length,
+    )
+    # The level whose suggested title the box was filled with.
+    title_for = forms.CharField(widget=forms.HiddenInput, required=False)
     effective_on = forms.DateField(
         label="Effective date",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -65,17 +82,43 @@ class AssignLevelForm(forms.Form):
             groups.append((f"{path.track.name} track", choices))
         today = timezone.localdate()
         suggested = suggested or employee.level
+        placement = f"{employee.track_id}:{suggested.pk}"
+        current = employee.job_title
         kwargs.setdefault(
             "initial",
             {
-                "placement": f"{employee.track_id}:{suggested.pk}",
+                "placement": placement,
                 "effective_on": today,
                 "based_on": based_on,
+                # Ticked when their title follows their level today (or they have none).
+                "update_title": not current or self._follows_level(current),
+                "job_title": self.suggest_title(suggested),
+                "title_for": placement,
             },
         )
         super().__init__(*args, **kwargs)
         self.fields["placement"].choices = groups
         self.fields["effective_on"].widget.attrs["max"] = today.isoformat()
+        self.fields["job_title"].widget.attrs["data-titles"] = json.dumps(
+            {value: self.suggest_title(level) for value, (_, level, _) in self.options.items()}
+        )
+        self.fields["job_title"].help_text = "Suggested from the new level; edit it as you like."
+        # Help texts are shown as HTML: the title someone typed is escaped.
+        self.fields["update_title"].help_text = (
+            format_html("Untick to keep “{}”.", current) if current else "Untick to leave it empty."
+        )
+
+    def _follows_level(self, title):
+        name = self.employee.level.name
+        return title == name or title.startswith(f"{name},")
+
+    def suggest_title(self, level):
+        """The job title offered with `level`: its name, keeping what follows the current
+        level's name in their title (", Checkout" in "Senior Product Manager, Checkout")."""
+        title, name = self.employee.job_title, self.employee.level.name
+        if title.startswith(f"{name},"):
+            return level.name + title[len(name) :]
+        return level.name
 
     def clean(self):
         cleaned = super().clean()
@@ -84,7 +127,13 @@ class AssignLevelForm(forms.Form):
             return cleaned
         track, level, _ = choice
         cleaned["track"], cleaned["level"] = track, level
-        if self._is_step_down(level) and not cleaned.get("step_down"):
+        self._follow_level(cleaned)
+        if cleaned.get("update_title") and cleaned.get("job_title") == "":
+            self.add_error(
+                "job_title",
+                "Enter their new job title, or untick the box above to keep the current one.",
+            )
+        if is_step_down(self.employee.level, level) and not cleaned.get("step_down"):
             self.fields["step_down"].widget = forms.CheckboxInput()
             self.add_error(
                 "step_down",
@@ -93,11 +142,20 @@ class AssignLevelForm(forms.Form):
             )
         return cleaned
 
-    def _is_step_down(self, level):
-        current = self.employee.level
-        if level.grade is not None and current.grade is not None:
-            return level.grade < current.grade
-        return level.position < current.position
+    def _follow_level(self, cleaned):
+        """A box still holding the suggestion for another level gets the chosen level's,
+        here and on the page shown again."""
+        shown = self.options.get(cleaned.get("title_for"))
+        if shown is None or "job_title" not in cleaned:
+            return
+        placement = cleaned["placement"]
+        if placement != cleaned["title_for"] and cleaned["job_title"] == self.suggest_title(
+            shown[1]
+        ):
+            cleaned["job_title"] = self.suggest_title(cleaned["level"])
+            self.data = self.data.copy()
+            self.data[self.add_prefix("job_title")] = cleaned["job_title"]
+            self.data[self.add_prefix("title_for")] = placement
 
 
 class TeamFilterForm(forms.Form):

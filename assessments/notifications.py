@@ -1,9 +1,11 @@
 """Emails about what happens to people's records, sent after the change is committed.
 
 Email goes through Django's mailer: printed to the console until EMAIL_HOST is set.
-Links are built from SITE_URL.
+Links are built from SITE_URL. Inside `suppressed()` (seeding demo data) nothing is sent.
 """
 
+import contextlib
+import contextvars
 import logging
 
 from django.conf import settings
@@ -12,7 +14,22 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from levels.history import made_by
+
 logger = logging.getLogger(__name__)
+
+_suppressed = contextvars.ContextVar("notifications_suppressed", default=False)
+
+
+@contextlib.contextmanager
+def suppressed():
+    """Send none of the emails of the changes made inside the block: they are dropped, not
+    delayed. For data that is made up, such as the demo organisation."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
 
 
 def _link(name, **kwargs):
@@ -22,7 +39,7 @@ def _link(name, **kwargs):
 def _send(*, to, subject, template, context):
     """Send after the surrounding transaction commits; a failing mail server is logged,
     never turned into an error for the person who acted."""
-    if not to:
+    if not to or _suppressed.get():
         return
 
     def send():
@@ -105,3 +122,36 @@ def review_acknowledged(review):
         template="emails/review_acknowledged.txt",
         context={"review": review, "link": _link("assessments:review", pk=review.pk)},
     )
+
+
+def level_assigned(assignment, *, job_title=None):
+    """Tell a person their new level (and `job_title`, their new title when it changed
+    with it), and send their manager a copy. Called by the Assign level page; promotion
+    rounds send their own outcome email instead."""
+    person = assignment.employee
+    context = {
+        "assignment": assignment,
+        "person": person,
+        "job_title": job_title,
+        "by": made_by(assignment.assigned_by, nobody=""),
+    }
+    _send(
+        to=person.email,
+        subject=f"Your level is now {assignment.level.name}",
+        template="emails/level_assigned.txt",
+        context={**context, "link": _link("assessments:me")},
+    )
+    manager = person.manager
+    if manager is not None:
+        _send(
+            to=manager.email,
+            subject=f"{person} is now {assignment.level.name}",
+            template="emails/level_assigned_manager.txt",
+            context={
+                **context,
+                "manager": manager,
+                "by_manager": manager.user_id is not None
+                and manager.user_id == assignment.assigned_by_id,
+                "link": _link("assessments:person", pk=person.pk),
+            },
+        )

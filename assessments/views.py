@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from levels.selectors import next_levels, track_paths
 from rounds import selectors as round_selectors
 
-from . import access, readiness, reviews, selectors, services
+from . import access, notifications, readiness, reviews, selectors, services
 from . import evidence as evidence_services
 from .forms import AssignLevelForm, TeamFilterForm, apply_errors
 from .models import Employee, Review
@@ -94,8 +94,9 @@ def assign_level(request, pk):
     )
     stale = False
     if request.method == "POST" and form.is_valid():
+        title_before = employee.job_title
         try:
-            services.assign_level(
+            assignment = services.assign_level(
                 employee=employee,
                 level=form.cleaned_data["level"],
                 track=form.cleaned_data["track"],
@@ -103,6 +104,9 @@ def assign_level(request, pk):
                 rationale=form.cleaned_data["rationale"],
                 by=request.user,
                 based_on=form.cleaned_data["based_on"],
+                job_title=form.cleaned_data["job_title"]
+                if form.cleaned_data["update_title"]
+                else None,
             )
         except ValidationError as error:
             stale = getattr(error, "code", None) == "stale"
@@ -111,8 +115,16 @@ def assign_level(request, pk):
                 form.data = form.data.copy()
                 form.data["based_on"] = latest.pk if latest else 0
         else:
-            level = form.cleaned_data["level"]
-            messages.success(request, f"{employee} is now {level.name}.")
+            # Committed: the person and their manager hear of it (a round's outcome sends
+            # its own email, so the service does not).
+            new_title = employee.job_title if employee.job_title != title_before else None
+            notifications.level_assigned(assignment, job_title=new_title)
+            said = [f"{employee} is now {assignment.level.name}."]
+            if new_title:
+                said.append(f"Their job title is now “{new_title}”.")
+            if employee.email:
+                said.append("They get an email about it.")
+            messages.success(request, " ".join(said))
             return redirect(employee)
     status = 409 if stale else 400 if form.errors else 200
     return render(

@@ -1,10 +1,13 @@
-"""assign_level: the only way a level changes."""
+"""assign_level: the only way a level changes, and the Assign level page, which can change
+the job title with it."""
 
 import datetime
+import json
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
@@ -141,3 +144,256 @@ def test_the_callers_copy_of_the_employee_is_updated(org):
     assign(org, org.report, "senior-pm")
 
     assert org.report.level.key == "senior-pm"  # without a refresh from the database
+
+
+# The job title, changed with the level ---------------------------------------------------
+
+
+def test_the_job_title_changes_with_the_level_when_given(org):
+    assignment = services.assign_level(
+        employee=org.report,
+        level=org.ladder.levels.get(key="senior-pm"),
+        track=org.report.track,
+        effective_on=TODAY(),
+        by=org.manager.user,
+        rationale="Led the pricing launch.",
+        job_title="  Senior Product Manager, Pricing  ",
+    )
+
+    assert org.report.job_title == "Senior Product Manager, Pricing"  # the caller's copy
+    org.report.refresh_from_db()
+    assert org.report.job_title == "Senior Product Manager, Pricing"
+    assert org.report.level == assignment.level
+
+
+def test_without_a_job_title_the_current_one_is_kept(org):
+    assign(org, org.report, "senior-pm")
+
+    org.report.refresh_from_db()
+    assert org.report.job_title == "Remi Report's title"
+
+
+@pytest.mark.parametrize(
+    ("title", "message"),
+    [
+        ("Senior PM\x1b[31m", "control character U+001B"),
+        ("Senior PM\u202e", "U+202E (Right-To-Left Override)"),
+        ("x" * 151, "at most 150 characters"),
+    ],
+)
+def test_a_bad_job_title_is_refused_and_nothing_is_written(org, title, message):
+    with pytest.raises(ValidationError) as error:
+        services.assign_level(
+            employee=org.report,
+            level=org.ladder.levels.get(key="senior-pm"),
+            track=org.report.track,
+            effective_on=TODAY(),
+            by=org.manager.user,
+            rationale="Led the pricing launch.",
+            job_title=title,
+        )
+
+    assert message in " ".join(error.value.message_dict["job_title"])
+    org.report.refresh_from_db()
+    assert (org.report.level.key, org.report.job_title) == ("pm", "Remi Report's title")
+    assert org.report.assignments.count() == 1
+
+
+# The page ----------------------------------------------------------------------------------
+
+
+def page_url(person):
+    return reverse("assessments:assign_level", kwargs={"pk": person.pk})
+
+
+def placement(org, level_key, track_key="ic"):
+    track = org.ladder.tracks.get(key=track_key)
+    return f"{track.pk}:{org.ladder.levels.get(key=level_key).pk}"
+
+
+def posted(org, person=None, **overrides):
+    """What the page posts for `person` (the report by default): Senior PM, with the
+    suggested title for it in the box."""
+    person = person or org.report
+    data = {
+        "placement": placement(org, "senior-pm"),
+        "effective_on": TODAY().isoformat(),
+        "rationale": "Ran the pricing launch end to end.",
+        "based_on": person.assignments.order_by("-effective_on", "-id").first().pk,
+        "job_title": "Senior Product Manager",
+        "title_for": placement(org, "senior-pm"),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_page_suggests_the_next_levels_name_as_the_title(org, as_user):
+    response = as_user(org.manager.user).get(page_url(org.report))
+
+    form = response.context["form"]
+    assert form.initial["job_title"] == "Senior Product Manager"
+    assert form.initial["title_for"] == placement(org, "senior-pm")
+    # "Remi Report's title" does not follow the level: changing it is offered, not ticked.
+    assert form.initial["update_title"] is False
+    titles = json.loads(form.fields["job_title"].widget.attrs["data-titles"])
+    assert titles[placement(org, "staff-pm")] == "Staff Product Manager"
+    assert titles[placement(org, "director", "management")] == "Director of Product"
+    content = response.content.decode()
+    assert "Change their job title too" in content
+    assert "Untick to keep “Remi Report&#x27;s title”." in content
+    assert 'src="/static/js/assign-level.js"' in content
+
+
+def test_the_current_title_is_shown_escaped(org, as_user):
+    Employee.objects.filter(pk=org.report.pk).update(job_title="<b>PM</b>")
+
+    content = as_user(org.manager.user).get(page_url(org.report)).content.decode()
+
+    assert "Untick to keep “&lt;b&gt;PM&lt;/b&gt;”." in content
+    assert "<b>PM</b>" not in content
+
+
+def test_a_title_that_follows_the_level_is_ticked_and_keeps_its_team(org, as_user):
+    Employee.objects.filter(pk=org.report.pk).update(job_title="Product Manager, Pricing")
+
+    form = as_user(org.manager.user).get(page_url(org.report)).context["form"]
+
+    assert form.initial["update_title"] is True
+    assert form.initial["job_title"] == "Senior Product Manager, Pricing"
+    titles = json.loads(form.fields["job_title"].widget.attrs["data-titles"])
+    assert titles[placement(org, "apm")] == "Associate Product Manager, Pricing"
+
+
+def test_ticked_the_title_is_updated_with_the_level(org, as_user):
+    client = as_user(org.manager.user)
+
+    response = client.post(
+        page_url(org.report),
+        posted(org, update_title="on", job_title=" Senior Product Manager, Pricing "),
+        follow=True,
+    )
+
+    assert "Their job title is now “Senior Product Manager, Pricing”." in (
+        response.content.decode().replace("&#x27;", "'")
+    )
+    org.report.refresh_from_db()
+    assert org.report.level.key == "senior-pm"
+    assert org.report.job_title == "Senior Product Manager, Pricing"
+
+
+def test_unticked_the_title_is_kept(org, as_user):
+    response = as_user(org.manager.user).post(page_url(org.report), posted(org), follow=True)
+
+    assert b"Remi Report is now Senior Product Manager." in response.content
+    assert b"job title is now" not in response.content
+    org.report.refresh_from_db()
+    assert org.report.level.key == "senior-pm"
+    assert org.report.job_title == "Remi Report's title"
+
+
+def test_without_the_script_the_suggestion_follows_the_level_chosen(org, as_user):
+    """The box still holds the suggestion for Senior PM, but Staff PM was chosen."""
+    as_user(org.manager.user).post(
+        page_url(org.report),
+        posted(org, update_title="on", placement=placement(org, "staff-pm")),
+    )
+
+    org.report.refresh_from_db()
+    assert (org.report.level.key, org.report.job_title) == ("staff-pm", "Staff Product Manager")
+
+
+def test_a_typed_title_is_never_replaced_by_a_suggestion(org, as_user):
+    as_user(org.manager.user).post(
+        page_url(org.report),
+        posted(
+            org,
+            update_title="on",
+            placement=placement(org, "staff-pm"),
+            job_title="Staff Product Manager, Pricing",
+        ),
+    )
+
+    org.report.refresh_from_db()
+    assert org.report.job_title == "Staff Product Manager, Pricing"
+
+
+def test_a_page_shown_again_shows_the_suggestion_for_the_level_chosen(org, as_user):
+    response = as_user(org.manager.user).post(
+        page_url(org.report),
+        posted(org, update_title="on", placement=placement(org, "apm")),  # a step down
+    )
+
+    assert response.status_code == 400
+    assert b"Tick the box to confirm the step down." in response.content
+    assert 'value="Associate Product Manager"' in response.content.decode()
+    assert response.context["form"].data["title_for"] == placement(org, "apm")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"job_title": "   "}, "Enter their new job title"),
+        ({"job_title": "Senior PM\x07"}, "control character U+0007"),
+        ({"job_title": "x" * 151}, "at most 150 characters"),
+    ],
+)
+def test_a_bad_title_is_refused_and_nothing_is_written(org, as_user, overrides, message):
+    response = as_user(org.manager.user).post(
+        page_url(org.report), posted(org, update_title="on", **overrides)
+    )
+
+    assert response.status_code == 400
+    [error] = response.context["form"].errors["job_title"]
+    assert message in error
+    org.report.refresh_from_db()
+    assert (org.report.level.key, org.report.job_title) == ("pm", "Remi Report's title")
+    assert org.report.assignments.count() == 1
+
+
+def test_a_bad_title_left_unticked_does_not_stop_the_level(org, as_user):
+    response = as_user(org.manager.user).post(page_url(org.report), posted(org, job_title="   "))
+
+    assert response.status_code == 302
+    org.report.refresh_from_db()
+    assert (org.report.level.key, org.report.job_title) == ("senior-pm", "Remi Report's title")
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("anonymous", 302),
+        ("person", 403),
+        ("peer", 404),
+        ("unrelated_manager", 404),
+        ("outsider", 404),
+    ],
+)
+def test_only_managers_and_hr_change_a_title_with_the_level(org, as_user, role, status):
+    user = {
+        "anonymous": None,
+        "person": org.report.user,
+        "peer": org.teammate.user,
+        "unrelated_manager": org.other_manager.user,
+        "outsider": org.outsider,
+    }[role]
+
+    response = as_user(user).post(
+        page_url(org.report), posted(org, update_title="on", job_title="Chief of Everything")
+    )
+
+    assert response.status_code == status
+    org.report.refresh_from_db()
+    assert (org.report.level.key, org.report.job_title) == ("pm", "Remi Report's title")
+
+
+@pytest.mark.parametrize("who", ["manager", "boss", "hr"])
+def test_managers_above_and_hr_change_a_title_with_the_level(org, as_user, who):
+    user = {"manager": org.manager.user, "boss": org.boss.user, "hr": org.hr}[who]
+
+    response = as_user(user).post(
+        page_url(org.report), posted(org, update_title="on", job_title="Senior PM, Pricing")
+    )
+
+    assert response.status_code == 302
+    org.report.refresh_from_db()
+    assert (org.report.level.key, org.report.job_title) == ("senior-pm", "Senior PM, Pricing")

@@ -232,3 +232,67 @@ def test_hr_can_finalise_the_demo_round_today(
     recipients = {address for message in mailoutbox for address in message.to}
     assert promoted.email in recipients
     assert promoted.manager.email in recipients
+
+
+# Quick and quiet, on a domain nobody owns -------------------------------------------------
+
+
+def test_demo_people_are_on_the_demo_domain(settings):
+    seed(settings)
+
+    emails = list(Employee.objects.values_list("email", flat=True))
+    emails += list(get_user_model().objects.values_list("email", flat=True))
+    assert emails
+    assert all(email.endswith("@demo.pm-ladder.test") for email in emails)
+    assert Employee.objects.get(user__username="pm").email == "pm@demo.pm-ladder.test"
+
+
+def test_a_demo_seeded_on_the_old_domain_moves_to_the_demo_domain(settings):
+    seed(settings)
+    for person in Employee.objects.select_related("user"):
+        old = f"{person.user.username}@example.com"
+        Employee.objects.filter(pk=person.pk).update(email=old)
+        get_user_model().objects.filter(pk=person.user_id).update(email=old)
+    Employee.objects.filter(user__username="tom").update(email="tom.becker@example.com")
+    counts = (Employee.objects.count(), LevelAssignment.objects.count())
+
+    output = seed(settings)
+
+    assert "already there" in output
+    assert (Employee.objects.count(), LevelAssignment.objects.count()) == counts
+    assert Employee.objects.get(user__username="lea").email == "lea@demo.pm-ladder.test"
+    assert get_user_model().objects.get(username="lea").email == "lea@demo.pm-ladder.test"
+    # An address someone changed by hand is theirs to keep.
+    assert Employee.objects.get(user__username="tom").email == "tom.becker@example.com"
+
+
+def test_seeding_sends_no_email(settings, mailoutbox, django_capture_on_commit_callbacks):
+    """The demo shares evidence, logs a win, shares a review and nominates people: in a
+    real organisation each would email someone."""
+    with django_capture_on_commit_callbacks(execute=True):
+        seed(settings)
+
+    assert mailoutbox == []
+
+
+def test_demo_passwords_are_hashed_once_and_not_again_when_seeding_again(settings):
+    seed(settings)
+    users = get_user_model().objects.filter(username__in=["hr", "pm", "morgan", "felix"])
+    hashes = dict(users.values_list("username", "password"))
+    assert len(set(hashes.values())) == 1  # one hash for the one demo password
+
+    seed(settings)
+
+    assert dict(users.values_list("username", "password")) == hashes
+
+
+def test_a_demo_sign_in_that_lost_its_password_gets_it_back(settings, client):
+    seed(settings)
+    pm = get_user_model().objects.get(username="pm")
+    pm.set_unusable_password()
+    pm.save()
+
+    seed(settings)
+
+    response = client.post("/accounts/login/", {"username": "pm", "password": "demo-ladder-2026"})
+    assert response.status_code == 302

@@ -1,19 +1,22 @@
 """A believable demo organisation on the Product Management ladder, for trying the app,
 with a promotion round waiting for the committee.
 
-Running it again creates nothing new: the people are made once, and the round once (it is
-known by its creator, the demo HR sign-in).
+Running it again creates nothing new, quickly: the people are made once (and their
+passwords hashed once), and the round once (it is known by its creator, the demo HR
+sign-in). The demo people's email addresses are on a domain no company has, and seeding
+sends no email: the notifications of the changes it makes are suppressed.
 """
 
 import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from assessments import access, evidence, reviews, services
+from assessments import access, evidence, notifications, reviews, services
 from assessments.models import Employee, Evidence, Review
 from levels import services as ladder_services
 from levels.models import Expectation
@@ -22,7 +25,10 @@ from rounds import services as round_services
 from rounds.models import Nomination, Round
 
 DEMO_PASSWORD = "demo-ladder-2026"
-DOMAIN = "example.com"
+# Reserved for testing (RFC 2606): nobody's real address, so no people file matches it.
+DOMAIN = "demo.pm-ladder.test"
+# The demo's domain before, moved to DOMAIN when the demo is seeded again.
+OLD_DOMAIN = "example.com"
 
 # (sign-in, full name, job title, manager's sign-in, track, [(level, months ago), ...]).
 # The level list is the person's history, oldest first; the last one is current.
@@ -182,6 +188,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not settings.DEBUG:
             raise CommandError("seed_demo creates known passwords; it runs only with DEBUG=1.")
+        with notifications.suppressed():
+            self.seed()
+
+    def seed(self):
         ladder = ladder_services.load_default_ladder().ladder
         with transaction.atomic():
             created = self.create_org(ladder)
@@ -201,8 +211,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<8} password {DEMO_PASSWORD}  ({who})")
 
     def user(self, username, full_name, **extra):
+        """The demo sign-in `username`; a new one gets the demo password, an existing one
+        keeps its password (hashing is slow on purpose: 39 of them took half a minute)."""
         first, _, last = full_name.partition(" ")
-        user, _ = get_user_model().objects.update_or_create(
+        user, created = get_user_model().objects.update_or_create(
             username=username,
             defaults={
                 "first_name": first,
@@ -211,9 +223,16 @@ class Command(BaseCommand):
                 **extra,
             },
         )
-        user.set_password(DEMO_PASSWORD)
-        user.save()
+        if created or not user.has_usable_password():
+            user.password = self.demo_password()
+            user.save(update_fields=["password"])
         return user
+
+    def demo_password(self):
+        """The demo password, hashed once per run: every demo sign-in shares it."""
+        if not hasattr(self, "_demo_password"):
+            self._demo_password = make_password(DEMO_PASSWORD)
+        return self._demo_password
 
     def create_hr(self):
         hr = self.user("hr", "Hilde Romero", is_staff=True)
@@ -221,7 +240,8 @@ class Command(BaseCommand):
         return hr
 
     def create_org(self, ladder):
-        if Employee.objects.filter(email=f"morgan@{DOMAIN}").exists():
+        if Employee.objects.filter(user__username=ORG[0][0]).exists():
+            self.move_to_demo_domain()
             for username, full_name, *_ in ORG:
                 self.user(username, full_name)
             return False
@@ -248,6 +268,14 @@ class Command(BaseCommand):
             people[username] = employee
         self.create_evidence(people, today)
         return True
+
+    def move_to_demo_domain(self):
+        """A demo seeded before its domain changed: its people move to the new domain
+        (people whose address someone has changed since are left alone)."""
+        for username, *_ in ORG:
+            Employee.objects.filter(
+                user__username=username, email=f"{username}@{OLD_DOMAIN}"
+            ).update(email=f"{username}@{DOMAIN}")
 
     def create_evidence(self, people, today):
         """Evidence about Jordan's team, over the last eight months: some against the

@@ -41,6 +41,10 @@ Promotion rounds
   finalised; the people who manage them see the case and packet, and the
   outcome once finalised.
 
+Ladders
+- A published ladder is for everyone signed in. A draft (HR's work in progress) and a
+  retired ladder (kept for its records) are for HR alone: anyone else gets 404.
+
 `restrict(queryset, user, action)` narrows a queryset of people, evidence or reviews to the
 rows `user` may `action` (in the database, one query however big the organisation is);
 `can(user, action, obj)` answers for one object; `get_employee`, `get_evidence` and
@@ -55,6 +59,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 
+from levels.models import Ladder
 from rounds.models import Nomination, Round
 
 from .models import Employee, Evidence, Review
@@ -190,6 +195,12 @@ def _nominations(user, action):
     raise ValueError(f"Unknown action on nominations: {action!r}")
 
 
+def _ladders(user, action):
+    if action != VIEW:
+        raise ValueError(f"Unknown action on ladders: {action!r}")
+    return Q() if is_hr(user) else Q(status=Ladder.Status.PUBLISHED)
+
+
 # Rounds whose candidates can be read side by side.
 CALIBRATED = [Round.State.CALIBRATING, Round.State.FINALISED]
 
@@ -199,6 +210,7 @@ _RULES = {
     Review: _reviews,
     Round: _rounds,
     Nomination: _nominations,
+    Ladder: _ladders,
 }
 
 
@@ -233,6 +245,8 @@ def can(user, action, obj):
         return _can_round(user, action, obj)
     if isinstance(obj, Nomination):
         return _can_nomination(user, action, obj)
+    if isinstance(obj, Ladder):
+        return _can_ladder(user, action, obj)
     raise TypeError(f"No access rule for {type(obj).__name__}.")
 
 
@@ -285,6 +299,17 @@ def _can_review(user, action, review):
             and _can_person(user, MANAGE, employee)
         )
     raise ValueError(f"Unknown action on a review: {action!r}")
+
+
+def _can_ladder(user, action, ladder):
+    if action != VIEW:
+        raise ValueError(f"Unknown action on a ladder: {action!r}")
+    return ladder.status == Ladder.Status.PUBLISHED or is_hr(user)
+
+
+def visible_ladders(user):
+    """The ladders `user` may browse: the published ones; every ladder for HR."""
+    return restrict(Ladder.objects.all(), user)
 
 
 def on_committee(user, round):
@@ -400,6 +425,15 @@ def get_employee(user, pk, action=VIEW):
             refuse(user, action, what, "nobody acts as a manager on their own record")
         refuse(user, action, what, "only their managers and HR can do this")
     return employee
+
+
+def get_ladder(user, slug):
+    """Ladder `slug` for a page: 404 unless `user` may see it (a draft or a retired ladder,
+    HR only)."""
+    ladder = Ladder.objects.filter(slug=slug).first()
+    if ladder is None or not can(user, VIEW, ladder):
+        refuse(user, VIEW, f"ladder {slug}", "not visible to them", status=404)
+    return ladder
 
 
 def get_evidence(user, pk, action=VIEW):

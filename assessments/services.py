@@ -50,7 +50,16 @@ def level_since(employee):
 
 
 def check_placement(*, ladder, track, level):
-    """Refuse a track or level that is not of the ladder, or a level off the track."""
+    """Refuse a ladder that is not published, a track or level that is not of the ladder,
+    or a level off the track."""
+    if ladder.status == ladder.Status.DRAFT:
+        raise ValidationError(
+            {"ladder": f"The {ladder} ladder is a draft: HR publishes it before people join it."}
+        )
+    if ladder.status == ladder.Status.RETIRED:
+        raise ValidationError(
+            {"ladder": f"The {ladder} ladder is retired: place people on a published ladder."}
+        )
     errors = {}
     if track.ladder_id != ladder.pk:
         errors["track"] = f"The track {track} is not on the {ladder} ladder."
@@ -142,13 +151,16 @@ def latest_assignment(employee):
 
 
 @transaction.atomic
-def assign_level(*, employee, level, track, effective_on, by, rationale="", based_on=None):
+def assign_level(
+    *, employee, level, track, effective_on, by, rationale="", based_on=None, job_title=None
+):
     """Give `employee` a new level: one history row and the current level, together.
 
     `by` must be allowed to manage `employee` (never themselves); None is the system, e.g.
     an import run from the command line. `based_on` is the id of the latest assignment the
     caller's page showed: when someone else has assigned a level since, the change is
-    refused as stale.
+    refused as stale. `job_title`, when given, becomes their job title in the same change
+    (None keeps the current one).
 
     Raises ValidationError (by field) when the level or track does not fit the
     employee's ladder, or the date is outside the policy above; nothing is written then.
@@ -168,6 +180,15 @@ def assign_level(*, employee, level, track, effective_on, by, rationale="", base
             {"level": f"{employee} is already {level.name} on the {track} track."}
         )
     check_effective_date(effective_on, since=latest.effective_on if latest else None)
+    fields = ["level", "track"]
+    if job_title is not None:
+        job_title = job_title.strip()
+        check_names(job_title=job_title)
+        limit = Employee._meta.get_field("job_title").max_length
+        if len(job_title) > limit:
+            raise ValidationError({"job_title": f"A job title has at most {limit} characters."})
+        employee.job_title = job_title
+        fields.append("job_title")
     assignment = LevelAssignment.objects.create(
         employee=employee,
         level=level,
@@ -177,8 +198,9 @@ def assign_level(*, employee, level, track, effective_on, by, rationale="", base
         rationale=rationale.strip(),
     )
     employee.level, employee.track = level, track
-    employee.save(update_fields=["level", "track"])
+    employee.save(update_fields=fields)
     given.level, given.track = level, track  # the caller's copy is current too
+    given.job_title = employee.job_title
     return assignment
 
 

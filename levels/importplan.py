@@ -9,6 +9,13 @@ added, changed and removed. It follows the rules of `services.import_ladder`: th
 matched by key (aspects, criteria and questions by name), a level missing from the file is
 deleted or, when records about people point at it, retired; expectations are matched by
 text, then reworded in order. It only reads.
+
+`plan_replacement(draft)` is the same for replacing a published ladder by a revised draft
+of it (`Ladder.draft_of`): the draft's content imported onto the published ladder, which
+keeps its slug and name, and the people who must move because the draft drops their level
+or track, retires it, or takes their level off their track; they are grouped by where they
+sit, each group to be mapped by HR to a place on the draft. People whose level or track
+the draft only renames stay where they are and are listed for information.
 """
 
 import hashlib
@@ -20,10 +27,13 @@ from django.db import router
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
 
-from . import selectors
+from . import ladderfile, selectors
 from .models import Category, Ladder, Level, Track
 
 ADD, CHANGE, REMOVE, RETIRE = "add", "change", "remove", "retire"
+# Joins a track key and a level key in the values of the replacement's mapping (keys are
+# slugs, which never contain it).
+PLACE_SEPARATOR = ":"
 
 # Field name -> label, and whether the values are short enough to show side by side.
 LADDER_FIELDS = {
@@ -544,3 +554,165 @@ def _value_note(old, new):
         if count
     ]
     return ", ".join(parts)
+
+
+# Replacing a published ladder by a revised draft ---------------------------------------------
+
+
+@dataclass
+class Placement:
+    """The people on one track and level of the published ladder (active people only: those
+    who have left keep their level in their history, retired if the draft drops it)."""
+
+    track_key: str
+    track_name: str
+    level_key: str
+    level_name: str
+    people: list
+    # Why they must move, after "the draft" ('' when they stay), and what the draft
+    # renames where they stay.
+    reason: str = ""
+    renamed: list = field(default_factory=list)
+
+    @property
+    def key(self):
+        return place_key(self.track_key, self.level_key)
+
+    @property
+    def field_name(self):
+        return f"map{PLACE_SEPARATOR}{self.key}"
+
+
+@dataclass
+class ReplacementPlan:
+    """What replacing `ladder` (the published one) by `draft` would do."""
+
+    draft: Ladder
+    ladder: Ladder | None
+    imported: ImportPlan | None
+    moves: list  # Placements whose people HR maps to a place on the draft
+    renames: list  # Placements whose people stay, on a renamed level or track
+    targets: list  # (value, label) of every place on the draft someone can be moved to
+    problems: list
+    fingerprint: str
+
+    @property
+    def spec(self):
+        return self.imported.spec if self.imported else None
+
+    @property
+    def people_to_move(self):
+        return sum(len(placement.people) for placement in self.moves)
+
+
+def place_key(track_key, level_key):
+    return f"{track_key}{PLACE_SEPARATOR}{level_key}"
+
+
+def plan_replacement(draft):
+    """What replacing the published ladder `draft` revises would change; writes nothing."""
+    ladder = draft.draft_of
+    problems = []
+    if draft.status != Ladder.Status.DRAFT:
+        problems.append(f"{draft.name} is {draft.get_status_display().lower()}, not a draft.")
+    if ladder is None:
+        problems.append(
+            f"{draft.name} is not a revision of a published ladder (only a copy made with "
+            "Duplicate is): publish it as a ladder of its own instead."
+        )
+        return ReplacementPlan(draft, None, None, [], [], [], problems, "")
+    if ladder.status != Ladder.Status.PUBLISHED:
+        problems.append(
+            f"{ladder.name} is {ladder.get_status_display().lower()}: only a published ladder "
+            "can be replaced."
+        )
+    draft_spec = selectors.ladder_spec(draft)
+    # The draft's content for the published ladder, which keeps its slug and name; checked
+    # as a ladder file would be, since the import takes a checked spec.
+    try:
+        spec = ladderfile.check(
+            {
+                **draft_spec,
+                "ladder": {**draft_spec["ladder"], "slug": ladder.slug, "name": ladder.name},
+            }
+        )
+    except ladderfile.LadderFileError as error:
+        problems.extend(f"The draft cannot replace {ladder.name}: {p}" for p in error.problems)
+        return ReplacementPlan(draft, ladder, None, [], [], [], problems, "")
+    imported = plan_import(spec)
+    problems.extend(imported.problems)
+
+    levels = {level["key"]: level for level in spec["levels"]}
+    tracks = {track["key"]: track for track in spec["tracks"]}
+    targets = [
+        (place_key(track["key"], key), f"{track['name']}: {levels[key]['name']}")
+        for track in spec["tracks"]
+        if track["active"]
+        for key in track["levels"]
+        if levels[key]["active"]
+    ]
+    people = ladder.employees.filter(is_active=True).select_related("track", "level")
+    placements = {}
+    for person in people.order_by("level__position", "track__position", "full_name", "id"):
+        track, level = person.track, person.level
+        placement = placements.get((track.pk, level.pk))
+        if placement is None:
+            placement = placements[(track.pk, level.pk)] = Placement(
+                track.key, track.name, level.key, level.name, []
+            )
+        placement.people.append(person)
+    moves, renames = [], []
+    for placement in placements.values():
+        level, track = levels.get(placement.level_key), tracks.get(placement.track_key)
+        placement.reason = _why_move(placement, level, track)
+        if placement.reason:
+            moves.append(placement)
+            continue
+        if level["name"] != placement.level_name:
+            placement.renamed.append(FieldChange("level", placement.level_name, level["name"]))
+        if track["name"] != placement.track_name:
+            placement.renamed.append(FieldChange("track", placement.track_name, track["name"]))
+        if placement.renamed:
+            renames.append(placement)
+    if moves and not targets:
+        problems.append(
+            "The draft has no active level on an active track, so nobody can be moved to it."
+        )
+    where = sorted(
+        (person.pk, placement.key)
+        for placement in placements.values()
+        for person in placement.people
+    )
+    return ReplacementPlan(
+        draft=draft,
+        ladder=ladder,
+        imported=imported,
+        moves=moves,
+        renames=renames,
+        targets=targets,
+        problems=problems,
+        fingerprint=_digest(
+            {
+                "ladder": imported.fingerprint,
+                "draft": _digest(draft_spec),
+                "status": [draft.status, ladder.status],
+                "people": where,
+            }
+        ),
+    )
+
+
+def _why_move(placement, level, track):
+    """Why the people of `placement` cannot stay where they are, as what the draft does
+    (e.g. 'drops the level APM'); '' when they can stay."""
+    if level is None:
+        return f"drops the level {placement.level_name}"
+    if not level["active"]:
+        return f"retires the level {placement.level_name}"
+    if track is None:
+        return f"drops the track {placement.track_name}"
+    if not track["active"]:
+        return f"retires the track {placement.track_name}"
+    if placement.level_key not in track["levels"]:
+        return f"takes {placement.level_name} off the {placement.track_name} track"
+    return ""

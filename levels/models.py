@@ -12,6 +12,15 @@ category, a track's levels (`TrackLevel`) and a comparison value's level and asp
 `clean()` refuses a link across ladders, and a category, level, track or aspect with such
 links cannot move to another ladder; forms get this through `full_clean()`, and the
 services call the same checks before they write.
+
+A ladder is a *draft*, *published* or *retired* (`Ladder.Status`). Only a published ladder
+is shown to everyone and takes people; a draft is HR's work in progress and a retired
+ladder is kept with every record but leaves the ladder pages (HR still reads both, see
+`assessments.access`). A new ladder starts as a draft: a copy made with Duplicate (which
+remembers the published ladder it revises, `draft_of`), one added in the admin and one
+created by importing a ladder file in the admin; HR publishes it when it is ready. The
+`import_ladder` command creates a draft too unless given `--publish`, and the shipped
+ladder is loaded published. Updating a ladder by importing a file keeps its status.
 """
 
 from django.core.exceptions import ValidationError
@@ -28,9 +37,19 @@ READY_SPAN_MONTHS_DEFAULT = 6  # "performing at the next level for 6+ months, no
 READY_SPAN_MONTHS_MAX = 60
 
 
+class LadderQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Ladder.Status.PUBLISHED)
+
+
 class Ladder(models.Model):
     """A leveling framework for one discipline, e.g. Product Management, with its
-    readiness rule."""
+    readiness rule and its status: draft, published or retired."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        RETIRED = "retired", "Retired"
 
     slug = models.SlugField(
         max_length=50,
@@ -60,8 +79,28 @@ class Ladder(models.Model):
         help_text="How long that evidence must run, from the first piece to the latest, "
         f"from 0 (no minimum) to {READY_SPAN_MONTHS_MAX} months.",
     )
+    status = models.CharField(
+        max_length=10,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text="A draft is seen by HR only; a published ladder by everyone, and people can "
+        "be placed on it; a retired one leaves the ladder pages and keeps every record.",
+    )
+    draft_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="drafts",
+        verbose_name="draft of",
+        help_text="The published ladder this draft revises (set by Duplicate): the draft can "
+        "replace it.",
+    )
 
+    objects = LadderQuerySet.as_manager()
     history = LadderHistory()
+    # Changed only by publishing, retiring and replacing, never by reverting to a version.
+    KEPT_ON_REVERT = ("status", "draft_of")
 
     class Meta:
         ordering = ["name"]
@@ -70,6 +109,11 @@ class Ladder(models.Model):
                 condition=models.Q(ready_coverage__gte=1, ready_coverage__lte=100),
                 name="ladder_ready_coverage_is_a_percentage",
                 violation_error_message="The coverage for Ready is a percentage from 1 to 100.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["draft", "published", "retired"]),
+                name="ladder_status_valid",
+                violation_error_message="A ladder is a draft, published or retired.",
             ),
             models.CheckConstraint(
                 condition=models.Q(ready_span_months__lte=READY_SPAN_MONTHS_MAX),
@@ -85,6 +129,18 @@ class Ladder(models.Model):
 
     def get_absolute_url(self):
         return reverse("levels:ladder", kwargs={"slug": self.slug})
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def is_draft(self):
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_retired(self):
+        return self.status == self.Status.RETIRED
 
 
 class StaysOnItsLadder:

@@ -1,5 +1,9 @@
 """Writes to the ladder: importing ladder files, loading the default ladder, duplicating a
-ladder.
+ladder, publishing and retiring one, and replacing a published ladder by a revised draft.
+
+A ladder created here starts as a draft (see `models.Ladder.Status`), except the shipped
+ladder and an import asked to publish; updating a ladder by import keeps its status. A
+ladder people are on cannot be retired: they would sit on a ladder nobody can open.
 
 Imports and copies run one at a time (`pmladder.locks.LADDER_IMPORT`, taken first in their
 transaction): a second one waits for the first to commit, then sees its ladder, so two
@@ -15,7 +19,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q
 
@@ -46,13 +50,14 @@ class ImportResult:
     created: bool
 
 
-def import_ladder(*, spec, replace=False):
+def import_ladder(*, spec, replace=False, publish=False):
     """
     Write a checked ladder spec (see `ladderfile.read`) to the database.
 
-    A new slug creates a ladder. An existing slug is refused unless `replace` is set; then
-    the ladder is brought in line with the spec in place, matching categories, levels and
-    tracks by key so that records pointing at them stay valid. A level missing from the
+    A new slug creates a ladder: a draft, or published with `publish`. An existing slug is
+    refused unless `replace` is set; then the ladder is brought in line with the spec in
+    place (its status kept), matching categories, levels and tracks by key so that records
+    pointing at them stay valid. A level missing from the
     spec is deleted, or retired when something still points at it. Imports run one at a
     time; anything refused raises `LadderFileError` and writes nothing.
     """
@@ -60,7 +65,7 @@ def import_ladder(*, spec, replace=False):
     try:
         with transaction.atomic():
             locks.serialised(locks.LADDER_IMPORT)
-            return _import_ladder(spec, replace)
+            return _import_ladder(spec, replace, publish)
     except IntegrityError:
         # Someone changed the ladder outside an import (e.g. in the admin) meanwhile.
         raise ladderfile.LadderFileError(
@@ -73,7 +78,7 @@ def import_ladder(*, spec, replace=False):
         raise ladderfile.LadderFileError(error.messages) from None
 
 
-def _import_ladder(spec, replace):
+def _import_ladder(spec, replace, publish):
     slug = spec["ladder"]["slug"]
     ladder = Ladder.objects.select_for_update().filter(slug=slug).first()
     if ladder is not None and not replace:
@@ -82,7 +87,8 @@ def _import_ladder(spec, replace):
         )
     created = ladder is None
     if created:
-        ladder = Ladder(slug=slug)
+        status = Ladder.Status.PUBLISHED if publish else Ladder.Status.DRAFT
+        ladder = Ladder(slug=slug, status=status)
 
     def describe(ladder):
         ladder.name = spec["ladder"]["name"]
@@ -117,7 +123,7 @@ def load_default_ladder():
         if existing is not None:
             return ImportResult(ladder=existing, created=False)
         with history.reason("Default ladder loaded"):
-            return import_ladder(spec=spec)
+            return import_ladder(spec=spec, publish=True)
 
 
 def _values(row):
@@ -417,6 +423,9 @@ def duplicate_ladder(*, ladder, slug, name):
     criteria and blockers, and FAQ. The copy shares no rows with the original, so editing
     one never changes the other; records about people are not copied.
 
+    The copy is a draft. A copy of a published ladder is a draft of it (`draft_of`), and so
+    is a copy of such a draft: it can replace the published ladder (`replace_ladder`).
+
     One query to read and one to write each kind of row, however large the ladder. Runs
     one at a time with imports, which create ladders too.
     """
@@ -432,12 +441,22 @@ def duplicate_ladder(*, ladder, slug, name):
         return _copy_ladder(ladder, slug, name)
 
 
+def _revises(ladder):
+    """The published ladder a copy of `ladder` revises: the ladder itself, or the one it is
+    a draft of; none for a copy of a retired ladder."""
+    if ladder.is_published:
+        return ladder
+    return ladder.draft_of if ladder.is_draft else None
+
+
 def _copy_ladder(ladder, slug, name):
     try:
         with transaction.atomic():
             copy = Ladder.objects.create(
                 slug=slug,
                 name=name,
+                status=Ladder.Status.DRAFT,
+                draft_of=_revises(ladder),
                 description=ladder.description,
                 ready_coverage=ladder.ready_coverage,
                 ready_span_months=ladder.ready_span_months,
@@ -506,3 +525,142 @@ def _copy_ladder(ladder, slug, name):
     for model in (PromotionCriterion, PromotionBlocker, FAQEntry):
         history.bulk_create(model, clone(model.objects.filter(ladder=ladder), ladder_id=to_copy))
     return copy
+
+
+# Publishing, retiring, replacing ---------------------------------------------------------------
+
+
+def _why(what, reason):
+    reason = " ".join((reason or "").split())
+    return f"{what}: {reason}" if reason else what
+
+
+@transaction.atomic
+def publish_ladder(*, ladder, reason=""):
+    """Publish a draft or a retired ladder: everyone sees it, and people can be placed on
+    it. Recorded in its history with `reason`."""
+    locks.serialised(locks.LADDER_IMPORT)
+    ladder = Ladder.objects.select_for_update().get(pk=ladder.pk)
+    if ladder.is_published:
+        raise ValidationError(f"{ladder.name} is published already.")
+    ladder.status = Ladder.Status.PUBLISHED
+    with history.reason(_why("Published", reason)):
+        ladder.save(update_fields=["status"])
+    return ladder
+
+
+def people_on(ladder):
+    """How many people (still active) are on `ladder`."""
+    return ladder.employees.filter(is_active=True).count()
+
+
+@transaction.atomic
+def retire_ladder(*, ladder, reason=""):
+    """Retire a ladder: it leaves the ladder pages (HR still reads it) and keeps every
+    record. Refused while people are on it, whose pages would point at a ladder they could
+    no longer open: they move first (for a revision of the ladder, see `replace_ladder`).
+    People who have left keep it in their history."""
+    locks.serialised(locks.LADDER_IMPORT)
+    ladder = Ladder.objects.select_for_update().get(pk=ladder.pk)
+    if ladder.is_retired:
+        raise ValidationError(f"{ladder.name} is retired already.")
+    count = people_on(ladder)
+    if count:
+        raise ValidationError(
+            f"{count} {'person is' if count == 1 else 'people are'} still on {ladder.name}, "
+            "so it cannot be retired: it would disappear from their pages. Replace it by a "
+            "revised draft, which moves them, or retire it once nobody is on it.",
+            code="in_use",
+        )
+    ladder.status = Ladder.Status.RETIRED
+    with history.reason(_why("Retired", reason)):
+        ladder.save(update_fields=["status"])
+    return ladder
+
+
+class ReplacementRefused(Exception):
+    """Replacing a ladder by a draft was refused and nothing was written: `plan` is the
+    replacement as it stands now, `problems` says why (and `stale` when the ladder, the
+    draft or someone's level changed since the preview)."""
+
+    def __init__(self, plan, problems, *, stale=False):
+        self.plan, self.problems, self.stale = plan, list(problems), stale
+        super().__init__("; ".join(self.problems))
+
+
+def replace_ladder(*, draft, mapping, by, fingerprint, on=None):
+    """
+    Replace the published ladder `draft` revises by the draft, as previewed by
+    `importplan.plan_replacement(draft)` with `fingerprint`: the draft's content is imported
+    onto the published ladder in place (matched by key, so everyone else stays where they
+    are), each person the draft would leave without a place is moved as `mapping` says
+    ({place key: place key on the draft}, see `importplan.place_key`) with
+    `assessments.services.assign_level`, effective `on` (today), and the draft is retired.
+
+    All or nothing, under the ladder-import lock: a preview that no longer matches, a
+    missing mapping, or any move `assign_level` refuses (e.g. `by`'s own record) raises
+    `ReplacementRefused` with every reason, and nothing is written. Returns the plan applied.
+    """
+    from django.utils import timezone
+
+    from assessments import services as people
+
+    from . import importplan
+
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        locks.serialised(locks.LADDER_IMPORT)
+        draft = Ladder.objects.select_related("draft_of").get(pk=draft.pk)
+        plan = importplan.plan_replacement(draft)
+        if plan.fingerprint != fingerprint:
+            raise ReplacementRefused(
+                plan,
+                ["The ladder, the draft or someone's level changed since the preview."],
+                stale=True,
+            )
+        if plan.problems:
+            raise ReplacementRefused(plan, plan.problems)
+        targets = dict(plan.targets)
+        unmapped = [
+            f"Choose where the people on {p.level_name} ({p.track_name}) go."
+            for p in plan.moves
+            if mapping.get(p.key) not in targets
+        ]
+        if unmapped:
+            raise ReplacementRefused(plan, unmapped)
+        ladder = plan.ladder
+        try:
+            with history.reason(f"Replaced by draft {draft.name}"):
+                import_ladder(spec=plan.spec, replace=True)
+        except ladderfile.LadderFileError as error:
+            raise ReplacementRefused(plan, error.problems) from None
+        tracks = {track.key: track for track in ladder.tracks.all()}
+        levels = {level.key: level for level in ladder.levels.all()}
+        refusals = []
+        for placement in plan.moves:
+            track_key, _, level_key = mapping[placement.key].partition(importplan.PLACE_SEPARATOR)
+            track, level = tracks[track_key], levels[level_key]
+            rationale = (
+                f"{ladder.name} was replaced by its revised draft {draft.name}, which "
+                f"{placement.reason}: moved to {level.name} on the {track.name} track."
+            )
+            for person in placement.people:
+                try:
+                    people.assign_level(
+                        employee=person,
+                        level=level,
+                        track=track,
+                        effective_on=on,
+                        by=by,
+                        rationale=rationale,
+                    )
+                except ValidationError as error:
+                    refusals.extend(f"{person.full_name}: {m}" for m in error.messages)
+                except PermissionDenied as error:
+                    refusals.append(f"{person.full_name}: {error}")
+        if refusals:  # leaving the transaction by raising undoes the import and the moves
+            raise ReplacementRefused(plan, refusals)
+        draft.status = Ladder.Status.RETIRED
+        with history.reason(f"Replaced {ladder.name}"):
+            draft.save(update_fields=["status"])
+    return plan

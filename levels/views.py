@@ -1,20 +1,36 @@
-"""Pages for browsing ladders: open to every signed-in user."""
+"""Pages for browsing ladders: a published ladder is open to every signed-in user; a draft
+or a retired ladder only to HR, with a banner saying so (`assessments.access`), and 404 for
+anyone else."""
 
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
+
+from assessments import access
 
 from . import careerpath, selectors
 from .compare import compare_levels
-from .models import Ladder
 
 MAX_COMPARED = 3
 
 
 def ladder_list(request):
-    return render(request, "levels/ladder_list.html", {"ladders": selectors.ladders_with_counts()})
+    ladders = selectors.ladders_with_counts(access.visible_ladders(request.user))
+    published = [ladder for ladder in ladders if ladder.is_published]
+    return render(
+        request,
+        "levels/ladder_list.html",
+        {
+            "ladders": published,
+            # HR only: drafts first, then retired ladders.
+            "hidden_ladders": sorted(
+                (ladder for ladder in ladders if not ladder.is_published),
+                key=lambda ladder: ladder.is_retired,
+            ),
+        },
+    )
 
 
 def ladder_detail(request, slug):
-    overview = selectors.ladder_overview(slug)
+    overview = selectors.ladder_overview(slug, ladders=access.visible_ladders(request.user))
     return render(
         request,
         "levels/ladder_detail.html",
@@ -27,7 +43,7 @@ def ladder_detail(request, slug):
 
 
 def level_detail(request, slug, key):
-    page = selectors.level_page(slug, key)
+    page = selectors.level_page(slug, key, ladders=access.visible_ladders(request.user))
     return render(
         request,
         "levels/level_detail.html",
@@ -49,7 +65,7 @@ def _career_paths(paths, current=None):
 
 
 def compare(request, slug):
-    ladder = get_object_or_404(Ladder, slug=slug)
+    ladder = access.get_ladder(request.user, slug)
     all_levels = list(ladder.levels.active())
     raw = request.GET.get("levels")
     if raw is None:
@@ -126,7 +142,7 @@ def _comparison(ladder, keys):
 
 
 def promotion(request, slug):
-    ladder = get_object_or_404(Ladder, slug=slug)
+    ladder = access.get_ladder(request.user, slug)
     return render(
         request,
         "levels/promotion.html",
@@ -139,7 +155,7 @@ def promotion(request, slug):
 
 
 def faq(request, slug):
-    ladder = get_object_or_404(Ladder, slug=slug)
+    ladder = access.get_ladder(request.user, slug)
     return render(
         request, "levels/faq.html", {"ladder": ladder, "entries": ladder.faq_entries.all()}
     )

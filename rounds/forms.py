@@ -68,7 +68,7 @@ class RoundForm(forms.Form):
         help_text="What people will call it, e.g. “H1 2027 promotions”.",
     )
     ladders = forms.ModelMultipleChoiceField(
-        queryset=Ladder.objects.order_by("name"),
+        queryset=Ladder.objects.published().order_by("name"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Ladders",
@@ -138,6 +138,10 @@ class RoundForm(forms.Form):
             roots = Employee.objects.filter(Q(pk__in=roots.values("pk")) | Q(pk=round.org_root_id))
         self.fields["org_root"].queryset = roots.order_by("full_name", "id")
         self.fields["committee"].queryset = committee_choices(current_committee)
+        if round is not None:  # published ladders, and those the round already covers
+            covered = Q(pk__in=[ladder.pk for ladder in round.ladders.all()])
+            ladders = Ladder.objects.filter(Q(status=Ladder.Status.PUBLISHED) | covered)
+            self.fields["ladders"].queryset = ladders.order_by("name")
         if round is not None and round.state in (Round.State.CALIBRATING, Round.State.FINALISED):
             for name in ("ladders", "org_root"):
                 self.fields[name].disabled = True

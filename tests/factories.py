@@ -25,6 +25,7 @@ class LadderFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"ladder-{n}")
     name = factory.Sequence(lambda n: f"Ladder {n}")
     description = "A ladder for tests."
+    status = models.Ladder.Status.PUBLISHED  # drafts: LadderFactory(status="draft")
 
 
 class CategoryFactory(factory.django.DjangoModelFactory):

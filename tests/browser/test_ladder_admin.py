@@ -141,7 +141,8 @@ def test_hr_reshapes_the_ladder_and_a_pm_sees_it(page, org, assert_accessible):
     page.get_by_role("button", name="Duplicate").click()
     expect(page.locator(".messagelist .success")).to_have_text(
         "Duplicated Product Management as Product Management 2026 (product-management-2026). "
-        "The copy is independent: edit it freely."
+        "The copy is an independent draft that only HR sees. Edit it, then publish it or "
+        "replace Product Management with it."
     )
     copy = Ladder.objects.get(slug="product-management-2026")
     expect(page).to_have_url(re.compile(rf"/admin/levels/ladder/{copy.pk}/change/$"))
@@ -206,9 +207,10 @@ def test_hr_reshapes_the_ladder_and_a_pm_sees_it(page, org, assert_accessible):
     assert "Product Manager (2026)" not in names
     assert_accessible(page)
 
-    # Both ladders are listed for the PM.
+    # The copy is a draft: the PM's list leaves it out until HR publishes it.
     page.get_by_role("link", name="Ladders", exact=True).first.click()
-    expect(page.get_by_role("link", name="Product Management 2026")).to_be_visible()
+    expect(page.get_by_role("link", name="Product Management", exact=True)).to_be_visible()
+    expect(page.get_by_role("link", name="Product Management 2026")).to_have_count(0)
     assert page.console_errors == []
 
 

@@ -271,8 +271,9 @@ def test_duplicating_in_the_admin_makes_the_copy_and_opens_it(hr_client, default
     assert response.status_code == 302
     assert response.url == change_url(copy)
     assert messages_of(response) == [
-        "Duplicated Product Management as Product Management 2027 (pm-2027). "
-        "The copy is independent: edit it freely."
+        "Duplicated Product Management as Product Management 2027 (pm-2027). The copy is an "
+        "independent draft that only HR sees. Edit it, then publish it or replace Product "
+        "Management with it."
     ]
     assert counts(copy) == counts(default_ladder)
     assert copy.name == "Product Management 2027"
@@ -446,6 +447,7 @@ def test_the_list_shows_each_ladders_active_levels_and_tracks(hr_client, worn_la
     assert active == worn_ladder.levels.count() - 1
     assert cells == [
         ("slug", "product-management"),
+        ("status", "Published"),
         ("level_count", str(active)),
         ("track_count", "2"),
     ]

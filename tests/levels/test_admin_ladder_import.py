@@ -172,8 +172,10 @@ def test_a_new_ladder_is_previewed_then_created(hr_client):
     ladder = Ladder.objects.get(slug="engineering")
     assert response.url == reverse("admin:levels_ladder_change", args=[ladder.pk])
     assert messages_of(response) == [
-        f"Created ladder 'engineering' ({ladder.name}) from engineering.yaml."
+        f"Created ladder 'engineering' ({ladder.name}) from engineering.yaml as a draft: only "
+        "HR sees it until you publish it."
     ]
+    assert ladder.status == Ladder.Status.DRAFT
     assert ladder_spec(ladder) == ladderfile.read(content)
 
 

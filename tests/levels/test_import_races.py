@@ -39,7 +39,10 @@ def test_two_imports_of_a_new_ladder_at_once_create_it_once_and_refuse_the_other
 
     created = [r for r in results if isinstance(r, str)]
     refused = [r for r in results if isinstance(r, CommandError)]
-    assert created == ["Created ladder 'engineering' (Ingénierie logicielle)."], results
+    assert created == [
+        "Created ladder 'engineering' (Ingénierie logicielle), a draft: only HR sees it; "
+        "publish it in the admin, or import with --publish."
+    ], results
     assert len(refused) == 1, results
     refused = refused[0]
     assert (
@@ -55,8 +58,10 @@ def test_two_replacing_imports_of_a_new_ladder_at_once_create_it_then_update_it(
     results = at_once(import_command("--replace"), import_command("--replace"))
 
     assert sorted(results) == [
-        "Created ladder 'engineering' (Ingénierie logicielle).",
-        "Updated ladder 'engineering' (Ingénierie logicielle).",
+        "Created ladder 'engineering' (Ingénierie logicielle), a draft: only HR sees it; "
+        "publish it in the admin, or import with --publish.",
+        "Updated ladder 'engineering' (Ingénierie logicielle), a draft: only HR sees it; "
+        "publish it in the admin, or import with --publish.",
     ]
     ladder = Ladder.objects.get(slug="engineering")
     assert ladder_spec(ladder) == ladderfile.read(FILE.read_bytes())

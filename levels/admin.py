@@ -11,16 +11,21 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    FieldDoesNotExist,
+    ObjectDoesNotExist,
+    PermissionDenied,
+    ValidationError,
+)
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.forms.models import _get_foreign_key
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.template.defaultfilters import date as date_filter
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
@@ -28,7 +33,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from pmladder import locks
 
 from . import changes, history, importplan, ladderfile, selectors, services
-from .concurrency import ConcurrencyAdminMixin, ConcurrencyInlineMixin
+from .concurrency import (
+    GONE_MESSAGE,
+    ConcurrencyAdminMixin,
+    ConcurrencyInlineMixin,
+    ConcurrencyModelForm,
+    edit_token,
+    locked_unchanged,
+)
 from .models import (
     Aspect,
     AspectValue,
@@ -51,16 +63,67 @@ EXPORT_FORMATS = {
 }
 
 
-class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
-    """An admin for ladder data: stale edits are refused, and the history page lists every
-    change to the object and its parts, each with who made it, when and what changed; a
-    version of the object itself opens read-only, ready to be restored."""
+class LadderDataForm(ConcurrencyModelForm):
+    """A ladder object's change form, with a box for why it changes."""
 
+    why = history.reason_field()
+
+    @cached_property
+    def changed_data(self):
+        # The reason says why the object changes; on its own it is no change.
+        return [name for name in super().changed_data if name != "why"]
+
+
+class RevertForm(forms.Form):
+    """All a revert sends: why, and the fingerprint of the object the page was shown with.
+    The values restored are the version's own, never anything posted."""
+
+    why = history.reason_field("Why go back to this version? (optional)")
+    edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
+    """An admin for ladder data: stale edits are refused, each change can say why, and the
+    history page lists every change to the object and its parts, each with who made it,
+    when, why and what changed; a version of the object itself opens read-only, with its
+    difference from today, and can be restored as it was."""
+
+    form = LadderDataForm
     object_history_template = "admin/levels/object_history.html"
     object_history_form_template = "admin/levels/object_history_form.html"
     history_per_page = 25
 
+    def get_fieldsets(self, request, obj=None):
+        # The reason box sits below the lists on the page (admin/levels/change_form.html).
+        fieldsets = []
+        for name, options in super().get_fieldsets(request, obj):
+            fields = [field for field in options.get("fields", ()) if field != "why"]
+            fieldsets.append((name, {**options, "fields": fields}))
+        return fieldsets
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        form = context["adminform"].form
+        if "why" in form.fields and (add or self.has_change_permission(request, obj)):
+            context["reason_field"] = form["why"]
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change):
+        # Saving an unchanged object would add an empty version to its history.
+        if not change or form.writes():
+            with history.reason(form.cleaned_data.get("why")):
+                super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        # The rows of the lists saved with the object carry the same reason.
+        with history.reason(form.cleaned_data.get("why")):
+            super().save_formset(request, form, formset, change)
+
+    # A version ---------------------------------------------------------------------
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """An earlier version, read-only, with its difference from today; a POST makes it
+        current again, exactly as stored, if the object is as the page showed it."""
+        request.current_app = self.admin_site.name
         try:
             pk, history_id = int(unquote(object_id)), int(version_id)
         except ValueError:
@@ -72,40 +135,126 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
         )
         if version is None:
             raise Http404("No such version.")
-        current = request.concurrency_base = self.get_object(request, str(pk))
+        current = self.get_object(request, str(pk))
+        if not self.has_view_history_or_change_history_permission(
+            request, current or version.instance
+        ):
+            raise PermissionDenied
+        if request.method != "POST":
+            form = RevertForm(initial={"edit_token": current and edit_token(current)})
+            return self._version_page(request, version, current, form, extra_context)
         if current is None:
             # The object was deleted: its versions can be read, not restored from here.
-            if request.method == "POST":
-                self.message_user(
-                    request,
-                    f"This {self.opts.verbose_name} was deleted, so it cannot be restored "
-                    "from its history. Add it again, or import a ladder file that has it.",
-                    messages.ERROR,
-                )
-                return redirect(self._admin_url("changelist"))
-        elif request.method == "POST" and not self.has_change_permission(request, current):
+            self.message_user(
+                request,
+                f"This {self.opts.verbose_name} was deleted, so it cannot be restored "
+                "from its history. Add it again, or import a ladder file that has it.",
+                messages.ERROR,
+            )
+            return redirect(self._admin_url("changelist"))
+        if self.revert_disabled(request, current):
             # Viewing an earlier version needs view permission; restoring it is a change.
             raise PermissionDenied
+        form = RevertForm(request.POST)
+        if form.is_valid():
+            why = form.cleaned_data["why"]
+            try:
+                with transaction.atomic():
+                    locked_unchanged(self.model, pk, form.cleaned_data["edit_token"])
+                    kept = history.kept_on_revert(self.model)
+                    if not changes.field_changes(self.model, current, version, skip=kept):
+                        self.message_user(
+                            request, "That version is the same as today's: nothing to revert."
+                        )
+                        return redirect(self._admin_url("change", quote(pk)))
+                    obj = history.restore(version, by=request.user, why=why)
+                    self.log_change(request, obj, history.revert_reason(version, why))
+            except ValidationError as error:
+                current = self.get_object(request, str(pk))
+                if current is None:
+                    self.message_user(request, GONE_MESSAGE, messages.ERROR)
+                    return redirect(self._admin_url("changelist"))
+                # Shown again against the object as it is now: reverting again applies.
+                form = RevertForm({**request.POST.dict(), "edit_token": edit_token(current)})
+                form.is_valid()
+                for problem in _problems(self.model, error):
+                    form.add_error(None, problem)
+            else:
+                self.message_user(
+                    request,
+                    f"Reverted “{obj}” to its version of {_when(version.history_date)}. "
+                    "The revert is in its history.",
+                    messages.SUCCESS,
+                )
+                return redirect(self._admin_url("change", quote(pk)))
+        return self._version_page(request, version, current, form, extra_context)
+
+    def _version_page(self, request, version, current, form, extra_context):
         differences = []
         if current is not None:
-            differences = changes.field_changes(self.model, current, version)
-        request.reverting_version = version
-        return super().history_form_view(
-            request,
-            object_id,
-            version_id,
-            {
-                "version": version,
-                "version_by": history.made_by(version.history_user),
-                "differences": differences,
-                **(extra_context or {}),
-            },
+            differences = changes.field_changes(
+                self.model, current, version, skip=history.kept_on_revert(self.model)
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Version of {_when(version.history_date)}: {version.instance}",
+            "subtitle": None,
+            "opts": self.opts,
+            "original_opts": self.opts,
+            "app_label": self.opts.app_label,
+            "original": current or version.instance,
+            "version": version,
+            "version_by": history.made_by(version.history_user),
+            "fields": _version_fields(self.model, version, differences),
+            "parts": self._version_parts(request, version),
+            "differences": differences,
+            "deleted": current is None,
+            "revert_disabled": current is None or self.revert_disabled(request, current),
+            "form": form,
+            "changelist_url": self._admin_url("changelist"),
+            "change_url": self._admin_url("change", quote(version.id)),
+            "history_url": self._admin_url("history", quote(version.id)),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.object_history_form_template, context)
+
+    def _version_parts(self, request, version):
+        """The lists edited on the object's page (its inlines), as they stood while the
+        version was current: until the next change to the object itself, or today."""
+        following = (
+            self.model.history.filter(id=version.id, history_id__gt=version.history_id)
+            .order_by("history_id")
+            .values_list("history_date", flat=True)
+            .first()
         )
+        parts = []
+        for inline in self.get_inline_instances(request):
+            model = inline.model
+            fk = _get_foreign_key(self.model, model, fk_name=inline.fk_name)
+            names = [name for name in (inline.fields or _shown_names(model)) if name != fk.name]
+            shown = [model._meta.get_field(name) for name in names]
+            rows = model.history.filter(**{fk.attname: version.id})
+            latest = model.history.filter(id=OuterRef("id"))
+            if following is not None:
+                rows = rows.filter(history_date__lt=following)
+                latest = latest.filter(history_date__lt=following)
+            latest = latest.order_by("-history_date", "-history_id").values("history_id")[:1]
+            rows = rows.filter(history_id=Subquery(latest)).exclude(history_type="-")
+            related = [field.name for field in shown if field.is_relation]
+            if related:
+                rows = rows.select_related(*related)
+            rows = rows.order_by(*model._meta.ordering)
+            parts.append(
+                {
+                    "title": capfirst(inline.verbose_name_plural),
+                    "labels": [capfirst(field.verbose_name) for field in shown],
+                    "rows": [[_shown(field, row) for field in shown] for row in rows],
+                }
+            )
+        return parts
 
     def revert_disabled(self, request, obj=None):
-        # A version of a deleted object (no current one to restore over) is read-only.
-        deleted = getattr(request, "reverting_version", None) and not request.concurrency_base
-        return deleted or super().revert_disabled(request, obj)
+        return not self.has_change_permission(request, obj) or super().revert_disabled(request, obj)
 
     def stranding_ladders(self, objs):
         """The ladders where changing `objs` may leave levels on no active track."""
@@ -118,26 +267,6 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         for ladder in self.stranding_ladders([form.instance]):
             warn_stranded_levels(self, request, ladder)
-
-    def response_change(self, request, obj):
-        version = getattr(request, "reverting_version", None)
-        if version is None:
-            return super().response_change(request, obj)
-        self.message_user(
-            request,
-            f"Reverted “{obj}” to its version of {_when(version.history_date)}. "
-            "The revert is in its history.",
-            messages.SUCCESS,
-        )
-        return redirect(self._admin_url("change", quote(obj.pk)))
-
-    def save_model(self, request, obj, form, change):
-        version = getattr(request, "reverting_version", None)
-        if version is not None:
-            obj._change_reason = f"Reverted to the version of {_when(version.history_date)}"
-        # Saving an unchanged object would add an empty version to its history.
-        if not change or form.writes():
-            super().save_model(request, obj, form, change)
 
     def history_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
@@ -173,7 +302,67 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
 
 
 def _when(moment):
-    return date_filter(timezone.localtime(moment), "j M Y, H:i")
+    return history.when(moment)
+
+
+# Fields a version page leaves out: the row's own number.
+_UNSHOWN = {"id"}
+
+
+def _shown_names(model):
+    return [
+        field.name
+        for field in model._meta.concrete_fields
+        if field.editable and field.name not in _UNSHOWN
+    ]
+
+
+def _shown(field, row):
+    """A field's value in `row` (a row or a version) as a reader sees it."""
+    if field.is_relation:
+        try:
+            related = getattr(row, field.name)
+        except ObjectDoesNotExist:
+            related = None
+        if related is None:
+            return "(deleted)" if getattr(row, field.attname) is not None else "(empty)"
+        return str(related)
+    value = getattr(row, field.attname)
+    if field.choices and value not in (None, ""):
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None or value == "":
+        return "(empty)"
+    return str(value)
+
+
+def _version_fields(model, version, differences):
+    """Every field of `version` as (label, value, whether it differs from today)."""
+    changed = {change.label for change in differences}
+    fields = [model._meta.get_field(name) for name in _shown_names(model)]
+    return [
+        {
+            "label": capfirst(field.verbose_name),
+            "value": _shown(field, version),
+            "changed": str(field.verbose_name) in changed,
+        }
+        for field in fields
+    ]
+
+
+def _problems(model, error):
+    """A refused restore's messages, each named by its field."""
+    if not hasattr(error, "error_dict"):
+        return error.messages
+    problems = []
+    for name, messages_ in error.message_dict.items():
+        try:
+            label = capfirst(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            label = None
+        problems.extend(f"{label}: {text}" if label else text for text in messages_)
+    return problems
 
 
 class LabelledInputs:
@@ -336,13 +525,65 @@ class LadderFileForm(forms.Form):
         return upload
 
 
+DRAFT_MESSAGE = (
+    "The ladder is a draft: only HR sees it, and nobody can be placed on it until you "
+    "publish it (Publish, at the top of its page)."
+)
+
+
+class LadderStatusForm(forms.Form):
+    """Publishing or retiring a ladder: why, for its history."""
+
+    why = history.reason_field("Why? (optional)")
+
+
+class ReplacementForm(forms.Form):
+    """Where the people go whose place the draft drops, one choice per place, and the
+    preview this confirms."""
+
+    preview = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "Choose a level of the draft"), *plan.targets]
+        self.moves = []
+        for placement in plan.moves:
+            count = len(placement.people)
+            self.fields[placement.field_name] = forms.ChoiceField(
+                label=f"Move the {count} {'person' if count == 1 else 'people'} on "
+                f"{placement.level_name} ({placement.track_name}) to",
+                choices=choices,
+                error_messages={"required": "Choose where they go."},
+            )
+            self.moves.append((placement, self[placement.field_name]))
+
+    def mapping(self):
+        """{place key on the published ladder: place key on the draft}."""
+        return {
+            placement.key: self.cleaned_data[placement.field_name] for placement, _ in self.moves
+        }
+
+
 @admin.register(Ladder)
 class LadderAdmin(LadderDataAdmin):
+    """Ladders, with their status: a new ladder (added here, imported from a file here, or
+    a duplicate) is a draft that only HR sees until it is published. The status changes
+    only through Publish, Retire and Replace, each behind a page that says what it does and
+    records why in the ladder's history."""
+
     save_on_top = True  # the page is long: save without scrolling to the end
-    list_display = ["name", "slug", "level_count", "track_count"]
+    list_display = ["name", "slug", "status", "level_count", "track_count"]
+    list_filter = ["status"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    actions = ["duplicate_selected", "export_yaml", "export_json"]
+    readonly_fields = ["status", "draft_of"]
+    actions = [
+        "duplicate_selected",
+        "publish_selected",
+        "retire_selected",
+        "export_yaml",
+        "export_json",
+    ]
     inlines = [
         CategoryInline,
         LevelInline,
@@ -384,6 +625,9 @@ class LadderAdmin(LadderDataAdmin):
                 "<path:object_id>/duplicate/", view(self.duplicate_view), name=f"{name}_duplicate"
             ),
             path("<path:object_id>/export/", view(self.export_view), name=f"{name}_export"),
+            path("<path:object_id>/publish/", view(self.publish_view), name=f"{name}_publish"),
+            path("<path:object_id>/retire/", view(self.retire_view), name=f"{name}_retire"),
+            path("<path:object_id>/replace/", view(self.replace_view), name=f"{name}_replace"),
             *super().get_urls(),
         ]
 
@@ -395,7 +639,21 @@ class LadderAdmin(LadderDataAdmin):
             **context,
         }
 
+    def response_add(self, request, obj, post_url_continue=None):
+        self.message_user(request, DRAFT_MESSAGE, messages.INFO)
+        return super().response_add(request, obj, post_url_continue)
+
     # Actions on the list ---------------------------------------------------------------
+
+    @admin.action(description="Publish selected ladder", permissions=["change"])
+    def publish_selected(self, request, queryset):
+        ladder = self._one(request, queryset, "publish")
+        return None if ladder is None else redirect(self._admin_url("publish", quote(ladder.pk)))
+
+    @admin.action(description="Retire selected ladder", permissions=["change"])
+    def retire_selected(self, request, queryset):
+        ladder = self._one(request, queryset, "retire")
+        return None if ladder is None else redirect(self._admin_url("retire", quote(ladder.pk)))
 
     @admin.action(description="Duplicate selected ladder", permissions=["add"])
     def duplicate_selected(self, request, queryset):
@@ -448,10 +706,15 @@ class LadderAdmin(LadderDataAdmin):
                 form.add_error(None, error)
             else:
                 self.log_addition(request, copy, f"Duplicated from {ladder.slug}.")
+                revises = (
+                    f" Edit it, then publish it or replace {copy.draft_of.name} with it."
+                    if copy.draft_of
+                    else " Edit it, then publish it."
+                )
                 self.message_user(
                     request,
-                    f"Duplicated {ladder.name} as {copy.name} ({copy.slug}). "
-                    "The copy is independent: edit it freely.",
+                    f"Duplicated {ladder.name} as {copy.name} ({copy.slug}). The copy is an "
+                    "independent draft that only HR sees." + revises,
                     messages.SUCCESS,
                 )
                 return redirect(self._admin_url("change", quote(copy.pk)))
@@ -550,7 +813,10 @@ class LadderAdmin(LadderDataAdmin):
         ladder = result.ladder
         if result.created:
             self.log_addition(request, ladder, f"Imported from {name}.")
-            message = f"Created ladder '{ladder.slug}' ({ladder.name}) from {name}."
+            message = (
+                f"Created ladder '{ladder.slug}' ({ladder.name}) from {name} as a draft: only "
+                "HR sees it until you publish it."
+            )
         else:
             summary = plan.summary() or "no changes"
             self.log_change(request, ladder, f"Imported {name}: {summary}.")
@@ -599,10 +865,170 @@ class LadderAdmin(LadderDataAdmin):
             request, "admin/levels/ladder/import_preview.html", context, status=status
         )
 
+    # Publish and retire ---------------------------------------------------------------
 
-def preview_salt(user):
+    def publish_view(self, request, object_id):
+        """Publish a draft or a retired ladder, after a page that says what it does."""
+        return self._status_view(
+            request,
+            object_id,
+            verb="Publish",
+            change=services.publish_ladder,
+            done="Published {ladder}: everyone signed in sees it now, and people can be "
+            "placed on it.",
+        )
+
+    def retire_view(self, request, object_id):
+        """Retire a ladder nobody is on, after a page that says what it does."""
+        return self._status_view(
+            request,
+            object_id,
+            verb="Retire",
+            change=services.retire_ladder,
+            done="Retired {ladder}: it no longer shows on the ladder pages (HR still sees it "
+            "there, marked retired), and every record that mentions it is kept.",
+        )
+
+    def _status_view(self, request, object_id, *, verb, change, done):
+        ladder = self.get_object(request, unquote(object_id))
+        if ladder is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, ladder):
+            raise PermissionDenied
+        already = Ladder.Status.PUBLISHED if verb == "Publish" else Ladder.Status.RETIRED
+        if ladder.status == already:
+            self.message_user(
+                request, f"{ladder.name} is {ladder.get_status_display().lower()} already."
+            )
+            return redirect(self._admin_url("change", quote(ladder.pk)))
+        form = LadderStatusForm(request.POST if request.method == "POST" else None)
+        people = services.people_on(ladder)
+        status = 200
+        if request.method == "POST" and form.is_valid():
+            try:
+                change(ladder=ladder, reason=form.cleaned_data["why"])
+            except ValidationError as error:
+                form.add_error(None, error)
+                status = 409
+            else:
+                self.log_change(request, ladder, f"{verb}ed.")
+                self.message_user(request, done.format(ladder=ladder.name), messages.SUCCESS)
+                return redirect(self._admin_url("change", quote(ladder.pk)))
+        elif form.errors:
+            status = 400
+        context = self._context(
+            request,
+            title=f"{verb} {ladder.name}",
+            original=ladder,
+            form=form,
+            verb=verb,
+            people=people,
+            drafts=list(ladder.drafts.filter(status=Ladder.Status.DRAFT)),
+        )
+        return TemplateResponse(request, "admin/levels/ladder/status.html", context, status=status)
+
+    # Replace a published ladder by a revised draft ----------------------------------------
+
+    def replace_view(self, request, object_id):
+        """Preview replacing the ladder a draft revises by the draft, with the people who
+        must move and where to; confirm applies it if nothing changed since the preview."""
+        draft = self.get_object(request, unquote(object_id))
+        if draft is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, draft):
+            raise PermissionDenied
+        plan = importplan.plan_replacement(draft)
+        if plan.imported is None or not draft.is_draft:
+            for problem in plan.problems:
+                self.message_user(request, problem, messages.ERROR)
+            return redirect(self._admin_url("change", quote(draft.pk)))
+        salt = preview_salt(request.user, "ladder-replace")
+        if request.method != "POST":
+            return self._replacement_page(request, plan)
+        try:
+            previewed = signing.loads(
+                request.POST.get("preview", ""), salt=salt, max_age=IMPORT_PREVIEW_MAX_AGE
+            )
+        except signing.BadSignature:
+            previewed = None
+        if previewed is None or previewed.get("draft") != draft.pk:
+            return self._replacement_page(
+                request,
+                plan,
+                problems=[
+                    "That preview has expired or was altered; nothing was changed. "
+                    "Check the preview below and confirm again."
+                ],
+                status=400,
+            )
+        if previewed["base"] != plan.fingerprint:
+            return self._replacement_page(request, plan, stale=True)
+        form = ReplacementForm(request.POST, plan=plan)
+        if not form.is_valid():
+            return self._replacement_page(request, plan, form=form, status=400)
+        try:
+            services.replace_ladder(
+                draft=draft, mapping=form.mapping(), by=request.user, fingerprint=plan.fingerprint
+            )
+        except services.ReplacementRefused as refused:
+            return self._replacement_page(
+                request,
+                refused.plan,
+                problems=[] if refused.stale else refused.problems,
+                stale=refused.stale,
+                status=409 if refused.stale else 400,
+            )
+        ladder, moved = plan.ladder, plan.people_to_move
+        summary = plan.imported.summary() or "no changes to its content"
+        self.log_change(
+            request, ladder, f"Replaced by draft {draft.name}: {summary}; moved {moved}."
+        )
+        self.log_change(request, draft, f"Replaced {ladder.name}; retired.")
+        self.message_user(
+            request,
+            f"Replaced {ladder.name} by the draft {draft.name} ({summary}). "
+            f"{moved} {'person was' if moved == 1 else 'people were'} moved as you chose, "
+            f"effective today; the draft {draft.name} is now retired.",
+            messages.SUCCESS,
+        )
+        return redirect(self._admin_url("change", quote(ladder.pk)))
+
+    def _replacement_page(self, request, plan, *, form=None, problems=(), stale=False, status=None):
+        token = signing.dumps(
+            {"draft": plan.draft.pk, "base": plan.fingerprint},
+            salt=preview_salt(request.user, "ladder-replace"),
+        )
+        if form is None:
+            # Choices already made stay made, where the place still needs them.
+            chosen = {
+                name: value
+                for name, value in request.POST.items()
+                if name.startswith(importplan.PLACE_SEPARATOR.join(["map", ""]))
+            }
+            form = ReplacementForm(initial={"preview": token, **chosen}, plan=plan)
+        else:
+            form.data = form.data.copy()
+            form.data["preview"] = token
+        problems = [*plan.problems, *problems]
+        if status is None:
+            status = 409 if stale else 400 if problems else 200
+        context = self._context(
+            request,
+            title=f"Replace {plan.ladder.name} with {plan.draft.name}",
+            original=plan.draft,
+            plan=plan,
+            imported=plan.imported,
+            sections=[section for section in plan.imported.sections if section],
+            form=form,
+            problems=problems,
+            stale=stale,
+        )
+        return TemplateResponse(request, "admin/levels/ladder/replace.html", context, status=status)
+
+
+def preview_salt(user, what="ladder-import"):
     """Previews are signed for the user who made them: nobody else can confirm them."""
-    return f"levels.ladder-import.{user.pk}"
+    return f"levels.{what}.{user.pk}"
 
 
 def _count_per_ladder(queryset):

@@ -216,12 +216,12 @@ def _row(record, before):
     return row
 
 
-def field_changes(model, before, after):
+def field_changes(model, before, after, *, skip=()):
     """The fields of `model` whose values differ between `before` and `after` (rows or
-    versions), as FieldChange rows."""
+    versions), as FieldChange rows; none of the fields named in `skip`."""
     changes = []
     for model_field in model._meta.concrete_fields:
-        if model_field.name in HIDDEN_FIELDS:
+        if model_field.name in HIDDEN_FIELDS or model_field.name in skip:
             continue
         old, new = getattr(before, model_field.attname), getattr(after, model_field.attname)
         if old == new:

@@ -1,12 +1,13 @@
 """Optimistic concurrency for admin edits: a later save of an object that someone else
 saved in the meantime is refused. The form then shows their version with the user's own
-changes on top, names who saved and what they changed, and a second save applies it."""
+changes on top, names who saved and what they changed, and a second save applies it.
+A revert to an earlier version over a change made since its page was shown is refused
+outright (`locked_unchanged`)."""
 
 import hashlib
 import json
 
 from django import forms
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.models import model_to_dict
 from django.template.defaultfilters import date as date_filter
@@ -29,14 +30,11 @@ class ConcurrencyModelForm(forms.ModelForm):
     """A model form that carries the fingerprint of the object it was opened on."""
 
     edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
-    # The saved object the edit starts from, when the form shows something else (an
-    # earlier version, to be restored).
-    token_base = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
-            self.fields["edit_token"].initial = edit_token(self.token_base or self.instance)
+            self.fields["edit_token"].initial = edit_token(self.instance)
             # Each field also carries the value the user was shown, so `has_changed()`
             # means "the user changed it", not "it differs from the database": a row
             # someone else changed meanwhile but this user left alone is neither refused
@@ -57,8 +55,8 @@ class ConcurrencyModelForm(forms.ModelForm):
 
     def writes(self):
         """Whether saving this form writes: an unchanged form writes nothing (so it cannot
-        overwrite anyone's edit), but restoring an earlier version always writes."""
-        return self.token_base is not None or self.has_changed()
+        overwrite anyone's edit)."""
+        return self.has_changed()
 
     def clean(self):
         cleaned = super().clean()
@@ -70,12 +68,6 @@ class ConcurrencyModelForm(forms.ModelForm):
             if cleaned.get("edit_token") == token:
                 return cleaned
             who, when = _last_saved_by(saved, token)
-            if self.token_base is not None:
-                raise ValidationError(
-                    f"{who} saved this{when} after you opened this version. Nothing was "
-                    "restored: open the history again to see the latest, then restore.",
-                    code="stale",
-                )
             theirs = self._rebase(saved, token)
             raise ValidationError(self._stale_message(who, when, theirs), code="stale")
         return cleaned
@@ -128,22 +120,27 @@ class ConcurrencyModelForm(forms.ModelForm):
 
 
 class ConcurrencyAdminMixin:
-    """Use in a ModelAdmin: edits made on a stale page are refused, restoring an earlier
-    version (with django-simple-history's admin) included."""
+    """Use in a ModelAdmin: edits made on a stale page are refused."""
 
     form = ConcurrencyModelForm
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if not hasattr(request, "concurrency_base"):
-            request.concurrency_base = self.get_object(request, unquote(object_id))
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        base = getattr(request, "concurrency_base", None)
-        if base is not None:
-            form = type(form.__name__, (form,), {"token_base": base})
-        return form
+def locked_unchanged(model, pk, token):
+    """The saved object `pk` of `model`, locked until the transaction ends, when it is
+    still as it was when its fingerprint `token` was taken; otherwise a `ValidationError`
+    that says who changed it (or that it was deleted). Call inside `transaction.atomic`."""
+    saved = model._default_manager.select_for_update().filter(pk=pk).first()
+    if saved is None:
+        raise ValidationError(GONE_MESSAGE, code="stale")
+    current = edit_token(saved)
+    if token != current:
+        who, when = _last_saved_by(saved, current)
+        raise ValidationError(
+            f"{who} saved this{when} after you opened this version. Nothing was restored: "
+            "the page now shows the difference from the latest. Check it, then revert again.",
+            code="stale",
+        )
+    return saved
 
 
 class ConcurrencyInlineMixin:

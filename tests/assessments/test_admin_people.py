@@ -1,8 +1,10 @@
 """HR's people admin: a sign-in is linked once and never to an administrator's account,
 HR's own record is read-only, bringing someone back brings back their sign-in, and a
-manager change is checked for loops under the lock."""
+manager change is checked for loops under the lock; why a person changes is kept in their
+admin history."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
@@ -219,3 +221,92 @@ def test_hr_is_told_why_their_own_record_is_read_only(hr_on_ladder, as_user):
     content = page.content.decode()
     assert "This is your own record, so you can read it but not change it" in content
     assert "Assign level</a>" not in content
+
+
+def test_why_a_person_changes_is_kept_in_their_admin_history(org, hr_client):
+    page = hr_client.get(change_url(org.report))
+
+    response = post_changed(
+        hr_client,
+        page,
+        job_title="Product Manager II",
+        manager=str(org.other_manager.pk),
+        why="Moved to the payments team after the reorganisation.",
+    )
+
+    assert "Why is this changing? (optional)" in page.content.decode()
+    assert response.status_code == 302
+    org.report.refresh_from_db()
+    assert org.report.manager == org.other_manager
+    entry = LogEntry.objects.get(object_id=str(org.report.pk))
+    assert entry.get_change_message() == (
+        "Changed Job title and Manager. Why: Moved to the payments team after the reorganisation."
+    )
+    history = hr_client.get(
+        reverse("admin:assessments_employee_history", args=[org.report.pk])
+    ).content.decode()
+    assert "Why: Moved to the payments team after the reorganisation." in history
+
+
+def test_a_person_changed_without_a_reason_has_djangos_summary(org, hr_client):
+    response = post_changed(
+        hr_client, hr_client.get(change_url(org.report)), job_title="Product Manager II"
+    )
+
+    assert response.status_code == 302
+    entry = LogEntry.objects.get(object_id=str(org.report.pk))
+    assert entry.get_change_message() == "Changed Job title."
+
+
+def test_a_reason_alone_changes_no_field_of_the_person(org, hr_client):
+    response = post_changed(hr_client, hr_client.get(change_url(org.report)), why="Checked.")
+
+    assert response.status_code == 302
+    entry = LogEntry.objects.get(object_id=str(org.report.pk))
+    assert entry.get_change_message() == "No fields changed. Why: Checked."
+
+
+def test_a_new_persons_reason_is_kept(org, hr_client):
+    response = hr_client.post(
+        reverse("admin:assessments_employee_add"),
+        {
+            "full_name": "Nadia New",
+            "email": "nadia@example.com",
+            "job_title": "PM",
+            "ladder": org.ladder.pk,
+            "track": org.report.track_id,
+            "level": org.report.level_id,
+            "effective_on": timezone.localdate().isoformat(),
+            "is_active": "on",
+            "why": "Hired for the payments team.",
+        },
+    )
+
+    assert response.status_code == 302
+    nadia = Employee.objects.get(email="nadia@example.com")
+    entry = LogEntry.objects.get(object_id=str(nadia.pk))
+    assert entry.get_change_message() == "Added. Why: Hired for the payments team."
+
+
+def test_an_over_long_reason_for_a_person_is_a_form_error(org, hr_client):
+    response = post_changed(
+        hr_client,
+        hr_client.get(change_url(org.report)),
+        job_title="Product Manager II",
+        why="w" * 501,
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["why"] == [
+        "Ensure this value has at most 500 characters (it has 501)."
+    ]
+    org.report.refresh_from_db()
+    assert org.report.job_title != "Product Manager II"
+    assert not LogEntry.objects.filter(object_id=str(org.report.pk)).exists()
+
+
+def test_hrs_own_read_only_record_does_not_ask_why(hr_on_ladder, as_user):
+    page = as_user(hr_on_ladder.user).get(change_url(hr_on_ladder))
+
+    assert page.status_code == 200
+    assert "Why is this changing?" not in page.content.decode()

@@ -10,25 +10,42 @@ sign-in is chosen once, among accounts that are neither staff nor superusers and
 nobody else, and is never relinked to another account afterwards.
 """
 
+import datetime
+import json
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 
-from levels.history import made_by
+from levels.history import made_by, reason_field
+from levels.models import Ladder
 
 from . import access, peoplefile, services
-from .models import Employee, Evidence, EvidenceChange, LevelAssignment, Review, ReviewRating
+from .models import (
+    Employee,
+    Evidence,
+    EvidenceChange,
+    LevelAssignment,
+    PeopleImport,
+    Review,
+    ReviewRating,
+)
 
 
 class EmployeeChangeForm(forms.ModelForm):
-    """A person's details; the manager is checked for loops by the service's rule."""
+    """A person's details; the manager is checked for loops by the service's rule. Why
+    they change goes with the change into the person's admin history."""
 
     class Meta:
         model = Employee
@@ -44,12 +61,18 @@ class EmployeeChangeForm(forms.ModelForm):
             "cannot be changed here."
         ),
     )
+    why = reason_field()
     by = None  # who is filling it in (set by the admin)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.user_id is not None:
             del self.fields["user"]  # linked once, never relinked: not even a blank is taken
+
+    @cached_property
+    def changed_data(self):
+        # The reason says why the person changes; on its own it is no change.
+        return [name for name in super().changed_data if name != "why"]
 
     def clean_user(self):
         return services.account_to_link(self.cleaned_data["user"], by=self.by)
@@ -164,10 +187,6 @@ class PeopleImportForm(forms.Form):
         label="CSV file",
         help_text="A .csv file saved as UTF-8, with the header shown above.",
     )
-    invite = forms.BooleanField(
-        label="Email each new person a link to choose a password",
-        required=False,
-    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -186,6 +205,31 @@ class PeopleImportForm(forms.Form):
                 "one request. Import it on the server with: manage.py import_people FILE"
             )
         return upload
+
+
+class PeopleConfirmForm(forms.Form):
+    """The confirmation of a previewed people file."""
+
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    allow_step_down = forms.BooleanField(
+        label="Yes, apply the step-downs listed above",
+        required=False,
+        help_text="People moved to a lower level. Without this, the file is not imported.",
+    )
+    invite = forms.BooleanField(
+        label="Email each new person a link to choose a password",
+        required=False,
+    )
+
+    def __init__(self, *args, preview=None, **kwargs):
+        if preview is not None:
+            kwargs.setdefault("initial", {"fingerprint": preview.fingerprint})
+        super().__init__(*args, **kwargs)
+
+    def shown_fields(self, preview):
+        """The boxes that concern this preview: step-downs, and invitations for new people."""
+        wanted = {"allow_step_down": bool(preview.step_downs), "invite": bool(preview.created)}
+        return [field for field in self.visible_fields() if wanted[field.name]]
 
 
 class ManagerRefused(Exception):
@@ -214,6 +258,11 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             widget = form.base_fields["manager"].widget
             widget.can_add_related = widget.can_change_related = False
             widget.can_delete_related = False
+        if "ladder" in form.base_fields:  # the add form: people join published ladders only
+            form.base_fields["ladder"].queryset = Ladder.objects.published()
+            for name in ("track", "level"):
+                field = form.base_fields[name]
+                field.queryset = field.queryset.filter(ladder__status=Ladder.Status.PUBLISHED)
         return form
 
     def has_delete_permission(self, request, obj=None):
@@ -223,11 +272,13 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         sign_in = "user" if obj is None or obj.user_id is None else "user_name"
         person = (None, {"fields": ["full_name", "email", "job_title", "manager", sign_in]})
+        why = ("Why", {"fields": ["why"]})
         if obj is None:
             return [
                 person,
                 ("Level", {"fields": ["ladder", "track", "level", "effective_on"]}),
                 ("Status", {"fields": ["is_active"]}),
+                why,
             ]
         note = format_html(
             'Levels change through <a href="{}">Assign level</a> on the person\'s page, '
@@ -240,11 +291,13 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
                 "manages their own record. Your manager or another HR person changes it."
             )
             note = None
-        return [
+        fieldsets = [
             person,
             ("Level", {"fields": ["ladder", "track", "level"], "description": note}),
             ("Status", {"fields": ["is_active"]}),
         ]
+        # A read-only page has no reason to give.
+        return [*fieldsets, why] if self.has_change_permission(request, obj) else fieldsets
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -301,6 +354,16 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
                 else:
                     services.deactivate_employee(employee=obj)
 
+    def construct_change_message(self, request, form, formsets, add=False):
+        """Django's summary of what changed ("Changed Job title and Manager."), then why:
+        a person's admin history is their change history."""
+        message = super().construct_change_message(request, form, formsets, add)
+        why = form.cleaned_data.get("why")
+        if not why:
+            return message
+        summary = LogEntry(change_message=json.dumps(message)).get_change_message()
+        return f"{summary or 'No fields changed.'} Why: {why}"
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -310,51 +373,57 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
                 messages.error(request, f"Nothing was saved: {problem}")
             return redirect(request.get_full_path())
 
-    # The CSV import ------------------------------------------------------------------
+    # The CSV import and export ------------------------------------------------------
 
     def get_urls(self):
-        opts = self.opts
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
         return [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name=f"{opts.app_label}_{opts.model_name}_import",
-            ),
+            path("import/", view(self.import_view), name=f"{name}_import"),
+            path("import/<int:pk>/", view(self.import_preview_view), name=f"{name}_import_preview"),
+            path("import/template/", view(self.import_template_view), name=f"{name}_template"),
+            path("export/", view(self.export_view), name=f"{name}_export"),
             *super().get_urls(),
         ]
 
+    def _people_url(self, name, *args):
+        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
+
     def import_view(self, request):
-        """Upload a people file: every problem listed and nothing written, or everyone
-        imported and a summary."""
+        """Upload a people file: every problem listed and nothing kept, or the file kept,
+        unapplied, and its preview shown."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        problems = []
-        form = (
-            PeopleImportForm(request.POST, request.FILES)
-            if request.method == "POST"
-            else PeopleImportForm()
-        )
+        if request.method == "POST":
+            form = PeopleImportForm(request.POST, request.FILES)
+        else:
+            form = PeopleImportForm()
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
+            name, content = _file_name(upload.name), upload.read()
             try:
-                summary = peoplefile.import_people(
-                    content=upload.read(),
-                    by=request.user,
-                    invite=form.cleaned_data["invite"],
-                    request=request,
-                )
+                preview = peoplefile.preview(content, by=request.user, name=name)
             except peoplefile.PeopleFileError as error:
-                problems = error.problems
-            else:
-                messages.success(request, f"Imported {upload.name}. {summary}")
-                return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+                return self._upload_page(request, form, error.problems, file_name=name)
+            PeopleImport.objects.filter(
+                applied_at__isnull=True, created_at__lt=timezone.now() - PREVIEW_MAX_AGE
+            ).delete()
+            kept = PeopleImport.objects.create(
+                file_name=name, content=content.decode("utf-8-sig"), uploaded_by=request.user
+            )
+            return self._preview_page(request, kept, preview, PeopleConfirmForm(preview=preview))
+        return self._upload_page(request, form)
+
+    def _upload_page(self, request, form, problems=(), *, file_name=""):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": "Import people from CSV",
             "form": form,
-            "problems": problems,
+            "problems": list(problems),
+            "file_name": file_name,
             "columns": peoplefile.COLUMNS,
+            "optional_columns": peoplefile.OPTIONAL_COLUMNS,
             "max_bytes": peoplefile.max_bytes(),
             "max_rows": f"{peoplefile.max_rows_in_admin():,}",
             "has_view_permission": self.has_view_permission(request),
@@ -363,6 +432,122 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
         return TemplateResponse(
             request, "admin/assessments/employee/import.html", context, status=status
         )
+
+    def import_preview_view(self, request, pk):
+        """An uploaded file's preview; confirming imports it, if nothing has changed since
+        the preview and any step-down is ticked."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        upload = PeopleImport.objects.filter(pk=pk, uploaded_by=request.user).first()
+        if upload is None:
+            raise Http404("No such upload: each person confirms the files they uploaded.")
+        if upload.applied_at is not None:
+            self.message_user(
+                request,
+                f"The file {upload.file_name} was imported already: {upload.summary}",
+                messages.INFO,
+            )
+            return redirect(self._people_url("changelist"))
+        if upload.created_at < timezone.now() - PREVIEW_MAX_AGE:
+            self.message_user(
+                request,
+                f"The preview of {upload.file_name} has expired; nothing was changed. "
+                "Upload the file again.",
+                messages.ERROR,
+            )
+            return redirect(self._people_url("import"))
+        if request.method != "POST":
+            return self._current_preview(request, upload)
+        form = PeopleConfirmForm(request.POST)
+        if not form.is_valid():
+            return self._current_preview(request, upload, form)
+        data = form.cleaned_data
+        try:
+            summary = peoplefile.import_people(
+                content=upload.content,
+                by=request.user,
+                name=upload.file_name,
+                expected=data["fingerprint"],
+                allow_step_down=data["allow_step_down"],
+                invite=data["invite"],
+                request=request,
+            )
+        except peoplefile.StalePreview as changed:
+            now = changed.preview
+            return self._preview_page(
+                request, upload, now, PeopleConfirmForm(preview=now), stale=True
+            )
+        except peoplefile.PeopleFileError as error:
+            return self._current_preview(request, upload, form, problems=error.problems)
+        upload.applied_at, upload.summary = timezone.now(), str(summary)[:300]
+        upload.save(update_fields=["applied_at", "summary"])
+        self.message_user(request, f"Imported {upload.file_name}. {summary}", messages.SUCCESS)
+        return redirect(self._people_url("changelist"))
+
+    def _current_preview(self, request, upload, form=None, **kwargs):
+        """The preview of a kept file as it stands now, with `form` or a fresh one."""
+        try:
+            preview = peoplefile.preview(upload.content, by=request.user, name=upload.file_name)
+        except peoplefile.PeopleFileError as error:
+            return self._upload_page(
+                request, PeopleImportForm(), error.problems, file_name=upload.file_name
+            )
+        if form is None:
+            form = PeopleConfirmForm(preview=preview)
+        return self._preview_page(request, upload, preview, form, **kwargs)
+
+    def _preview_page(self, request, upload, preview, form, *, problems=(), stale=False):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Preview the import of {upload.file_name}",
+            "upload": upload,
+            "preview": preview,
+            "form": form,
+            "problems": list(problems),
+            "stale": stale,
+            "shown": PREVIEW_ROWS_SHOWN,
+            "confirm_fields": form.shown_fields(preview),
+            "has_view_permission": self.has_view_permission(request),
+        }
+        status = 409 if stale else 400 if problems or form.errors else 200
+        return TemplateResponse(
+            request, "admin/assessments/employee/import_preview.html", context, status=status
+        )
+
+    def import_template_view(self, request):
+        """A people file with the header and one example row, to fill in."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return _csv_response(peoplefile.template_lines(), "people-template.csv", stream=False)
+
+    def export_view(self, request):
+        """Everyone active as a people file, which imports back without a change."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        name = f"people-{timezone.localdate().isoformat()}.csv"
+        return _csv_response(peoplefile.export_lines(), name, stream=True)
+
+
+# How long an uploaded people file waits for its confirmation, and how many people of each
+# list its preview shows (the counts are always whole).
+PREVIEW_MAX_AGE = datetime.timedelta(hours=24)
+PREVIEW_ROWS_SHOWN = 1000
+
+
+def _file_name(name):
+    """The uploaded file's own name, without any folder a browser sent, for messages."""
+    return (name or "people.csv").replace("\\", "/").rsplit("/", 1)[-1][:255] or "people.csv"
+
+
+def _csv_response(lines, file_name, *, stream):
+    content_type = "text/csv; charset=utf-8"
+    if stream:
+        response = StreamingHttpResponse(lines, content_type=content_type)
+    else:
+        response = HttpResponse("".join(lines), content_type=content_type)
+    response.headers["Content-Disposition"] = content_disposition_header(True, file_name)
+    return response
 
 
 class ReadOnlyAdmin(SignInsAsText, admin.ModelAdmin):

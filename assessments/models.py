@@ -330,3 +330,27 @@ class ReviewRating(models.Model):
 
     def __str__(self):
         return f"{self.expectation_text[:60]}: {self.get_rating_display() or 'not rated'}"
+
+
+class PeopleImport(models.Model):
+    """A people file uploaded in the admin, kept from its preview to its confirmation (the
+    import then re-checks it against the database), and afterwards as a record of who
+    imported which file when, and what it did."""
+
+    file_name = models.CharField(max_length=255)
+    content = models.TextField(help_text="The file's text, as uploaded.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="people_imports",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.file_name

@@ -2,12 +2,18 @@
 People files (CSV): reading, checking and importing.
 
 One row a person, under the header
-`email,full_name,job_title,manager_email,ladder,track,level,effective_date` (any column
-order). `read(content)` checks a file on its own (columns; emails; names and titles, which
-may hold no control character, terminal escape or direction override; dates, from 1900 to
-today; duplicates) and returns its rows. `import_people(content=...)` also checks the rows
-against the database (ladders, tracks, levels, managers, loops in the reporting lines,
-sign-ins) and then writes them, all in one transaction.
+`email,full_name,job_title,manager_email,ladder,track,level,effective_date` and an optional
+`rationale` (any column order). `read(content)` checks a file on its own (columns; emails;
+names and titles, which may hold no control character, terminal escape or direction
+override; dates, from 1900 to today; duplicates) and returns its rows. `preview(content)`
+also checks the rows against the database (ladders, tracks, levels, managers, loops in the
+reporting lines, sign-ins) and says what an import would do, person by person and field by
+field, with step-downs, track changes and manager changes flagged, and who is here but not
+in the file; nothing is written. `import_people(content=...)` checks the same and writes,
+all in one transaction: given the fingerprint of the preview that was shown, it refuses
+(`StalePreview`) when anything has changed since, and it refuses step-downs unless they are
+allowed explicitly. `export_people()` writes everyone active in the same format, so an
+export imported again changes nothing.
 
 A bad file raises `PeopleFileError` listing every problem by row and column, e.g.
 `row 7, level: unknown level 'astronaut' in ladder 'product-management'`, and writes
@@ -33,11 +39,13 @@ connection to the mail server.
 
 import csv
 import datetime
+import hashlib
 import io
+import json
 import logging
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -47,14 +55,16 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.validators import validate_email
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.template import loader
 from django.utils import timezone
 
+from levels.history import made_by
 from levels.models import Ladder, Level, Track
-from pmladder import locks, textfiles, validators
+from levels.selectors import is_step_down, track_paths
+from pmladder import csvcells, locks, textfiles, validators
 
 from . import access, services
 from .models import Employee, LevelAssignment
@@ -71,10 +81,14 @@ COLUMNS = (
     "level",
     "effective_date",
 )
+# Columns a file may have or leave out.
+OPTIONAL_COLUMNS = ("rationale",)
+ALL_COLUMNS = COLUMNS + OPTIONAL_COLUMNS
 # Longest accepted text of each kind; they match the database columns. An email also
 # becomes the person's username, which is shorter than an email column.
 MAX_NAME = 150
 MAX_EMAIL = 150
+MAX_RATIONALE = 5000
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Names looked up per query, to stay well under the databases' limits on parameters.
 LOOKUP_BATCH = 2000
@@ -123,6 +137,7 @@ class Row:
     track: str
     level: str
     effective_date: datetime.date | None
+    rationale: str = ""
 
 
 @dataclass
@@ -154,7 +169,7 @@ class _Problems:
             return
         self.rows.add(row)
         where = f"row {row}, {column}" if column else f"row {row}"
-        position = COLUMNS.index(column) if column in COLUMNS else -1
+        position = ALL_COLUMNS.index(column) if column in ALL_COLUMNS else -1
         self._items.append((row, position, f"{where}: {message}"))
 
     def add_validation_error(self, error, *, row, column=None):
@@ -288,11 +303,14 @@ def _check_header(header):
     for position, name in enumerate(columns):
         if not name:
             problems.append(f"row 1: column {position + 1} has no name (expected: {expected})")
-        elif name not in COLUMNS:
+        elif name not in ALL_COLUMNS:
             hint = ""
             if ";" in name or "\t" in name:
                 hint = "; separate the columns with commas"
-            problems.append(f"row 1: unknown column '{name}' (expected: {expected}){hint}")
+            problems.append(
+                f"row 1: unknown column '{name}' (expected: {expected}, and optionally "
+                f"{', '.join(OPTIONAL_COLUMNS)}){hint}"
+            )
         elif columns.index(name) != position:
             problems.append(f"row 1: the column '{name}' appears more than once")
     for name in COLUMNS:
@@ -307,14 +325,16 @@ def _check_row(number, values, problems):
     def error(column, message):
         problems.add(message, row=number, column=column)
 
-    values = {column: value.strip() for column, value in values.items()}
+    # A cell the export protected from spreadsheets reads as it was written.
+    values = {column: csvcells.restore(value.strip()) for column, value in values.items()}
     # Invisible characters first: a value holding one is reported for that alone (and
     # never repeated in another message, where it would garble a terminal or a log).
     refused = set()
     for column, value in values.items():
         if _SUSPECT.search(value):
+            validator = validators.multi_line if column == "rationale" else validators.single_line
             try:
-                validators.single_line(value)
+                validator(value)
             except ValidationError as invalid:
                 problems.add_validation_error(invalid, row=number, column=column)
                 refused.add(column)
@@ -339,6 +359,10 @@ def _check_row(number, values, problems):
     for column in ("ladder", "track", "level"):
         if not values[column] and column not in refused:
             error(column, "must not be empty")
+    rationale = values.get("rationale", "")
+    if len(rationale) > MAX_RATIONALE:
+        error("rationale", f"is {len(rationale)} characters long; at most {MAX_RATIONALE} allowed")
+        rationale = ""
 
     return Row(
         number=number,
@@ -352,6 +376,7 @@ def _check_row(number, values, problems):
         effective_date=(
             None if "effective_date" in refused else _date(values["effective_date"], error)
         ),
+        rationale="" if "rationale" in refused else rationale,
     )
 
 
@@ -406,35 +431,91 @@ class _Plan:
 
     rows: list
     by: object = None
+    name: str = ""  # the file's name, for the level history
     placements: dict = field(default_factory=dict)  # row number -> (ladder, track, level)
     existing: dict = field(default_factory=dict)  # email -> the person's row in the database
     users: dict = field(default_factory=dict)  # email -> existing User to link
     db_people: dict = field(default_factory=dict)  # email -> (pk, manager email or "")
+    everyone: dict = field(default_factory=dict)  # email -> every person's row in the database
+    levels: dict = field(default_factory=dict)  # pk -> Level of the ladders named
+    tracks: dict = field(default_factory=dict)  # pk -> Track of the ladders named
     level_changes: list = field(default_factory=list)  # (row, employee pk, track, level)
     new_users: dict = field(default_factory=dict)  # email -> User created by the import
     problems: _Problems = field(default_factory=_Problems)
 
+    def rationale(self, row):
+        """Why a row's level changes: the file's rationale, else where it came from."""
+        if row.rationale:
+            return row.rationale
+        if self.name:
+            return f"Imported from {self.name} by {made_by(self.by)}."
+        return RATIONALE
 
-def import_people(*, content, by=None, invite=False, request=None, domain=None, use_https=False):
+
+class StalePreview(Exception):
+    """The people or the ladder changed after the preview was shown: `preview` is what
+    the file would do now."""
+
+    def __init__(self, preview):
+        self.preview = preview
+        super().__init__("The people changed since the preview; nothing was imported.")
+
+
+def preview(content, *, by=None, name=""):
+    """What importing `content` would do now, as a `Preview`; nothing is written.
+
+    Raises PeopleFileError listing every problem, as the import would. Step-downs are not
+    problems here: they are flagged, for the importer to allow explicitly.
+    """
+    rows, problems = _read(content)
+    plan = _Plan(rows=rows, by=by, name=name, problems=problems)
+    with transaction.atomic():  # the checks lock the people whose level would change
+        _check_against_database(plan)
+    plan.problems.raise_if_any()
+    return _preview(plan)
+
+
+def import_people(
+    *,
+    content,
+    by=None,
+    name="",
+    expected=None,
+    allow_step_down=False,
+    invite=False,
+    request=None,
+    domain=None,
+    use_https=False,
+):
     """Create and update the people of a file; return an `ImportSummary`.
 
     New people get a sign-in without a password (username: their email), linked to an
     existing user of that username when there is one. With `invite`, each new sign-in
     gets Django's password-reset email, with links built from `request` or, without one
     (a command), from `domain` and `use_https`. A bad file raises PeopleFileError and
-    writes nothing. `by` (None for the system) is recorded on the level history and must
-    be allowed to assign the levels the file changes.
+    writes nothing; so does a step down to a lower level, unless `allow_step_down`.
+    `expected` is the fingerprint of the preview the importer saw: when the file would
+    now do anything else, StalePreview is raised and nothing is written. `by` (None for
+    the system) is recorded on the level history and must be allowed to assign the levels
+    the file changes; `name`, the file's name, goes in the history's rationale when a row
+    gives none.
     """
     if invite and request is None and not domain:
         raise ValueError("Invitations need a request or a domain to build their links.")
     rows, problems = _read(content)
-    plan = _Plan(rows=rows, by=by, problems=problems)
+    plan = _Plan(rows=rows, by=by, name=name, problems=problems)
     try:
         with transaction.atomic():
             # Before reading any person: another import or change of the reporting lines
             # finishes first, and everything checked below is then as it will be written.
             locks.serialised(locks.REPORTING_LINES)
             _check_against_database(plan)
+            if expected is not None and not plan.problems:
+                now = _preview(plan)
+                if now.fingerprint != expected:
+                    raise StalePreview(now)
+            if not allow_step_down:
+                _refuse_step_downs(plan)
             plan.problems.raise_if_any()
             summary = _write(plan)
     except IntegrityError:
@@ -449,6 +530,18 @@ def import_people(*, content, by=None, invite=False, request=None, domain=None, 
             plan.new_users.values(), request=request, domain=domain, use_https=use_https
         )
     return summary
+
+
+def _refuse_step_downs(plan):
+    for row, _, _, level in plan.level_changes:
+        current = plan.levels[plan.existing[row.email].level_id]
+        if is_step_down(current, level):
+            plan.problems.add(
+                f"{row.full_name} would step down from {current.name} to {level.name}; "
+                "step-downs are imported only when allowed explicitly",
+                row=row.number,
+                column="level",
+            )
 
 
 def _contended(error):
@@ -494,9 +587,13 @@ def _check_against_database(plan):
             "track_id",
             "level_id",
             "user_id",
+            "is_active",
             named=True,
         )
     }
+    plan.everyone = everyone
+    plan.levels = {level.pk: level for level in levels.values()}
+    plan.tracks = {track.pk: track for track in tracks.values()}
     emails_by_pk = {person.pk: email for email, person in everyone.items()}
     plan.db_people = {
         email: (person.pk, emails_by_pk.get(person.manager_id, ""))
@@ -687,6 +784,245 @@ def _check_level_changes(plan):
         plan.level_changes.append((row, person.pk, track, level))
 
 
+# Previewing -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of a person as it is (empty for someone new) and as the file has it."""
+
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class PersonChange:
+    """A person of the file who would be created or changed, field by field."""
+
+    row: int
+    email: str
+    full_name: str
+    fields: list
+    step_down: bool = False
+    track_change: bool = False
+    manager_change: bool = False
+
+
+@dataclass
+class Preview:
+    """What a file would do: the people created and changed, how many stay as they are,
+    and the active people here whom the file leaves out (left alone). `fingerprint` sums
+    it all up: an import confirmed against it is refused if anything differs by then."""
+
+    name: str
+    created: list
+    updated: list
+    unchanged: int
+    missing: list  # (full name, email), by name
+    fingerprint: str
+
+    @property
+    def step_downs(self):
+        return [change for change in self.updated if change.step_down]
+
+    @property
+    def track_changes(self):
+        return [change for change in self.updated if change.track_change]
+
+    @property
+    def manager_changes(self):
+        return [change for change in self.updated if change.manager_change]
+
+    @property
+    def has_changes(self):
+        return bool(self.created or self.updated)
+
+    def __str__(self):
+        text = (
+            f"{_count(len(self.created), 'person', 'people')} to create, "
+            f"{_count(len(self.updated), 'person', 'people')} to change, "
+            f"{self.unchanged} unchanged"
+        )
+        flags = [
+            _count(len(self.step_downs), "step-down", "step-downs"),
+            _count(len(self.track_changes), "track change", "track changes"),
+            _count(len(self.manager_changes), "manager change", "manager changes"),
+        ]
+        flags = [flag for flag in flags if not flag.startswith("0 ")]
+        if flags:
+            text += f" ({', '.join(flags)})"
+        if self.missing:
+            text += (
+                f"; {_count(len(self.missing), 'person', 'people')} here "
+                f"{'is' if len(self.missing) == 1 else 'are'} not in the file and "
+                "will be left alone"
+            )
+        return text + "."
+
+
+def _count(number, one, many):
+    return f"{number:,} {one if number == 1 else many}"
+
+
+def _preview(plan):
+    """The preview of a checked plan (one without problems)."""
+    # People by their names as they are, and as the file would have them.
+    names_now = {email: person.full_name for email, person in plan.everyone.items()}
+    names = {**names_now, **{row.email: row.full_name for row in plan.rows}}
+
+    def someone(email, names=names):
+        return f"{names.get(email, email)} <{email}>" if email else "nobody"
+
+    changing = {row.number: (track, level) for row, _, track, level in plan.level_changes}
+    created, updated = [], []
+    for row in plan.rows:
+        current = plan.existing.get(row.email)
+        if current is None:
+            ladder, track, level = plan.placements[row.number]
+            values = [
+                ("Job title", row.job_title),
+                ("Manager", someone(row.manager_email)),
+                ("Ladder", ladder.name),
+                ("Track", track.name),
+                ("Level", f"{level.name} (from {row.effective_date.isoformat()})"),
+            ]
+            fields = [FieldChange(label, "", value) for label, value in values]
+            created.append(PersonChange(row.number, row.email, row.full_name, fields))
+            continue
+        fields = []
+        if current.full_name != row.full_name:
+            fields.append(FieldChange("Name", current.full_name, row.full_name))
+        if current.job_title != row.job_title:
+            fields.append(FieldChange("Job title", current.job_title, row.job_title))
+        old_manager = plan.db_people[row.email][1]
+        manager_change = old_manager != row.manager_email
+        if manager_change:
+            fields.append(
+                FieldChange("Manager", someone(old_manager, names_now), someone(row.manager_email))
+            )
+        step_down = track_change = False
+        if row.number in changing:
+            track, level = changing[row.number]
+            old_track, old_level = plan.tracks[current.track_id], plan.levels[current.level_id]
+            if track.pk != old_track.pk:
+                track_change = True
+                fields.append(FieldChange("Track", old_track.name, track.name))
+            step_down = is_step_down(old_level, level)
+            fields.append(
+                FieldChange(
+                    "Level", old_level.name, f"{level.name} (from {row.effective_date.isoformat()})"
+                )
+            )
+            fields.append(FieldChange("Why, in the level history", "", plan.rationale(row)))
+        if fields:
+            updated.append(
+                PersonChange(
+                    row.number,
+                    row.email,
+                    row.full_name,
+                    fields,
+                    step_down=step_down,
+                    track_change=track_change,
+                    manager_change=manager_change,
+                )
+            )
+    in_file = {row.email for row in plan.rows}
+    missing = sorted(
+        (
+            (person.full_name, email)
+            for email, person in plan.everyone.items()
+            if person.is_active and email not in in_file
+        ),
+        key=lambda item: (item[0].casefold(), item[1]),
+    )
+    unchanged = len(plan.rows) - len(created) - len(updated)
+    summed = json.dumps(
+        [
+            [[change.email, [astuple(f) for f in change.fields]] for change in created],
+            [[change.email, [astuple(f) for f in change.fields]] for change in updated],
+            unchanged,
+            [email for _, email in missing],
+        ],
+        ensure_ascii=False,
+    )
+    return Preview(
+        name=plan.name,
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        missing=missing,
+        fingerprint=hashlib.sha256(summed.encode()).hexdigest(),
+    )
+
+
+# Exporting ------------------------------------------------------------------------------
+
+
+class _Echo:
+    """A file that hands back what is written to it, for csv.writer to stream rows."""
+
+    def write(self, value):
+        return value
+
+
+def export_lines():
+    """Every active person as a line of a people file, header first, by name: what an
+    import reads back without changing anything. Cells that a spreadsheet would run as
+    formulas are neutralised (`pmladder.csvcells`). One query, read in chunks."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield writer.writerow(COLUMNS)
+    since = (
+        LevelAssignment.objects.filter(employee=OuterRef("pk"))
+        .order_by("-effective_on", "-id")
+        .values("effective_on")[:1]
+    )
+    people = (
+        Employee.objects.filter(is_active=True)
+        .annotate(since=Subquery(since))
+        .order_by("full_name", "id")
+        .values_list(
+            "email",
+            "full_name",
+            "job_title",
+            "manager__email",
+            "ladder__slug",
+            "track__key",
+            "level__key",
+            "since",
+        )
+    )
+    for values in people.iterator(chunk_size=WRITE_BATCH):
+        *texts, since = values
+        cells = [csvcells.neutralise(text) for text in texts]
+        yield writer.writerow([*cells, since.isoformat() if since else ""])
+
+
+def template_lines():
+    """The header and one example row, placed on the first published ladder's first level."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    ladder, track, level = "product-management", "ic", "pm"
+    first = Ladder.objects.published().order_by("name").first()
+    if first is not None:
+        path = next((path for path in track_paths(first) if path.levels), None)
+        if path is not None:
+            ladder, track, level = first.slug, path.track.key, path.levels[0].key
+    yield writer.writerow(ALL_COLUMNS)
+    yield writer.writerow(
+        [
+            "alex.example@your-company.example",
+            "Alex Example",
+            "Product Manager",
+            "",
+            ladder,
+            track,
+            level,
+            timezone.localdate().isoformat(),
+            "Joined as a product manager.",
+        ]
+    )
+
+
 # Writing --------------------------------------------------------------------------------
 
 
@@ -703,7 +1039,7 @@ def _write(plan):
                 track_id=track.pk,
                 effective_on=row.effective_date,
                 assigned_by_id=by_id,
-                rationale=RATIONALE,
+                rationale=plan.rationale(row),
             )
             for row, pk, track, level in plan.level_changes
         ],
@@ -741,7 +1077,7 @@ def _write(plan):
                 track_id=created[row.email].track_id,
                 effective_on=row.effective_date,
                 assigned_by_id=by_id,
-                rationale=services.PLACED_RATIONALE,
+                rationale=row.rationale or services.PLACED_RATIONALE,
             )
             for row in new_rows
         ],

@@ -1,6 +1,9 @@
 """
 Reads of the ladder, each with its related rows loaded up front, so that a page costs the
 same number of queries however many levels, tracks and expectations a ladder has.
+
+The reads for the ladder pages take the ladders the viewer may see
+(`assessments.access.visible_ladders`): a draft or a retired ladder is 404 for anyone else.
 """
 
 from dataclasses import dataclass
@@ -12,9 +15,10 @@ from . import ladderfile
 from .models import Category, Expectation, Ladder, Level, Track, TrackLevel
 
 
-def ladders_with_counts():
-    """All ladders, with how many active levels and tracks each has."""
-    return Ladder.objects.annotate(
+def ladders_with_counts(ladders=None):
+    """The `ladders` (default: all), with how many active levels and tracks each has."""
+    ladders = Ladder.objects.all() if ladders is None else ladders
+    return ladders.annotate(
         level_count=Count("levels", filter=Q(levels__is_active=True), distinct=True),
         track_count=Count("tracks", filter=Q(tracks__is_active=True), distinct=True),
     )
@@ -105,6 +109,15 @@ def next_steps(ladder, level, *, own_track_id=None, paths=None):
     )
 
 
+def is_step_down(current, new):
+    """Whether moving from the level `current` to `new` is a step down: a lower grade when
+    both have one, else an earlier place in the ladder's order. The one rule of every page
+    and file that asks before a step down."""
+    if new.grade is not None and current.grade is not None:
+        return new.grade < current.grade
+    return new.position < current.position
+
+
 @dataclass
 class LadderOverview:
     ladder: Ladder
@@ -112,9 +125,10 @@ class LadderOverview:
     paths: list
 
 
-def ladder_overview(slug):
-    """A ladder with its active levels (each with `.on_tracks`) and tracks, or 404."""
-    ladder = get_object_or_404(Ladder, slug=slug)
+def ladder_overview(slug, *, ladders=None):
+    """A ladder of `ladders` (default: all) with its active levels (each with `.on_tracks`)
+    and tracks, or 404."""
+    ladder = get_object_or_404(Ladder.objects.all() if ladders is None else ladders, slug=slug)
     levels = list(ladder.levels.active())
     paths = track_paths(ladder)
     for level in levels:
@@ -164,9 +178,13 @@ class LevelPage:
         return levels
 
 
-def level_page(slug, key):
-    """One level with its expectations, comparison values and neighbours on each track."""
-    level = get_object_or_404(Level.objects.select_related("ladder"), ladder__slug=slug, key=key)
+def level_page(slug, key, *, ladders=None):
+    """One level of a ladder of `ladders` (default: all) with its expectations, comparison
+    values and neighbours on each track, or 404."""
+    levels = Level.objects.select_related("ladder")
+    if ladders is not None:
+        levels = levels.filter(ladder__in=ladders)
+    level = get_object_or_404(levels, ladder__slug=slug, key=key)
     ladder = level.ladder
     categories = list(ladder.categories.active())
     expectations = level.expectations.active()

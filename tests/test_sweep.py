@@ -22,7 +22,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from assessments import evidence, reviews, services
-from assessments.models import Employee, Evidence, LevelAssignment, Rating, Review
+from assessments.models import (
+    Employee,
+    Evidence,
+    LevelAssignment,
+    PeopleImport,
+    Rating,
+    Review,
+)
 from levels import models as ladder_models
 from rounds import selectors as round_selectors
 from rounds import services as round_services
@@ -253,6 +260,12 @@ EXPECTED = {
             "admin:levels_ladder_import_confirm": ADMIN_HR_REDIRECT,
             "admin:levels_ladder_duplicate": ADMIN_HR_FORM,
             "admin:levels_ladder_export": ADMIN_HR,
+            # On the organisation's published ladder, which people are on: it is published
+            # already, retiring it is refused with the reason, and it is no draft to
+            # replace anything with.
+            "admin:levels_ladder_publish": ADMIN_HR_REDIRECT,
+            "admin:levels_ladder_retire": admin_row((200, 409)),
+            "admin:levels_ladder_replace": ADMIN_HR_REDIRECT,
         },
     ),
     **_ladder_model("levels_level"),
@@ -266,11 +279,48 @@ EXPECTED = {
         history=ADMIN_HR,
         delete=ADMIN_HR_REFUSED,  # people are never deleted: they are made inactive
         change=ADMIN_HR,
-        extra={"admin:assessments_employee_import": ADMIN_HR_FORM},
+        extra={
+            "admin:assessments_employee_import": ADMIN_HR_FORM,
+            # HR's own upload; the other HR person may not open it.
+            "admin:assessments_employee_import_preview": row(
+                L, A, A, A, A, A, (200, 400), 404, A, L
+            ),
+            "admin:assessments_employee_template": ADMIN_HR,
+            "admin:assessments_employee_export": ADMIN_HR,
+        },
     ),
     **_record_model("assessments_levelassignment"),
     **_record_model("assessments_evidence"),
     **_record_model("assessments_review"),
+}
+
+
+# A draft ladder (a copy of the organisation's, as Duplicate makes it) and a retired one: their
+# pages are HR's alone, and anyone else gets 404, as for a ladder that does not exist.
+HR_ONLY_LADDER = row(L, 404, 404, 404, 404, 404, 200, 200, 404, L)
+HIDDEN_LADDER_PAGES = {
+    "levels:ladder": HR_ONLY_LADDER,
+    "levels:level": HR_ONLY_LADDER,
+    "levels:compare": HR_ONLY_LADDER,
+    "levels:promotion": HR_ONLY_LADDER,
+    "levels:faq": HR_ONLY_LADDER,
+    "admin:levels_ladder_change": ADMIN_HR,
+    "admin:levels_ladder_export": ADMIN_HR,
+}
+HIDDEN_LADDER_EXPECTED = {
+    "draft": {
+        **HIDDEN_LADDER_PAGES,
+        "admin:levels_ladder_publish": admin_row((200, W)),
+        "admin:levels_ladder_retire": admin_row((200, W)),
+        # The preview; a POST without it is refused as bad input.
+        "admin:levels_ladder_replace": admin_row((200, 400)),
+    },
+    "retired": {
+        **HIDDEN_LADDER_PAGES,
+        "admin:levels_ladder_publish": admin_row((200, W)),
+        "admin:levels_ladder_retire": ADMIN_HR_REDIRECT,  # retired already
+        "admin:levels_ladder_replace": ADMIN_HR_REDIRECT,  # not a draft
+    },
 }
 
 
@@ -343,6 +393,14 @@ class Sweep:
         )
         self.review = reviews.share_review(review=review, by=org.manager.user)
         self._rounds(org)
+        self.people_import = PeopleImport.objects.create(
+            file_name="people.csv",
+            content=(
+                "email,full_name,job_title,manager_email,ladder,track,level,effective_date\n"
+                f"nia@example.com,Nia New,PM,,{ladder.slug},ic,pm,{timezone.localdate()}\n"
+            ),
+            uploaded_by=org.hr,
+        )
         AccessAttempt.objects.create(username="x", ip_address="127.0.0.1", failures_since_start=1)
         AccessLog.objects.create(username="x", ip_address="127.0.0.1")
         AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", locked_out=False)
@@ -432,6 +490,7 @@ class Sweep:
             "rounds:nomination_withdraw": {"pk": self.nomination.pk},
             "rounds:nomination_endorse": {"pk": self.nomination.pk},
             "rounds:nomination_decide": {"pk": self.calibrated.pk},
+            "admin:assessments_employee_import_preview": {"pk": self.people_import.pk},
             "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
             "admin:app_list": {"app_label": "levels"},
             "admin:auth_user_password_change": {"id": org.report.user.pk},
@@ -456,6 +515,24 @@ class Sweep:
 
     def _object(self, app, model):
         return self.objects[(app, model)]
+
+
+def hidden_ladder(org, status):
+    """A copy of the organisation's ladder: a draft of it, or retired."""
+    from levels import services as ladders
+
+    copy = ladders.duplicate_ladder(ladder=org.ladder, slug=f"pm-{status}", name=f"PM {status}")
+    if status == "retired":
+        ladders.retire_ladder(ladder=copy)
+    return copy
+
+
+def hidden_ladder_address(ladder, key, level_key):
+    if key.startswith("admin:"):
+        return reverse(key, kwargs={"object_id": ladder.pk})
+    if key == "levels:level":
+        return reverse(key, kwargs={"slug": ladder.slug, "key": level_key})
+    return reverse(key, kwargs={"slug": ladder.slug})
 
 
 def outcome(response):
@@ -517,5 +594,37 @@ def test_sweep(org, hr_on_ladder, client, role):
         key: {"expected": EXPECTED[key][index], "got": got}
         for key, got in seen.items()
         if key in EXPECTED and EXPECTED[key][index] != got
+    }
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("status", HIDDEN_LADDER_EXPECTED)
+@pytest.mark.parametrize("role", ROLES)
+def test_sweep_of_a_hidden_ladder(org, hr_on_ladder, client, role, status):
+    sweep = Sweep(org, hr_on_ladder)
+    ladder = hidden_ladder(org, status)
+    index = ROLES.index(role)
+    expected = HIDDEN_LADDER_EXPECTED[status]
+    user = sweep.users[role]
+    client.logout()
+    if user is not None:
+        client.force_login(user)
+    signed_in = copy.deepcopy(client.cookies)
+
+    seen = {}
+    for key in expected:
+        url = hidden_ladder_address(ladder, key, org.report.level.key)
+        results = []
+        for method in (client.get, client.post):
+            client.cookies = copy.deepcopy(signed_in)
+            with transaction.atomic():
+                results.append(outcome(method(url)))
+                transaction.set_rollback(True)
+        seen[key] = tuple(results)
+
+    wrong = {
+        key: {"expected": expected[key][index], "got": got}
+        for key, got in seen.items()
+        if expected[key][index] != got
     }
     assert not wrong, wrong

@@ -44,6 +44,20 @@ def upload(content, name="people.csv"):
     return SimpleUploadedFile(name, content, content_type="text/csv")
 
 
+def import_file(client, content, *, name="people.csv", follow=True, **confirm):
+    """Upload `content`, open its preview and confirm it, as HR does; the last response."""
+    preview = client.post(IMPORT_URL, {"file": upload(content, name)})
+    assert preview.status_code == 200, preview.content[:2000]
+    data = {"fingerprint": preview.context["preview"].fingerprint, **confirm}
+    return client.post(preview_url(preview), data, follow=follow)
+
+
+def preview_url(response):
+    return reverse(
+        "admin:assessments_employee_import_preview", args=[response.context["upload"].pk]
+    )
+
+
 def bad_file():
     rows = small_team()
     rows[1]["level"] = "astronaut"
@@ -71,13 +85,14 @@ def test_hr_finds_the_import_from_the_people_list(hr_client):
     assert "Import people from CSV" in response.text
 
 
-def test_the_import_page_offers_a_file_and_the_invite_checkbox(hr_client):
+def test_the_import_page_offers_a_file_a_template_and_an_export(hr_client):
     response = hr_client.get(IMPORT_URL)
 
     assert response.status_code == 200
     assert 'enctype="multipart/form-data"' in response.text
     assert re.search(r'<input type="file" name="file"[^>]*required', response.text)
-    assert '<input type="checkbox" name="invite"' in response.text
+    assert f'href="{IMPORT_URL}template/"' in response.text
+    assert 'href="/admin/assessments/employee/export/"' in response.text
     assert "email,full_name,job_title,manager_email,ladder,track,level,effective_date" in (
         response.text
     )
@@ -86,14 +101,14 @@ def test_the_import_page_offers_a_file_and_the_invite_checkbox(hr_client):
 def test_the_templates_have_no_inline_styles_or_scripts():
     """The site's Content-Security-Policy allows neither."""
     templates = list(TEMPLATES.rglob("*.html"))
-    assert len(templates) == 2
+    assert len(templates) == 3
     for template in templates:
         text = template.read_text()
         assert not re.search(r"style=|<style|<script|\son[a-z]+=", text, re.IGNORECASE), template
 
 
 def test_hr_imports_a_good_file(hr_client, hr_user):
-    response = hr_client.post(IMPORT_URL, {"file": upload(csv_of(small_team()))}, follow=True)
+    response = import_file(hr_client, csv_of(small_team()))
 
     assert response.redirect_chain == [(CHANGELIST_URL, 302)]
     assert "Imported people.csv. Created 3, updated 0, unchanged 0." in response.text
@@ -105,7 +120,7 @@ def test_a_bad_file_lists_every_problem_and_writes_nothing(hr_client):
     response = hr_client.post(IMPORT_URL, {"file": upload(bad_file())})
 
     assert response.status_code == 400
-    assert "The file was not imported and nothing was changed." in response.text
+    assert "people.csv was not imported and nothing was changed." in response.text
     problems = re.findall(r"<li>(row .*?)</li>", response.text)
     assert problems == [
         "row 3, level: unknown level &#x27;astronaut&#x27; in ladder "
@@ -145,7 +160,7 @@ def test_a_file_at_the_admin_limit_is_imported(hr_client, settings):
     settings.PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN = 3
     content = csv_of(small_team()).replace(b"\nben@", b"\n,,,,,,,\nben@")  # not counted
 
-    response = hr_client.post(IMPORT_URL, {"file": upload(content)})
+    response = import_file(hr_client, content, follow=False)
 
     assert response.status_code == 302
     assert Employee.objects.count() == 3
@@ -185,9 +200,12 @@ def test_a_clash_with_another_writer_asks_to_try_again(hr_client, monkeypatch):
         check_users(plan)
         UserFactory(username="cy@example.com")  # created elsewhere, after the check
 
+    preview = hr_client.post(IMPORT_URL, {"file": upload(csv_of(small_team()))})
     monkeypatch.setattr(peoplefile, "_check_users", check_then_clash)
 
-    response = hr_client.post(IMPORT_URL, {"file": upload(csv_of(small_team()))})
+    response = hr_client.post(
+        preview_url(preview), {"fingerprint": preview.context["preview"].fingerprint}
+    )
 
     assert response.status_code == 400
     assert "import the file again" in response.text
@@ -202,9 +220,7 @@ def test_no_file_is_a_form_error(hr_client):
 
 
 def test_invite_emails_each_new_person_a_link_to_this_site(hr_client, mailoutbox):
-    response = hr_client.post(
-        IMPORT_URL, {"file": upload(csv_of(small_team())), "invite": "on"}, follow=True
-    )
+    response = import_file(hr_client, csv_of(small_team()), invite="on")
 
     assert "Created 3, updated 0, unchanged 0. Sent 3 invitations." in response.text
     assert sorted(message.to[0] for message in mailoutbox) == [
@@ -217,7 +233,7 @@ def test_invite_emails_each_new_person_a_link_to_this_site(hr_client, mailoutbox
 
 
 def test_without_the_checkbox_nobody_is_emailed(hr_client, mailoutbox):
-    hr_client.post(IMPORT_URL, {"file": upload(csv_of(small_team()))})
+    import_file(hr_client, csv_of(small_team()))
 
     assert Employee.objects.count() == 3
     assert mailoutbox == []
@@ -226,7 +242,7 @@ def test_without_the_checkbox_nobody_is_emailed(hr_client, mailoutbox):
 def test_a_superuser_can_import(client, admin_user, default_ladder):
     client.force_login(admin_user)
 
-    response = client.post(IMPORT_URL, {"file": upload(csv_of(small_team()))})
+    response = import_file(client, csv_of(small_team()), follow=False)
 
     assert response.status_code == 302
     assert Employee.objects.count() == 3
@@ -266,7 +282,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, default_ladder):
 
 @pytest.fixture
 def team(hr_client):
-    hr_client.post(IMPORT_URL, {"file": upload(csv_of(small_team()))})
+    import_file(hr_client, csv_of(small_team()))
     return {e.email.split("@")[0]: e for e in Employee.objects.all()}
 
 
@@ -302,7 +318,7 @@ def test_the_list_costs_the_same_queries_for_3_people_as_for_33(hr_client, team)
     for text in ("Ana Boss", "ben@example.com", "Senior Product Manager", "Individual"):
         assert text in response.text
     more = [person(f"p{i}@example.com", manager="ana@example.com") for i in range(30)]
-    hr_client.post(IMPORT_URL, {"file": upload(csv_of(more))})
+    import_file(hr_client, csv_of(more))
     assert Employee.objects.count() == 33
 
     assert queries()[0] == few

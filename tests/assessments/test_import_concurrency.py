@@ -2,7 +2,6 @@
 import waits for the first and then sees its people, and two files can never close a loop
 in the reporting lines between them."""
 
-import re
 import threading
 
 import pytest
@@ -78,27 +77,33 @@ def test_the_same_file_imported_twice_at_once_creates_everyone_once(default_ladd
     assert get_user_model().objects.filter(username__endswith="@example.com").count() == 3
 
 
-def test_two_uploads_of_the_same_file_at_once_both_succeed(default_ladder, monkeypatch):
-    clients = []
+def test_two_confirmations_of_the_same_file_at_once_import_it_once(default_ladder, monkeypatch):
+    """Two HR people preview the same file, then confirm at once: one imports it, the other
+    is shown what the file would do now (nothing) and nothing of theirs is written."""
+    content = csv_of(small_team())
+    confirmations = []
     for _ in range(2):
         client = Client()
         client.force_login(make_hr_user())
-        clients.append(client)
-    content = csv_of(small_team())
-
-    def upload(client):
         file = SimpleUploadedFile("people.csv", content, content_type="text/csv")
-        return client.post(IMPORT_URL, {"file": file}, follow=True)
+        preview = client.post(IMPORT_URL, {"file": file})
+        assert preview.status_code == 200
+        url = f"{IMPORT_URL}{preview.context['upload'].pk}/"
+        confirmations.append((client, url, preview.context["preview"].fingerprint))
 
-    responses = at_once(monkeypatch, *(lambda client=client: upload(client) for client in clients))
+    def confirm(client, url, fingerprint):
+        return client.post(url, {"fingerprint": fingerprint}, follow=True)
 
-    assert [getattr(response, "status_code", response) for response in responses] == [200, 200]
-    summaries = sorted(
-        re.search(r"Created \d+, updated \d+, unchanged \d+\.", response.text).group()
-        for response in responses
-    )
-    assert summaries == ["Created 0, updated 0, unchanged 3.", "Created 3, updated 0, unchanged 0."]
+    responses = at_once(monkeypatch, *(lambda job=job: confirm(*job) for job in confirmations))
+
+    assert sorted(getattr(r, "status_code", r) for r in responses) == [200, 409]
+    done = next(response for response in responses if response.status_code == 200)
+    assert "Created 3, updated 0, unchanged 0." in done.text
+    stale = next(response for response in responses if response.status_code == 409)
+    assert "People changed after your preview, so nothing was imported." in stale.text
+    assert stale.context["preview"].unchanged == 3
     assert Employee.objects.count() == 3
+    assert LevelAssignment.objects.count() == 3
 
 
 def test_two_files_that_close_a_loop_together_are_not_both_imported(default_ladder, monkeypatch):

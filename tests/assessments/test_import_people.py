@@ -742,7 +742,7 @@ BAD_FILES = {
     "unknown column": (
         HEADER + ",department\n",
         "row 1: unknown column 'department' (expected: email, full_name, job_title, "
-        "manager_email, ladder, track, level, effective_date)",
+        "manager_email, ladder, track, level, effective_date, and optionally rationale)",
     ),
     "missing column": (
         HEADER.replace(",job_title", "") + "\n",
@@ -753,7 +753,7 @@ BAD_FILES = {
         HEADER.replace(",", ";") + "\n",
         "row 1: unknown column 'email;full_name;job_title;manager_email;ladder;track;level;"
         "effective_date' (expected: email, full_name, job_title, manager_email, ladder, track, "
-        "level, effective_date); separate the columns with commas",
+        "level, effective_date, and optionally rationale); separate the columns with commas",
     ),
     "empty file": ("", "the file is empty"),
     "header only": (HEADER + "\n", "the file lists no people, only a header"),
@@ -845,7 +845,9 @@ def test_changing_everyone_costs_the_same_queries_for_any_size(
     peoplefile.import_people(content=csv_of(rows))
 
     with django_assert_max_num_queries(CHANGE_QUERIES):
-        summary = peoplefile.import_people(content=csv_of(promoted(rows)), by=admin_user)
+        summary = peoplefile.import_people(
+            content=csv_of(promoted(rows)), by=admin_user, allow_step_down=True
+        )
 
     assert summary.updated == size
     assert set(Employee.objects.values_list("level__key", flat=True)) == {"principal-pm"}
@@ -863,7 +865,7 @@ def test_a_large_change_is_written_in_batches_and_matches_the_file(default_ladde
         if row["manager_email"]:
             row["manager_email"] = "person0000@example.com"
 
-    summary = peoplefile.import_people(content=csv_of(changed), by=admin_user)
+    summary = peoplefile.import_people(content=csv_of(changed), by=admin_user, allow_step_down=True)
 
     assert summary.updated == 2500
     expected = {row["email"]: row for row in changed}

@@ -2,7 +2,9 @@
 `manage.py import_people FILE`: create and update people from a people file (CSV), under
 the same rules as the admin's import (`assessments.peoplefile`), for files of any size:
 the admin refuses files longer than `PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN` people, which would
-not finish within a request, and points here. A bad file changes nothing.
+not finish within a request, and points here. A bad file changes nothing; `--dry-run`
+prints what the file would do, person by person, and changes nothing either; a file that
+moves anyone to a lower level is imported only with `--allow-step-down`.
 """
 
 from pathlib import Path
@@ -12,6 +14,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from assessments import peoplefile
+
+# People here but not in the file, named in a dry run (the count is always whole).
+MISSING_PRINTED = 50
 
 
 class Command(BaseCommand):
@@ -29,33 +34,88 @@ class Command(BaseCommand):
             help="email each new sign-in a link to choose a password",
         )
         parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="print what the file would change, person by person, and change nothing",
+        )
+        parser.add_argument(
+            "--allow-step-down",
+            action="store_true",
+            help="import a file that moves people to a lower level (refused without it)",
+        )
+        parser.add_argument(
             "--site-url",
             help="address of the app for the links in invitations, e.g. "
-            "https://ladder.example.com (default: guessed from DEBUG and ALLOWED_HOSTS)",
+            "https://ladder.example.com (default: SITE_URL, or the first of ALLOWED_HOSTS)",
         )
 
-    def handle(self, *args, file, invite, site_url, **options):
+    def handle(self, *args, file, invite, site_url, dry_run, allow_step_down, **options):
         path = Path(file)
-        domain, use_https = _site(site_url) if invite else (None, False)
+        domain, use_https = _site(site_url) if invite and not dry_run else (None, False)
         try:
             content = path.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}") from None
         try:
+            if dry_run:
+                self._print(peoplefile.preview(content, name=path.name))
+                return
             summary = peoplefile.import_people(
-                content=content, invite=invite, domain=domain, use_https=use_https
+                content=content,
+                name=path.name,
+                allow_step_down=allow_step_down,
+                invite=invite,
+                domain=domain,
+                use_https=use_https,
             )
         except peoplefile.PeopleFileError as error:
             lines = "\n".join(f"  {problem}" for problem in error.problems)
+            hint = ""
+            if not allow_step_down and any("step down" in p for p in error.problems):
+                hint = "\nCheck the step-downs with --dry-run; import them with --allow-step-down."
             raise CommandError(
                 f"{path} was not imported; nothing was changed. "
-                f"{len(error.problems)} problem(s):\n{lines}"
+                f"{len(error.problems)} problem(s):\n{lines}{hint}"
             ) from None
         self.stdout.write(self.style.SUCCESS(str(summary)))
 
+    def _print(self, preview):
+        """The plan of a dry run: each person created or changed, flags first."""
+        write = self.stdout.write
+        write(f"{preview.name}: {preview}")
+        for change in preview.updated:
+            flags = [
+                flag
+                for flag, on in (
+                    ("STEP-DOWN", change.step_down),
+                    ("TRACK CHANGE", change.track_change),
+                    ("MANAGER CHANGE", change.manager_change),
+                )
+                if on
+            ]
+            flagged = f"  [{', '.join(flags)}]" if flags else ""
+            write(f"change  row {change.row}: {change.full_name} <{change.email}>{flagged}")
+            for field in change.fields:
+                old = f"{field.old!r} -> " if field.old else ""
+                write(f"          {field.label}: {old}{field.new!r}")
+        for change in preview.created:
+            placed = "; ".join(f"{field.label}: {field.new}" for field in change.fields)
+            write(f"create  row {change.row}: {change.full_name} <{change.email}>; {placed}")
+        if preview.missing:
+            write(f"Here but not in the file, left alone ({len(preview.missing):,}):")
+            for full_name, email in preview.missing[:MISSING_PRINTED]:
+                write(f"          {full_name} <{email}>")
+            if len(preview.missing) > MISSING_PRINTED:
+                write(f"          ... and {len(preview.missing) - MISSING_PRINTED:,} more")
+        if preview.step_downs:
+            write("The file has step-downs: import it with --allow-step-down.")
+        write(self.style.WARNING("Dry run: nothing was changed."))
+
 
 def _site(site_url):
-    """The domain and scheme of the links in invitations."""
+    """The domain and scheme of the links in invitations: --site-url, else the SITE_URL
+    setting (the address the app's other emails link to) in development or when it names
+    a host other than this machine, else the first of ALLOWED_HOSTS over HTTPS."""
     if site_url:
         parts = urlsplit(site_url if "//" in site_url else f"https://{site_url}")
         if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -63,8 +123,11 @@ def _site(site_url):
                 f"--site-url must look like https://ladder.example.com, not {site_url!r}."
             )
         return parts.netloc, parts.scheme == "https"
-    if settings.DEBUG:
-        return "127.0.0.1:8000", False  # where `make run` serves
+    configured = urlsplit(settings.SITE_URL)
+    usable = configured.scheme in {"http", "https"} and configured.netloc
+    here = configured.hostname in {"127.0.0.1", "localhost", "::1"}
+    if usable and (settings.DEBUG or not here):
+        return configured.netloc, configured.scheme == "https"
     hosts = [host for host in settings.ALLOWED_HOSTS if host and host != "*" and host[0] != "."]
     if not hosts:
         raise CommandError("Give --site-url so that the links in the invitations point at the app.")

@@ -1,0 +1,273 @@
+"""The people import in the admin: upload, preview, confirm; the export and the template."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import peoplefile
+from assessments.models import Employee, LevelAssignment, PeopleImport
+
+from ..factories import UserFactory, make_hr_user
+from .test_admin_import import CHANGELIST_URL, IMPORT_URL, import_file, preview_url, upload
+from .test_import_people import csv_of, days_ago, person, small_team
+
+pytestmark = pytest.mark.django_db
+
+EXPORT_URL = reverse("admin:assessments_employee_export")
+TEMPLATE_URL = reverse("admin:assessments_employee_template")
+
+
+@pytest.fixture
+def hr(client, default_ladder):
+    user = make_hr_user(first_name="Hana", last_name="Reyes")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def team(default_ladder):
+    peoplefile.import_people(content=csv_of(small_team()))
+    return small_team()
+
+
+def step_down_file(rows):
+    return csv_of(
+        [
+            {**row, "level": "apm", "effective_date": days_ago(0).isoformat()}
+            if row["email"] == "ben@example.com"
+            else row
+            for row in rows
+        ]
+    )
+
+
+def test_uploading_shows_the_preview_and_writes_nothing_but_the_upload(hr, team):
+    rows = [
+        *team,
+        person("dee@example.com", "Dee New", manager="ana@example.com"),
+    ]
+    rows[2] = {**rows[2], "manager_email": "ana@example.com"}
+    before = (Employee.objects.count(), LevelAssignment.objects.count())
+
+    response = hr.post(IMPORT_URL, {"file": upload(csv_of(rows), "march.csv")})
+
+    assert response.status_code == 200
+    assert (Employee.objects.count(), LevelAssignment.objects.count()) == before
+    kept = PeopleImport.objects.get()
+    assert (kept.file_name, kept.uploaded_by, kept.applied_at) == ("march.csv", hr.user, None)
+    text = response.text
+    assert "Importing <strong>march.csv</strong> would make these changes" in text
+    assert "1 person to create, 1 person to change, 2 unchanged (1 manager change)" in text
+    assert 'id="section-changed"' in text
+    assert 'id="section-created"' in text
+    assert "Manager change" in text
+    assert "Dee New" in text
+    assert 'name="allow_step_down"' not in text  # no step-down, no box
+    assert 'name="invite"' in text
+
+
+def test_a_step_down_is_flagged_and_needs_the_box_ticked(hr, team):
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))})
+
+    assert response.status_code == 200
+    assert "1 step-down" in response.text
+    assert 'class="people-step-down"' in response.text
+    assert 'name="allow_step_down"' in response.text
+    assert 'name="invite"' not in response.text  # nobody new to invite
+    url, fingerprint = preview_url(response), response.context["preview"].fingerprint
+
+    refused = hr.post(url, {"fingerprint": fingerprint})
+
+    assert refused.status_code == 400
+    assert "Ben Lead would step down from Senior Product Manager" in refused.text
+    assert Employee.objects.get(email="ben@example.com").level.key == "senior-pm"
+
+    done = hr.post(url, {"fingerprint": fingerprint, "allow_step_down": "on"}, follow=True)
+
+    assert done.redirect_chain == [(CHANGELIST_URL, 302)]
+    assert "Imported people.csv. Created 0, updated 1, unchanged 2." in done.text
+    ben = Employee.objects.get(email="ben@example.com")
+    assert ben.level.key == "apm"
+    assert ben.assignments.first().rationale == "Imported from people.csv by Hana Reyes."
+    assert PeopleImport.objects.get().applied_at is not None
+
+
+def test_a_change_after_the_preview_shows_the_new_preview_with_409(hr, team):
+    rows = [
+        {**row, "job_title": "Lead"} if row["email"] == "cy@example.com" else row for row in team
+    ]
+    response = hr.post(IMPORT_URL, {"file": upload(csv_of(rows))})
+    Employee.objects.filter(email="cy@example.com").update(job_title="Lead")  # meanwhile
+
+    stale = hr.post(preview_url(response), {"fingerprint": response.context["preview"].fingerprint})
+
+    assert stale.status_code == 409
+    assert "People changed after your preview, so nothing was imported." in stale.text
+    assert stale.context["preview"].unchanged == 3
+    assert "importing it would change nothing" in stale.text
+    assert PeopleImport.objects.get().applied_at is None
+
+
+def test_a_matching_file_offers_nothing_to_confirm(hr, team):
+    response = hr.post(IMPORT_URL, {"file": upload(csv_of(team))})
+
+    assert response.status_code == 200
+    assert "importing it would change nothing" in response.text
+    assert "Import these changes" not in response.text
+
+
+def test_the_preview_reopens_until_confirmed_then_points_to_the_list(hr, team):
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))})
+    url = preview_url(response)
+
+    again = hr.get(url)
+
+    assert again.status_code == 200
+    assert again.context["preview"].fingerprint == response.context["preview"].fingerprint
+    hr.post(url, {"fingerprint": again.context["preview"].fingerprint, "allow_step_down": "on"})
+
+    after = hr.get(url, follow=True)
+
+    assert after.redirect_chain == [(CHANGELIST_URL, 302)]
+    assert "The file people.csv was imported already: Created 0, updated 1, unchanged 2." in (
+        after.text
+    )
+
+
+def test_an_old_preview_has_expired(hr, team):
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))})
+    PeopleImport.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
+
+    expired = hr.post(
+        preview_url(response),
+        {"fingerprint": response.context["preview"].fingerprint, "allow_step_down": "on"},
+        follow=True,
+    )
+
+    assert expired.redirect_chain == [(IMPORT_URL, 302)]
+    assert "The preview of people.csv has expired; nothing was changed." in expired.text
+    assert Employee.objects.get(email="ben@example.com").level.key == "senior-pm"
+
+
+def test_nobody_else_opens_or_confirms_an_upload(hr, team, client):
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))})
+    url = preview_url(response)
+    data = {"fingerprint": response.context["preview"].fingerprint, "allow_step_down": "on"}
+
+    client.force_login(make_hr_user())
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, data).status_code == 404
+    assert Employee.objects.get(email="ben@example.com").level.key == "senior-pm"
+
+
+def test_an_altered_fingerprint_is_refused(hr, team):
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))})
+
+    stale = hr.post(preview_url(response), {"fingerprint": "0" * 64, "allow_step_down": "on"})
+
+    assert stale.status_code == 409
+    assert Employee.objects.get(email="ben@example.com").level.key == "senior-pm"
+
+
+def test_a_confirmation_without_a_fingerprint_is_a_form_error(hr, team):
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))})
+
+    refused = hr.post(preview_url(response), {})
+
+    assert refused.status_code == 400
+    assert Employee.objects.get(email="ben@example.com").level.key == "senior-pm"
+
+
+def test_the_preview_costs_the_same_queries_for_3_people_as_for_30(hr, default_ladder):
+    def queries(rows):
+        with CaptureQueriesContext(connection) as captured:
+            response = hr.post(IMPORT_URL, {"file": upload(csv_of(rows))})
+        assert response.status_code == 200
+        return len(captured)
+
+    few = queries(small_team())
+    many = queries(
+        [
+            *small_team(),
+            *(
+                person(f"p{n}@example.com", manager="ana@example.com", level="apm")
+                for n in range(27)
+            ),
+        ]
+    )
+
+    assert many == few
+
+
+def test_the_whole_journey_through_the_helper_still_imports(hr):
+    response = import_file(hr, csv_of(small_team()))
+
+    assert "Created 3, updated 0, unchanged 0." in response.text
+
+
+# Export and template ---------------------------------------------------------------------
+
+
+def test_hr_exports_everyone_as_a_people_file(hr, team):
+    response = hr.get(EXPORT_URL)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    text = b"".join(response.streaming_content).decode()
+    emails = [row["email"] for row in csv.DictReader(io.StringIO(text))]
+    assert emails == ["ana@example.com", "ben@example.com", "cy@example.com"]
+    assert f'href="{EXPORT_URL}"' in hr.get(CHANGELIST_URL).text
+
+
+def test_the_exported_file_imports_back_through_the_admin_unchanged(hr, team):
+    text = b"".join(hr.get(EXPORT_URL).streaming_content)
+
+    response = hr.post(IMPORT_URL, {"file": upload(text)})
+
+    assert response.status_code == 200
+    assert not response.context["preview"].has_changes
+
+
+def test_hr_downloads_the_template(hr):
+    response = hr.get(TEMPLATE_URL)
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="people-template.csv"'
+    assert response.text.splitlines()[0] == ",".join(peoplefile.ALL_COLUMNS)
+
+
+@pytest.mark.parametrize(
+    ("codenames", "export", "template"),
+    [
+        (("view_employee",), 200, 403),
+        (("view_employee", "add_employee"), 200, 200),
+        (("change_employee",), 200, 403),  # change implies view
+        (("view_ladder",), 403, 403),
+    ],
+)
+def test_export_and_template_follow_the_admin_permissions(
+    client, team, codenames, export, template
+):
+    client.force_login(make_hr_user(*codenames))
+
+    assert client.get(EXPORT_URL).status_code == export
+    assert client.get(TEMPLATE_URL).status_code == template
+
+
+@pytest.mark.parametrize("url", [EXPORT_URL, TEMPLATE_URL, f"{IMPORT_URL}1/"])
+def test_people_who_are_not_staff_are_sent_to_sign_in(client, team, url):
+    client.force_login(UserFactory())
+
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))

@@ -215,8 +215,9 @@ def _digest(spec):
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def plan_import(spec):
-    """What importing `spec` would change; writes nothing."""
+def plan_import(spec, *, source="the file"):
+    """What importing `spec` would change; writes nothing. `source` names where the spec
+    comes from in the plan's notes ("the file", or "the draft" when a draft replaces)."""
     ladder = Ladder.objects.filter(slug=spec["ladder"]["slug"]).first()
     if ladder is None:
         return _plan_new(spec)
@@ -242,7 +243,7 @@ def plan_import(spec):
         levels,
         Level.objects.filter(ladder=ladder),
         old_levels,
-        "Not in the file, but people's records point at it: it is kept, retired, "
+        f"Not in {source}, but people's records point at it: it is kept, retired, "
         "and taken off every track.",
     )
     for change in levels.changes:
@@ -265,7 +266,7 @@ def plan_import(spec):
         change.expectations = counts
     levels.changes.sort(key=_seniority(current["levels"], spec["levels"]))
     levels.removal_note = (
-        "A level missing from the file is deleted, or retired if people's records point at it."
+        f"A level missing from {source} is deleted, or retired if people's records point at it."
     )
 
     tracks = _diff("Tracks", current["tracks"], spec["tracks"], _key, TRACK_FIELDS)
@@ -273,10 +274,10 @@ def plan_import(spec):
         tracks,
         Track.objects.filter(ladder=ladder),
         {track["key"]: track for track in current["tracks"]},
-        "Not in the file, but people are or were on it: it is kept, retired.",
+        f"Not in {source}, but people are or were on it: it is kept, retired.",
     )
     tracks.removal_note = (
-        "A track missing from the file is deleted, or retired if people are or were on it."
+        f"A track missing from {source} is deleted, or retired if people are or were on it."
     )
     for change in tracks.changes:
         if change.action == CHANGE and any(f.label == "levels" for f in change.fields):
@@ -639,7 +640,7 @@ def plan_replacement(draft):
     except ladderfile.LadderFileError as error:
         problems.extend(f"The draft cannot replace {ladder.name}: {p}" for p in error.problems)
         return ReplacementPlan(draft, ladder, None, [], [], [], problems, "")
-    imported = plan_import(spec)
+    imported = plan_import(spec, source="the draft")
     problems.extend(imported.problems)
 
     levels = {level["key"]: level for level in spec["levels"]}

@@ -517,6 +517,8 @@ def test_the_replace_preview_shows_who_must_move_and_who_is_renamed(org, revised
     )
     assert "“Product Manager” → “Product Manager II”" in response.text
     assert "retired (in use)" in response.text  # the import plan, as an import shows it
+    assert "A level missing from the draft is deleted" in response.text
+    assert "the file" not in response.text
     assert org.ladder.levels.get(key="apm").is_active  # nothing written yet
 
 

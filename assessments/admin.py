@@ -216,6 +216,11 @@ class PeopleConfirmForm(forms.Form):
         required=False,
         help_text="People moved to a lower level. Without this, the file is not imported.",
     )
+    notify = forms.BooleanField(
+        label="Email each person whose level changes, with a copy to their manager",
+        required=False,
+        help_text="The new level, its date and the reason, as Assign level sends them.",
+    )
     invite = forms.BooleanField(
         label="Email each new person a link to choose a password",
         required=False,
@@ -223,12 +228,17 @@ class PeopleConfirmForm(forms.Form):
 
     def __init__(self, *args, preview=None, **kwargs):
         if preview is not None:
-            kwargs.setdefault("initial", {"fingerprint": preview.fingerprint})
+            kwargs.setdefault("initial", {"fingerprint": preview.fingerprint, "notify": True})
         super().__init__(*args, **kwargs)
 
     def shown_fields(self, preview):
-        """The boxes that concern this preview: step-downs, and invitations for new people."""
-        wanted = {"allow_step_down": bool(preview.step_downs), "invite": bool(preview.created)}
+        """The boxes that concern this preview: step-downs, level changes to tell people
+        about, and invitations for new people."""
+        wanted = {
+            "allow_step_down": bool(preview.step_downs),
+            "notify": any(change.level_change for change in preview.updated),
+            "invite": bool(preview.created),
+        }
         return [field for field in self.visible_fields() if wanted[field.name]]
 
 
@@ -244,7 +254,14 @@ class ManagerRefused(Exception):
 class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
     list_display = ["full_name", "email", "job_title", "manager", "level", "track", "is_active"]
     list_select_related = ["manager", "level", "track"]
-    list_filter = ["ladder", "track", "level", "is_active"]
+    # Only the ladders, tracks and levels someone is on: copies and drafts of a ladder
+    # would otherwise list every name several times over.
+    list_filter = [
+        ("ladder", admin.RelatedOnlyFieldListFilter),
+        ("track", admin.RelatedOnlyFieldListFilter),
+        ("level", admin.RelatedOnlyFieldListFilter),
+        "is_active",
+    ]
     search_fields = ["full_name", "email", "job_title"]
     autocomplete_fields = ["manager"]
     inlines = [LevelAssignmentInline]
@@ -390,8 +407,9 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
         return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=args)
 
     def import_view(self, request):
-        """Upload a people file: every problem listed and nothing kept, or the file kept,
-        unapplied, and its preview shown."""
+        """Upload a people file: a file that cannot be read is refused with every problem
+        listed; a readable one is kept, unapplied, and its preview opens at its own
+        address."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         if request.method == "POST":
@@ -402,7 +420,7 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             upload = form.cleaned_data["file"]
             name, content = _file_name(upload.name), upload.read()
             try:
-                preview = peoplefile.preview(content, by=request.user, name=name)
+                peoplefile.read(content)  # the file on its own; the preview checks the rest
             except peoplefile.PeopleFileError as error:
                 return self._upload_page(request, form, error.problems, file_name=name)
             PeopleImport.objects.filter(
@@ -411,7 +429,7 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             kept = PeopleImport.objects.create(
                 file_name=name, content=content.decode("utf-8-sig"), uploaded_by=request.user
             )
-            return self._preview_page(request, kept, preview, PeopleConfirmForm(preview=preview))
+            return redirect(self._people_url("import_preview", kept.pk))
         return self._upload_page(request, form)
 
     def _upload_page(self, request, form, problems=(), *, file_name=""):
@@ -469,11 +487,13 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
                 name=upload.file_name,
                 expected=data["fingerprint"],
                 allow_step_down=data["allow_step_down"],
+                notify=data["notify"],
                 invite=data["invite"],
                 request=request,
             )
         except peoplefile.StalePreview as changed:
             now = changed.preview
+            now.mark_changed_since(upload.shown)
             return self._preview_page(
                 request, upload, now, PeopleConfirmForm(preview=now), stale=True
             )
@@ -497,6 +517,8 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
         return self._preview_page(request, upload, preview, form, **kwargs)
 
     def _preview_page(self, request, upload, preview, form, *, problems=(), stale=False):
+        upload.shown = preview.digests()  # what the confirmation is checked against
+        upload.save(update_fields=["shown"])
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

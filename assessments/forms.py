@@ -30,10 +30,14 @@ class AssignLevelForm(forms.Form):
     """A new level for one person, picked per track; the rules are checked by
     `services.assign_level`. A step down needs an explicit confirmation.
 
-    It also offers a new job title, suggested from the level picked. The suggestion
-    follows the level (static/js/assign-level.js as it is picked; without the script, on
-    saving) as long as the box holds the suggestion for the level it was made for,
-    `title_for`: a title someone typed is never replaced."""
+    It also offers a new job title, suggested from the level picked, applied only when
+    `update_title` is ticked. The box starts ticked when their title follows their level
+    today (or they have none) and changes only when someone ticks or unticks it; the help
+    under the title says, for each state, what saving does with it (both texts are on the
+    page, the stylesheet and static/js/assign-level.js show the one that applies). The
+    suggestion follows the level (the script as it is picked; without it, on saving) as
+    long as the box holds the suggestion for the level it was made for, `title_for`: a
+    title someone typed is never replaced."""
 
     placement = forms.ChoiceField(
         label="New level", help_text="Levels are grouped by the track they are on."
@@ -102,10 +106,31 @@ class AssignLevelForm(forms.Form):
         self.fields["job_title"].widget.attrs["data-titles"] = json.dumps(
             {value: self.suggest_title(level) for value, (_, level, _) in self.options.items()}
         )
-        self.fields["job_title"].help_text = "Suggested from the new level; edit it as you like."
         # Help texts are shown as HTML: the title someone typed is escaped.
-        self.fields["update_title"].help_text = (
-            format_html("Untick to keep “{}”.", current) if current else "Untick to leave it empty."
+        self.fields["update_title"].help_text = format_html(
+            "{} Picking another level changes the suggested title below, never this box.",
+            format_html("Their title now: “{}”.", current)
+            if current
+            else "They have no title now.",
+        )
+        if current:
+            applied = format_html("Saved as their job title, replacing “{}”.", current)
+            not_applied = format_html(
+                "Not applied: tick “Change their job title too” to use this; "
+                "otherwise their title stays “{}”.",
+                current,
+            )
+        else:
+            applied = "Saved as their job title (they have none now)."
+            not_applied = (
+                "Not applied: tick “Change their job title too” to use this; "
+                "otherwise they stay without a title."
+            )
+        self.fields["job_title"].help_text = format_html(
+            '<span data-title-help="applied">{} Suggested from the level picked; edit it as '
+            'you like.</span> <span data-title-help="not-applied">{}</span>',
+            applied,
+            not_applied,
         )
 
     def _follows_level(self, title):

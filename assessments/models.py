@@ -348,6 +348,12 @@ class PeopleImport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField(null=True, blank=True)
     summary = models.CharField(max_length=300, blank=True)
+    shown = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What its latest preview showed, person by person, to point out what "
+        "changed by the confirmation.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -9,7 +9,7 @@ import contextvars
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, mailers, send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -128,6 +128,42 @@ def level_assigned(assignment, *, job_title=None):
     """Tell a person their new level (and `job_title`, their new title when it changed
     with it), and send their manager a copy. Called by the Assign level page; promotion
     rounds send their own outcome email instead."""
+    for to, subject, template, context in _level_emails(assignment, job_title=job_title):
+        _send(to=to, subject=subject, template=template, context=context)
+
+
+def levels_assigned(assignments):
+    """`level_assigned` for many people at once (an import, a ladder replaced): every email
+    over one connection to the mail server, after the surrounding transaction commits.
+    Each assignment needs its employee (with their manager), level, track and assigned_by
+    loaded."""
+    if _suppressed.get():
+        return
+    emails = [email for assignment in assignments for email in _level_emails(assignment)]
+    if not emails:
+        return
+
+    def send():
+        messages = [
+            EmailMessage(subject, render_to_string(template, context), None, [to])
+            for to, subject, template, context in emails
+        ]
+        try:
+            with mailers.default as mailer:
+                for message in messages:
+                    try:
+                        mailer.send_messages([message])
+                    except Exception:
+                        logger.exception("Could not send %r to %s", message.subject, message.to)
+        except Exception:
+            logger.exception("Could not reach the mail server to send %d emails", len(messages))
+
+    transaction.on_commit(send)
+
+
+def _level_emails(assignment, *, job_title=None):
+    """The emails of one level change: (to, subject, template, context) for the person and,
+    as a copy, their manager; none to anyone without an email address."""
     person = assignment.employee
     context = {
         "assignment": assignment,
@@ -135,23 +171,30 @@ def level_assigned(assignment, *, job_title=None):
         "job_title": job_title,
         "by": made_by(assignment.assigned_by, nobody=""),
     }
-    _send(
-        to=person.email,
-        subject=f"Your level is now {assignment.level.name}",
-        template="emails/level_assigned.txt",
-        context={**context, "link": _link("assessments:me")},
-    )
-    manager = person.manager
-    if manager is not None:
-        _send(
-            to=manager.email,
-            subject=f"{person} is now {assignment.level.name}",
-            template="emails/level_assigned_manager.txt",
-            context={
-                **context,
-                "manager": manager,
-                "by_manager": manager.user_id is not None
-                and manager.user_id == assignment.assigned_by_id,
-                "link": _link("assessments:person", pk=person.pk),
-            },
+    emails = []
+    if person.email:
+        emails.append(
+            (
+                person.email,
+                f"Your level is now {assignment.level.name}",
+                "emails/level_assigned.txt",
+                {**context, "link": _link("assessments:me")},
+            )
         )
+    manager = person.manager
+    if manager is not None and manager.email:
+        emails.append(
+            (
+                manager.email,
+                f"{person} is now {assignment.level.name}",
+                "emails/level_assigned_manager.txt",
+                {
+                    **context,
+                    "manager": manager,
+                    "by_manager": manager.user_id is not None
+                    and manager.user_id == assignment.assigned_by_id,
+                    "link": _link("assessments:person", pk=person.pk),
+                },
+            )
+        )
+    return emails

@@ -48,9 +48,11 @@ import secrets
 from dataclasses import astuple, dataclass, field
 
 from django.conf import settings
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.core.validators import validate_email
@@ -66,7 +68,7 @@ from levels.models import Ladder, Level, Track
 from levels.selectors import is_step_down, track_paths
 from pmladder import csvcells, locks, textfiles, validators
 
-from . import access, services
+from . import access, notifications, services
 from .models import Employee, LevelAssignment
 
 logger = logging.getLogger(__name__)
@@ -300,16 +302,21 @@ def _check_header(header):
     columns = [name.strip() for name in header]
     problems = []
     expected = ", ".join(COLUMNS)
+    separated = next((name for name in columns if ";" in name or "\t" in name), None)
+    if separated is not None:  # one misread header: everything else follows from it
+        raise PeopleFileError(
+            [
+                f"row 1: the header '{separated}' is not separated by commas; save the file "
+                "as CSV with commas between the columns"
+            ]
+        )
     for position, name in enumerate(columns):
         if not name:
             problems.append(f"row 1: column {position + 1} has no name (expected: {expected})")
         elif name not in ALL_COLUMNS:
-            hint = ""
-            if ";" in name or "\t" in name:
-                hint = "; separate the columns with commas"
             problems.append(
                 f"row 1: unknown column '{name}' (expected: {expected}, and optionally "
-                f"{', '.join(OPTIONAL_COLUMNS)}){hint}"
+                f"{', '.join(OPTIONAL_COLUMNS)})"
             )
         elif columns.index(name) != position:
             problems.append(f"row 1: the column '{name}' appears more than once")
@@ -441,6 +448,8 @@ class _Plan:
     tracks: dict = field(default_factory=dict)  # pk -> Track of the ladders named
     level_changes: list = field(default_factory=list)  # (row, employee pk, track, level)
     new_users: dict = field(default_factory=dict)  # email -> User created by the import
+    assignments: list = field(default_factory=list)  # the level changes written
+    created: dict = field(default_factory=dict)  # email -> pk of each person created
     problems: _Problems = field(default_factory=_Problems)
 
     def rationale(self, row):
@@ -482,6 +491,7 @@ def import_people(
     name="",
     expected=None,
     allow_step_down=False,
+    notify=False,
     invite=False,
     request=None,
     domain=None,
@@ -493,7 +503,11 @@ def import_people(
     existing user of that username when there is one. With `invite`, each new sign-in
     gets Django's password-reset email, with links built from `request` or, without one
     (a command), from `domain` and `use_https`. A bad file raises PeopleFileError and
-    writes nothing; so does a step down to a lower level, unless `allow_step_down`.
+    writes nothing; so does a step down to a lower level, unless `allow_step_down`. With
+    `notify`, each person whose level changes gets the email Assign level sends, and their
+    manager a copy. Each person created or changed gets an entry in their admin history,
+    saying what changed, from which file and, from its `rationale`, why (only with `by`:
+    an entry names who made the change).
     `expected` is the fingerprint of the preview the importer saw: when the file would
     now do anything else, StalePreview is raised and nothing is written. `by` (None for
     the system) is recorded on the level history and must be allowed to assign the levels
@@ -510,6 +524,7 @@ def import_people(
             # finishes first, and everything checked below is then as it will be written.
             locks.serialised(locks.REPORTING_LINES)
             _check_against_database(plan)
+            now = None
             if expected is not None and not plan.problems:
                 now = _preview(plan)
                 if now.fingerprint != expected:
@@ -517,7 +532,12 @@ def import_people(
             if not allow_step_down:
                 _refuse_step_downs(plan)
             plan.problems.raise_if_any()
+            changes = now or _preview(plan)  # before writing, from what the checks read
             summary = _write(plan)
+            if by is not None:
+                _log(plan, changes)
+            if notify:
+                notifications.levels_assigned(_assignments_to_tell(plan))
     except IntegrityError:
         raise PeopleFileError([TRY_AGAIN]) from None
     except OperationalError as error:
@@ -530,6 +550,50 @@ def import_people(
             plan.new_users.values(), request=request, domain=domain, use_https=use_https
         )
     return summary
+
+
+def _log(plan, preview):
+    """An entry in the admin history of each person created or changed: what changed, from
+    which file, and the row's rationale as why."""
+    source = plan.name or "a people file"
+    rationale = {row.email: row.rationale for row in plan.rows}
+    pks = {**{email: person.pk for email, person in plan.existing.items()}, **plan.created}
+    content_type = ContentType.objects.get_for_model(Employee)
+    entries = []
+    for flag, changes in ((ADDITION, preview.created), (CHANGE, preview.updated)):
+        for change in changes:
+            what = "Added" if flag == ADDITION else f"Changed {change.labels}"
+            message = f"{what} from {source}."
+            if rationale.get(change.email):
+                message += f" Why: {rationale[change.email]}"
+            entries.append(
+                LogEntry(
+                    user_id=plan.by.pk,
+                    content_type=content_type,
+                    object_id=str(pks[change.email]),
+                    object_repr=change.full_name[:200],
+                    action_flag=flag,
+                    change_message=message,
+                )
+            )
+    LogEntry.objects.bulk_create(entries, batch_size=WRITE_BATCH)
+
+
+def _assignments_to_tell(plan):
+    """The level changes written, each with what its emails name: the person (with their
+    manager and ladder), the level, the track and who assigned it."""
+    people = {}
+    for batch in _batches(assignment.employee_id for assignment in plan.assignments):
+        people.update(
+            (person.pk, person)
+            for person in Employee.objects.filter(pk__in=batch).select_related("manager", "ladder")
+        )
+    for assignment in plan.assignments:
+        assignment.employee = people[assignment.employee_id]
+        assignment.level = plan.levels[assignment.level_id]
+        assignment.track = plan.tracks[assignment.track_id]
+        assignment.assigned_by = plan.by
+    return plan.assignments
 
 
 def _refuse_step_downs(plan):
@@ -776,10 +840,22 @@ def _check_level_changes(plan):
                 reason = f"only {person.full_name}'s managers and HR assign their level"
             plan.problems.add(reason, row=row.number, column="level")
             continue
+        since = latest.get(person.pk)
         try:
-            services.check_effective_date(row.effective_date, since=latest.get(person.pk))
+            services.check_effective_date(row.effective_date, since=since)
         except ValidationError as error:
-            plan.problems.add_validation_error(error, row=row.number)
+            if since is not None and row.effective_date < since:
+                now = plan.levels[current[person.pk][0]].name
+                plan.problems.add(
+                    f"{person.full_name} has been {now} since {since.isoformat()}, after this "
+                    f"row's {row.effective_date.isoformat()}: a level cannot start before the "
+                    "current one. If the file is older than that change, export the people "
+                    "again; otherwise give a later date",
+                    row=row.number,
+                    column="effective_date",
+                )
+            else:
+                plan.problems.add_validation_error(error, row=row.number)
             continue
         plan.level_changes.append((row, person.pk, track, level))
 
@@ -807,6 +883,20 @@ class PersonChange:
     step_down: bool = False
     track_change: bool = False
     manager_change: bool = False
+    level_change: bool = False
+    changed_since: bool = False  # differs from the preview shown before (set by the page)
+
+    @property
+    def digest(self):
+        """A short sum of what changes for this person, to tell two previews apart."""
+        summed = json.dumps([astuple(f) for f in self.fields], ensure_ascii=False)
+        return hashlib.sha256(summed.encode()).hexdigest()[:16]
+
+    @property
+    def labels(self):
+        """The names of the fields that change, e.g. "name, manager and level"."""
+        names = [f.label.lower() for f in self.fields if not f.label.startswith("Why")]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 @dataclass
@@ -821,6 +911,7 @@ class Preview:
     unchanged: int
     missing: list  # (full name, email), by name
     fingerprint: str
+    settled: list = field(default_factory=list)  # emails changed before, no longer
 
     @property
     def step_downs(self):
@@ -837,6 +928,23 @@ class Preview:
     @property
     def has_changes(self):
         return bool(self.created or self.updated)
+
+    def digests(self):
+        """{email: digest} of each person created or changed."""
+        return {change.email: change.digest for change in [*self.created, *self.updated]}
+
+    def mark_changed_since(self, shown):
+        """Flag the people whose change differs from `shown` (an earlier `digests()`), and
+        return them: what someone else changed between two previews."""
+        changed = [
+            change
+            for change in [*self.updated, *self.created]
+            if shown.get(change.email) != change.digest
+        ]
+        for change in changed:
+            change.changed_since = True
+        self.settled = sorted(set(shown) - set(self.digests()))
+        return changed
 
     def __str__(self):
         text = (
@@ -925,6 +1033,7 @@ def _preview(plan):
                     step_down=step_down,
                     track_change=track_change,
                     manager_change=manager_change,
+                    level_change=row.number in changing,
                 )
             )
     in_file = {row.email for row in plan.rows}
@@ -1001,24 +1110,25 @@ def export_lines():
 def template_lines():
     """The header and one example row, placed on the first published ladder's first level."""
     writer = csv.writer(_Echo(), lineterminator="\r\n")
-    ladder, track, level = "product-management", "ic", "pm"
+    ladder, track, level, title = "product-management", "ic", "apm", "Associate Product Manager"
     first = Ladder.objects.published().order_by("name").first()
     if first is not None:
         path = next((path for path in track_paths(first) if path.levels), None)
         if path is not None:
-            ladder, track, level = first.slug, path.track.key, path.levels[0].key
+            ladder, track = first.slug, path.track.key
+            level, title = path.levels[0].key, path.levels[0].name
     yield writer.writerow(ALL_COLUMNS)
     yield writer.writerow(
         [
             "alex.example@your-company.example",
             "Alex Example",
-            "Product Manager",
+            title,
             "",
             ladder,
             track,
             level,
             timezone.localdate().isoformat(),
-            "Joined as a product manager.",
+            f"Joined as {title}.",
         ]
     )
 
@@ -1031,7 +1141,7 @@ def _write(plan):
     # Ids rather than objects, here and below: cheaper to build by the thousand.
     by_id = plan.by.pk if plan.by is not None else None
     # Level changes: a history row each, and the current level with it.
-    LevelAssignment.objects.bulk_create(
+    plan.assignments = LevelAssignment.objects.bulk_create(
         [
             LevelAssignment(
                 employee_id=pk,
@@ -1069,6 +1179,7 @@ def _write(plan):
             user_id=(plan.users.get(row.email) or plan.new_users[row.email]).pk,
         )
     _bulk_create(Employee, list(created.values()), key="email")
+    plan.created = {email: employee.pk for email, employee in created.items()}
     LevelAssignment.objects.bulk_create(
         [
             LevelAssignment(

@@ -46,7 +46,7 @@ def upload(content, name="people.csv"):
 
 def import_file(client, content, *, name="people.csv", follow=True, **confirm):
     """Upload `content`, open its preview and confirm it, as HR does; the last response."""
-    preview = client.post(IMPORT_URL, {"file": upload(content, name)})
+    preview = client.post(IMPORT_URL, {"file": upload(content, name)}, follow=True)
     assert preview.status_code == 200, preview.content[:2000]
     data = {"fingerprint": preview.context["preview"].fingerprint, **confirm}
     return client.post(preview_url(preview), data, follow=follow)
@@ -117,7 +117,7 @@ def test_hr_imports_a_good_file(hr_client, hr_user):
 
 
 def test_a_bad_file_lists_every_problem_and_writes_nothing(hr_client):
-    response = hr_client.post(IMPORT_URL, {"file": upload(bad_file())})
+    response = hr_client.post(IMPORT_URL, {"file": upload(bad_file())}, follow=True)
 
     assert response.status_code == 400
     assert "people.csv was not imported and nothing was changed." in response.text
@@ -200,7 +200,7 @@ def test_a_clash_with_another_writer_asks_to_try_again(hr_client, monkeypatch):
         check_users(plan)
         UserFactory(username="cy@example.com")  # created elsewhere, after the check
 
-    preview = hr_client.post(IMPORT_URL, {"file": upload(csv_of(small_team()))})
+    preview = hr_client.post(IMPORT_URL, {"file": upload(csv_of(small_team()))}, follow=True)
     monkeypatch.setattr(peoplefile, "_check_users", check_then_clash)
 
     response = hr_client.post(

@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -56,7 +57,7 @@ def test_uploading_shows_the_preview_and_writes_nothing_but_the_upload(hr, team)
     rows[2] = {**rows[2], "manager_email": "ana@example.com"}
     before = (Employee.objects.count(), LevelAssignment.objects.count())
 
-    response = hr.post(IMPORT_URL, {"file": upload(csv_of(rows), "march.csv")})
+    response = hr.post(IMPORT_URL, {"file": upload(csv_of(rows), "march.csv")}, follow=True)
 
     assert response.status_code == 200
     assert (Employee.objects.count(), LevelAssignment.objects.count()) == before
@@ -74,7 +75,7 @@ def test_uploading_shows_the_preview_and_writes_nothing_but_the_upload(hr, team)
 
 
 def test_a_step_down_is_flagged_and_needs_the_box_ticked(hr, team):
-    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))})
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))}, follow=True)
 
     assert response.status_code == 200
     assert "1 step-down" in response.text
@@ -103,7 +104,7 @@ def test_a_change_after_the_preview_shows_the_new_preview_with_409(hr, team):
     rows = [
         {**row, "job_title": "Lead"} if row["email"] == "cy@example.com" else row for row in team
     ]
-    response = hr.post(IMPORT_URL, {"file": upload(csv_of(rows))})
+    response = hr.post(IMPORT_URL, {"file": upload(csv_of(rows))}, follow=True)
     Employee.objects.filter(email="cy@example.com").update(job_title="Lead")  # meanwhile
 
     stale = hr.post(preview_url(response), {"fingerprint": response.context["preview"].fingerprint})
@@ -116,7 +117,7 @@ def test_a_change_after_the_preview_shows_the_new_preview_with_409(hr, team):
 
 
 def test_a_matching_file_offers_nothing_to_confirm(hr, team):
-    response = hr.post(IMPORT_URL, {"file": upload(csv_of(team))})
+    response = hr.post(IMPORT_URL, {"file": upload(csv_of(team))}, follow=True)
 
     assert response.status_code == 200
     assert "importing it would change nothing" in response.text
@@ -124,7 +125,7 @@ def test_a_matching_file_offers_nothing_to_confirm(hr, team):
 
 
 def test_the_preview_reopens_until_confirmed_then_points_to_the_list(hr, team):
-    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))})
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))}, follow=True)
     url = preview_url(response)
 
     again = hr.get(url)
@@ -142,7 +143,7 @@ def test_the_preview_reopens_until_confirmed_then_points_to_the_list(hr, team):
 
 
 def test_an_old_preview_has_expired(hr, team):
-    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))})
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))}, follow=True)
     PeopleImport.objects.update(created_at=timezone.now() - datetime.timedelta(hours=25))
 
     expired = hr.post(
@@ -157,7 +158,7 @@ def test_an_old_preview_has_expired(hr, team):
 
 
 def test_nobody_else_opens_or_confirms_an_upload(hr, team, client):
-    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))})
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))}, follow=True)
     url = preview_url(response)
     data = {"fingerprint": response.context["preview"].fingerprint, "allow_step_down": "on"}
 
@@ -169,7 +170,7 @@ def test_nobody_else_opens_or_confirms_an_upload(hr, team, client):
 
 
 def test_an_altered_fingerprint_is_refused(hr, team):
-    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))})
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))}, follow=True)
 
     stale = hr.post(preview_url(response), {"fingerprint": "0" * 64, "allow_step_down": "on"})
 
@@ -178,7 +179,7 @@ def test_an_altered_fingerprint_is_refused(hr, team):
 
 
 def test_a_confirmation_without_a_fingerprint_is_a_form_error(hr, team):
-    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))})
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))}, follow=True)
 
     refused = hr.post(preview_url(response), {})
 
@@ -189,7 +190,7 @@ def test_a_confirmation_without_a_fingerprint_is_a_form_error(hr, team):
 def test_the_preview_costs_the_same_queries_for_3_people_as_for_30(hr, default_ladder):
     def queries(rows):
         with CaptureQueriesContext(connection) as captured:
-            response = hr.post(IMPORT_URL, {"file": upload(csv_of(rows))})
+            response = hr.post(IMPORT_URL, {"file": upload(csv_of(rows))}, follow=True)
         assert response.status_code == 200
         return len(captured)
 
@@ -231,7 +232,7 @@ def test_hr_exports_everyone_as_a_people_file(hr, team):
 def test_the_exported_file_imports_back_through_the_admin_unchanged(hr, team):
     text = b"".join(hr.get(EXPORT_URL).streaming_content)
 
-    response = hr.post(IMPORT_URL, {"file": upload(text)})
+    response = hr.post(IMPORT_URL, {"file": upload(text)}, follow=True)
 
     assert response.status_code == 200
     assert not response.context["preview"].has_changes
@@ -271,3 +272,123 @@ def test_people_who_are_not_staff_are_sent_to_sign_in(client, team, url):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+# What an import leaves behind -------------------------------------------------------------
+
+
+def test_each_person_changed_or_created_gets_an_entry_in_their_history(hr, team):
+    rows = [
+        {**row, "full_name": "Ana Chief", "rationale": "Name fix only"}
+        if row["email"] == "ana@example.com"
+        else {**row, "rationale": ""}
+        for row in team
+    ]
+    rows.append(
+        {**person("dee@example.com", "Dee New", manager="ana@example.com"), "rationale": ""}
+    )
+    header = ",".join([*peoplefile.COLUMNS, "rationale"])
+    import_file(hr, csv_of(rows, header=header), name="march.csv")
+
+    ana = Employee.objects.get(email="ana@example.com")
+    entry = LogEntry.objects.get(object_id=str(ana.pk))
+    assert (entry.user, entry.action_flag) == (hr.user, CHANGE)
+    assert entry.change_message == "Changed name from march.csv. Why: Name fix only"
+    dee = Employee.objects.get(email="dee@example.com")
+    assert LogEntry.objects.get(object_id=str(dee.pk)).change_message == "Added from march.csv."
+    history = hr.get(reverse("admin:assessments_employee_history", args=[ana.pk]))
+    assert "Changed name from march.csv. Why: Name fix only" in history.text
+    assert LogEntry.objects.count() == 2  # nobody unchanged is logged
+
+
+def test_people_whose_level_changes_are_emailed_unless_unticked(
+    hr, team, mailoutbox, django_capture_on_commit_callbacks
+):
+    rows = [
+        {**row, "level": "pm", "effective_date": days_ago(0).isoformat()}
+        if row["email"] == "cy@example.com"
+        else row
+        for row in team
+    ]
+    preview = hr.post(IMPORT_URL, {"file": upload(csv_of(rows))}, follow=True)
+    assert 'name="notify"' in preview.text
+    assert preview.context["form"]["notify"].value()  # ticked to begin with
+
+    with django_capture_on_commit_callbacks(execute=True):
+        hr.post(
+            preview_url(preview),
+            {"fingerprint": preview.context["preview"].fingerprint, "notify": "on"},
+        )
+
+    assert sorted((m.to[0], m.subject) for m in mailoutbox) == [
+        ("ben@example.com", "Cy Junior is now Product Manager"),
+        ("cy@example.com", "Your level is now Product Manager"),
+    ]
+    assert "Imported from people.csv by Hana Reyes." in mailoutbox[0].body
+
+
+def test_nobody_is_emailed_when_the_box_is_unticked(
+    hr, team, mailoutbox, django_capture_on_commit_callbacks
+):
+    rows = [
+        {**row, "level": "pm", "effective_date": days_ago(0).isoformat()}
+        if row["email"] == "cy@example.com"
+        else row
+        for row in team
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        import_file(hr, csv_of(rows))
+
+    assert Employee.objects.get(email="cy@example.com").level.key == "pm"
+    assert mailoutbox == []
+
+
+def test_a_stale_preview_points_out_who_changed_since(hr, team):
+    rows = [
+        {**row, "job_title": "Lead"}
+        if row["email"] in {"ben@example.com", "cy@example.com"}
+        else row
+        for row in team
+    ]
+    response = hr.post(IMPORT_URL, {"file": upload(csv_of(rows))}, follow=True)
+    Employee.objects.filter(email="cy@example.com").update(job_title="Lead")
+    Employee.objects.filter(email="ana@example.com").update(job_title="Chief")
+
+    stale = hr.post(preview_url(response), {"fingerprint": response.context["preview"].fingerprint})
+
+    assert stale.status_code == 409
+    changed = {c.email: c.changed_since for c in stale.context["preview"].updated}
+    assert changed == {"ana@example.com": True, "ben@example.com": False}
+    assert stale.context["preview"].settled == ["cy@example.com"]
+    assert "Changed since your preview" in stale.text
+    assert "No longer changed by the file: cy@example.com." in stale.text
+
+
+def test_a_refused_step_down_points_at_the_box(hr, team):
+    response = hr.post(IMPORT_URL, {"file": upload(step_down_file(team))}, follow=True)
+
+    refused = hr.post(
+        preview_url(response), {"fingerprint": response.context["preview"].fingerprint}
+    )
+
+    assert 'href="#id_allow_step_down"' in refused.text
+
+
+def test_the_people_list_filters_only_by_places_someone_is_on(hr, team):
+    from levels import services as ladders
+
+    ladders.duplicate_ladder(ladder=team_ladder(), slug="pm-copy", name="PM copy")
+
+    response = hr.get(CHANGELIST_URL)
+
+    (spec,) = [spec for spec in response.context["cl"].filter_specs if spec.title == "level"]
+    assert sorted(title for _, title in spec.lookup_choices) == [
+        "Associate Product Manager",
+        "Director of Product",
+        "Senior Product Manager",
+    ]
+
+
+def team_ladder():
+    return Employee.objects.first().ladder

@@ -86,7 +86,7 @@ def test_two_confirmations_of_the_same_file_at_once_import_it_once(default_ladde
         client = Client()
         client.force_login(make_hr_user())
         file = SimpleUploadedFile("people.csv", content, content_type="text/csv")
-        preview = client.post(IMPORT_URL, {"file": file})
+        preview = client.post(IMPORT_URL, {"file": file}, follow=True)
         assert preview.status_code == 200
         url = f"{IMPORT_URL}{preview.context['upload'].pk}/"
         confirmations.append((client, url, preview.context["preview"].fingerprint))

@@ -568,9 +568,13 @@ def test_a_level_change_dated_before_the_current_level_is_refused(default_ladder
 
     problems = problems_of(csv_of(rows))
 
-    assert len(problems) == 1
-    assert problems[0].startswith("row 4, effective_date: The current level took effect on ")
-    assert problems[0].endswith("a new level cannot start before it.")
+    since = LevelAssignment.objects.get(employee__email="cy@example.com").effective_on
+    assert problems == [
+        f"row 4, effective_date: Cy Junior has been Associate Product Manager since "
+        f"{since.isoformat()}, after this row's {days_ago(300).isoformat()}: a level cannot "
+        "start before the current one. If the file is older than that change, export the "
+        "people again; otherwise give a later date"
+    ]
     assert Employee.objects.get(email="cy@example.com").level.key == "apm"
 
 
@@ -584,7 +588,7 @@ def test_a_level_change_refused_with_other_problems_lists_them_all(default_ladde
     problems = problems_of(csv_of(rows))
 
     assert len(problems) == 2
-    assert problems[0].startswith("row 4, effective_date: The current level took effect on ")
+    assert problems[0].startswith("row 4, effective_date: Cy Junior has been Associate Product")
     assert problems[1] == "row 5, level: unknown level 'astronaut' in ladder 'product-management'"
     assert Employee.objects.get(email="ben@example.com").level.key == "senior-pm"
     assert LevelAssignment.objects.count() == 3
@@ -751,9 +755,9 @@ BAD_FILES = {
     "repeated column": (HEADER + ",email\n", "row 1: the column 'email' appears more than once"),
     "semicolons": (
         HEADER.replace(",", ";") + "\n",
-        "row 1: unknown column 'email;full_name;job_title;manager_email;ladder;track;level;"
-        "effective_date' (expected: email, full_name, job_title, manager_email, ladder, track, "
-        "level, effective_date, and optionally rationale); separate the columns with commas",
+        "row 1: the header 'email;full_name;job_title;manager_email;ladder;track;level;"
+        "effective_date' is not separated by commas; save the file as CSV with commas between "
+        "the columns",
     ),
     "empty file": ("", "the file is empty"),
     "header only": (HEADER + "\n", "the file lists no people, only a header"),

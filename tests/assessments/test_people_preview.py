@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -13,7 +14,7 @@ from assessments import peoplefile, services
 from assessments.models import Employee, LevelAssignment
 from levels.models import Level, Track
 
-from ..factories import UserFactory
+from ..factories import UserFactory, make_hr_user
 from .test_import_people import HEADER, csv_of, days_ago, person, small_team
 
 pytestmark = pytest.mark.django_db
@@ -391,3 +392,39 @@ def test_the_command_refuses_a_step_down_without_the_flag(team, tmp_path, capsys
     ben = Employee.objects.get(email="ben@example.com")
     assert ben.level.key == "apm"
     assert ben.assignments.first().rationale == "Imported from people.csv by the system."
+
+
+def test_the_command_records_who_imported_and_emails_on_request(
+    team, tmp_path, mailoutbox, django_capture_on_commit_callbacks
+):
+    make_hr_user(username="hana", first_name="Hana", last_name="Reyes")
+    rows = edited(team, "cy@example.com", level="pm", effective_date=days_ago(0).isoformat())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_people", str(write_file(tmp_path, rows)), "--by", "hana", "--notify")
+
+    cy = Employee.objects.get(email="cy@example.com")
+    assert cy.assignments.first().rationale == "Imported from people.csv by Hana Reyes."
+    assert LogEntry.objects.get(object_id=str(cy.pk)).change_message == (
+        "Changed level from people.csv."
+    )
+    assert sorted(message.to[0] for message in mailoutbox) == ["ben@example.com", "cy@example.com"]
+
+
+def test_the_command_refuses_an_importer_who_is_not_hr(team, tmp_path):
+    UserFactory(username="pat")
+    path = write_file(tmp_path, team)
+
+    with pytest.raises(CommandError, match="pat is not in HR"):
+        call_command("import_people", str(path), "--by", "pat")
+    with pytest.raises(CommandError, match="nobody signs in as 'ghost'"):
+        call_command("import_people", str(path), "--by", "ghost")
+
+
+def test_the_command_counts_one_problem_in_the_singular(team, tmp_path):
+    path = write_file(tmp_path, edited(team, "cy@example.com", level="astronaut"))
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_people", str(path))
+
+    assert "1 problem:\n  row 4, level: unknown level 'astronaut'" in str(raised.value)

@@ -11,9 +11,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments import peoplefile
+from assessments import access, peoplefile
 
 # People here but not in the file, named in a dry run (the count is always whole).
 MISSING_PRINTED = 50
@@ -39,6 +40,17 @@ class Command(BaseCommand):
             help="print what the file would change, person by person, and change nothing",
         )
         parser.add_argument(
+            "--notify",
+            action="store_true",
+            help="email each person whose level changes, with a copy to their manager",
+        )
+        parser.add_argument(
+            "--by",
+            metavar="USERNAME",
+            help="the HR sign-in the changes are recorded as made by (in the level history "
+            "and each person's admin history); without it, the system",
+        )
+        parser.add_argument(
             "--allow-step-down",
             action="store_true",
             help="import a file that moves people to a lower level (refused without it)",
@@ -49,8 +61,11 @@ class Command(BaseCommand):
             "https://ladder.example.com (default: SITE_URL, or the first of ALLOWED_HOSTS)",
         )
 
-    def handle(self, *args, file, invite, site_url, dry_run, allow_step_down, **options):
+    def handle(
+        self, *args, file, invite, site_url, dry_run, allow_step_down, notify, by, **options
+    ):
         path = Path(file)
+        by = _importer(by)
         domain, use_https = _site(site_url) if invite and not dry_run else (None, False)
         try:
             content = path.read_bytes()
@@ -58,12 +73,14 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {error.strerror}") from None
         try:
             if dry_run:
-                self._print(peoplefile.preview(content, name=path.name))
+                self._print(peoplefile.preview(content, by=by, name=path.name))
                 return
             summary = peoplefile.import_people(
                 content=content,
+                by=by,
                 name=path.name,
                 allow_step_down=allow_step_down,
+                notify=notify,
                 invite=invite,
                 domain=domain,
                 use_https=use_https,
@@ -75,7 +92,8 @@ class Command(BaseCommand):
                 hint = "\nCheck the step-downs with --dry-run; import them with --allow-step-down."
             raise CommandError(
                 f"{path} was not imported; nothing was changed. "
-                f"{len(error.problems)} problem(s):\n{lines}{hint}"
+                f"{len(error.problems)} problem{'' if len(error.problems) == 1 else 's'}:"
+                f"\n{lines}{hint}"
             ) from None
         self.stdout.write(self.style.SUCCESS(str(summary)))
 
@@ -110,6 +128,19 @@ class Command(BaseCommand):
         if preview.step_downs:
             write("The file has step-downs: import it with --allow-step-down.")
         write(self.style.WARNING("Dry run: nothing was changed."))
+
+
+def _importer(username):
+    """The sign-in named by --by: HR (or a superuser), who may assign levels."""
+    if not username:
+        return None
+    User = get_user_model()
+    user = User.objects.filter(**{User.USERNAME_FIELD: username}).first()
+    if user is None:
+        raise CommandError(f"--by: nobody signs in as {username!r}.")
+    if not access.is_hr(user):
+        raise CommandError(f"--by: {username} is not in HR, so cannot import people.")
+    return user
 
 
 def _site(site_url):

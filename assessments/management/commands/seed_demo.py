@@ -487,7 +487,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Created the promotion round “{round}”:"))
         else:
             self.stdout.write(f"The promotion round “{round}” is already there:")
-        self.stdout.write(f"  {round.get_state_display()}, at {round.get_absolute_url()}")
+        link = settings.SITE_URL.rstrip("/") + round.get_absolute_url()
+        self.stdout.write(f"  {round.get_state_display()}, at {link}")
         nominations = round.nominations.select_related("employee", "target_level")
         for nomination in nominations:
             packet = nomination.snapshot or {}

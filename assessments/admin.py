@@ -252,7 +252,7 @@ class ManagerRefused(Exception):
 
 @admin.register(Employee)
 class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
-    list_display = ["full_name", "email", "job_title", "manager", "level", "track", "is_active"]
+    list_display = ["full_name", "email", "job_title", "manager", "place", "is_active"]
     list_select_related = ["manager", "level", "track"]
     # Only the ladders, tracks and levels someone is on: copies and drafts of a ladder
     # would otherwise list every name several times over.
@@ -265,6 +265,11 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
     search_fields = ["full_name", "email", "job_title"]
     autocomplete_fields = ["manager"]
     inlines = [LevelAssignmentInline]
+
+    @admin.display(description="level", ordering="level__position")
+    def place(self, employee):
+        """The level's short name and the track, which fit a narrow column."""
+        return f"{employee.level.short_name or employee.level.name} · {employee.track.name}"
 
     def get_form(self, request, obj=None, **kwargs):
         base = EmployeeChangeForm if obj is not None else EmployeeAddForm

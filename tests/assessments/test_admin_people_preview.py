@@ -392,3 +392,10 @@ def test_the_people_list_filters_only_by_places_someone_is_on(hr, team):
 
 def team_ladder():
     return Employee.objects.first().ladder
+
+
+def test_the_people_list_shows_each_place_in_one_narrow_column(hr, team):
+    response = hr.get(CHANGELIST_URL)
+
+    assert "Senior PM · Individual Contributor" in response.text
+    assert "Director · Management" in response.text

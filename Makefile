@@ -34,7 +34,7 @@ run: $(VENV)/.installed-runtime
 	DEBUG=1 $(BIN)/python manage.py migrate --no-input --verbosity 0
 	DEBUG=1 $(BIN)/python manage.py load_default_ladder
 ifneq ($(DEMO),0)
-	DEBUG=1 $(BIN)/python manage.py seed_demo
+	DEBUG=1 SITE_URL="$(SITE_URL)" $(BIN)/python manage.py seed_demo
 endif
 	@echo "PM Ladder is at http://$(HOST):$(PORT)/"
 	DEBUG=1 SITE_URL="$(SITE_URL)" $(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -240,8 +240,89 @@ def test_the_page_suggests_the_next_levels_name_as_the_title(org, as_user):
     assert titles[placement(org, "director", "management")] == "Director of Product"
     content = response.content.decode()
     assert "Change their job title too" in content
-    assert "Untick to keep “Remi Report&#x27;s title”." in content
     assert 'src="/static/js/assign-level.js"' in content
+
+
+def help_texts(response):
+    """The help under the tick box, and under the title for each state of the box (the
+    page shows the one that applies), as plain text."""
+    content = response.content.decode().replace("&#x27;", "'")
+
+    def text(start, end):
+        return content.split(start, 1)[1].split(end, 1)[0]
+
+    return {
+        "box": text('<div id="id_update_title_helptext" class="form-text">', "</div>"),
+        "applied": text('<span data-title-help="applied">', "</span>"),
+        "not_applied": text('<span data-title-help="not-applied">', "</span>"),
+    }
+
+
+def test_the_help_says_what_each_state_of_the_box_does_with_the_title(org, as_user):
+    response = as_user(org.manager.user).get(page_url(org.report))
+
+    assert help_texts(response) == {
+        "box": "Their title now: “Remi Report's title”. "
+        "Picking another level changes the suggested title below, never this box.",
+        "applied": "Saved as their job title, replacing “Remi Report's title”. "
+        "Suggested from the level picked; edit it as you like.",
+        "not_applied": "Not applied: tick “Change their job title too” to use this; "
+        "otherwise their title stays “Remi Report's title”.",
+    }
+    content = response.content.decode()
+    # Each control is described by its own help, which holds the texts for both states.
+    assert 'aria-describedby="id_update_title_helptext" id="id_update_title"' in content
+    assert 'aria-describedby="id_job_title_helptext" id="id_job_title"' in content
+    # Without the script the title stays editable (ticking the box must be enough).
+    assert "readonly" not in content.split('id="id_job_title"', 1)[0].rsplit("<input", 1)[1]
+
+
+def test_without_a_title_the_box_starts_ticked_and_the_help_says_they_have_none(org, as_user):
+    Employee.objects.filter(pk=org.report.pk).update(job_title="")
+
+    response = as_user(org.manager.user).get(page_url(org.report))
+
+    assert response.context["form"].initial["update_title"] is True
+    assert help_texts(response) == {
+        "box": "They have no title now. "
+        "Picking another level changes the suggested title below, never this box.",
+        "applied": "Saved as their job title (they have none now). "
+        "Suggested from the level picked; edit it as you like.",
+        "not_applied": "Not applied: tick “Change their job title too” to use this; "
+        "otherwise they stay without a title.",
+    }
+
+
+def test_the_box_starts_ticked_only_when_their_title_follows_their_level(org, as_user):
+    client = as_user(org.manager.user)
+    for title, ticked in [
+        ("Product Manager", True),
+        ("Product Manager, Pricing", True),
+        ("Product Manager Pricing", False),
+        ("Senior Product Manager", False),  # another level's name
+        ("Remi Report's title", False),
+    ]:
+        Employee.objects.filter(pk=org.report.pk).update(job_title=title)
+
+        response = client.get(page_url(org.report))
+
+        assert response.context["form"].initial["update_title"] is ticked, title
+        assert ('id="id_update_title" checked' in response.content.decode()) is ticked, title
+
+
+def test_a_page_shown_again_keeps_the_box_as_it_was_sent(org, as_user):
+    """Not as it would start: the help shown follows the box, so the box must be kept."""
+    client = as_user(org.manager.user)
+    step_down = {"placement": placement(org, "apm")}
+
+    Employee.objects.filter(pk=org.report.pk).update(job_title="Product Manager")  # ticked
+    unticked = client.post(page_url(org.report), posted(org, **step_down))
+    Employee.objects.filter(pk=org.report.pk).update(job_title="Remi Report's title")
+    ticked = client.post(page_url(org.report), posted(org, update_title="on", **step_down))
+
+    assert unticked.status_code == ticked.status_code == 400
+    assert 'id="id_update_title" checked' not in unticked.content.decode()
+    assert 'id="id_update_title" checked' in ticked.content.decode()
 
 
 def test_the_current_title_is_shown_escaped(org, as_user):
@@ -249,7 +330,9 @@ def test_the_current_title_is_shown_escaped(org, as_user):
 
     content = as_user(org.manager.user).get(page_url(org.report)).content.decode()
 
-    assert "Untick to keep “&lt;b&gt;PM&lt;/b&gt;”." in content
+    assert "Their title now: “&lt;b&gt;PM&lt;/b&gt;”." in content
+    assert "replacing “&lt;b&gt;PM&lt;/b&gt;”." in content
+    assert "otherwise their title stays “&lt;b&gt;PM&lt;/b&gt;”." in content
     assert "<b>PM</b>" not in content
 
 

@@ -155,6 +155,17 @@ def test_demo_round_waits_in_calibration_with_ready_close_and_not_yet_candidates
     assert "Committee among the demo sign-ins: hr, director" in output
 
 
+@pytest.mark.parametrize("site_url", ["http://127.0.0.1:8080", "https://ladder.example.org/"])
+def test_the_round_is_printed_as_a_link_to_the_address_served(settings, site_url):
+    settings.SITE_URL = site_url  # `make run` passes the address it serves
+
+    output = seed(settings)
+
+    link = f"{site_url.rstrip('/')}/rounds/{demo_round().pk}/"
+    assert f"  Calibrating, at {link}\n" in output
+    assert f"at {link}" in seed(settings)  # also when the round is already there
+
+
 def test_demo_packets_are_frozen_with_the_readiness_each_person_has(settings):
     seed(settings)
 

@@ -538,30 +538,88 @@ class LadderStatusForm(forms.Form):
 
 
 class ReplacementForm(forms.Form):
-    """Where the people go whose place the draft drops, one choice per place, and the
-    preview this confirms."""
+    """Where the people go whose place the draft drops, one choice per place (a place below
+    their level marked as a step down); why; the confirmations the replacement needs (any
+    step down, and bringing back the draft's version of what changed on the ladder after
+    the draft was made); and the preview this confirms."""
 
     preview = forms.CharField(widget=forms.HiddenInput)
+    why = history.reason_field("Why? (optional)")
+    undo_later_changes = forms.BooleanField(
+        label="Yes, replace it anyway: bring back the draft's version of the changes listed above",
+        required=False,
+    )
+    allow_step_down = forms.BooleanField(
+        label="Yes, move these people to a lower level",
+        required=False,
+        help_text="Needed when a place you chose is below someone's level now.",
+    )
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "Choose a level of the draft"), *plan.targets]
-        self.moves = []
+        self.plan = plan
+        self.fields["why"].help_text = (
+            "Kept in the ladder's history, and in the level history of everyone moved, "
+            "whose email says it too."
+        )
+        self.places = []
         for placement in plan.moves:
             count = len(placement.people)
+            choices = [("", "Choose a level of the draft")]
+            for value, label in plan.targets:
+                lower = plan.is_step_down(placement, value)
+                choices.append((value, f"{label} (a step down)" if lower else label))
             self.fields[placement.field_name] = forms.ChoiceField(
                 label=f"Move the {count} {'person' if count == 1 else 'people'} on "
                 f"{placement.level_name} ({placement.track_name}) to",
                 choices=choices,
                 error_messages={"required": "Choose where they go."},
             )
-            self.moves.append((placement, self[placement.field_name]))
+            self.places.append(placement)
+        if not plan.outdated:
+            del self.fields["undo_later_changes"]
+        if not any(plan.is_step_down(p, value) for p in plan.moves for value, _ in plan.targets):
+            del self.fields["allow_step_down"]
+
+    @property
+    def moves(self):
+        """(placement, its field, whether the place chosen is a step down) for each place
+        whose people move."""
+        return [
+            (p, self[p.field_name], self.plan.is_step_down(p, self[p.field_name].value()))
+            for p in self.places
+        ]
+
+    def confirm_fields(self):
+        """The why box and the tick boxes this replacement needs."""
+        names = ("why", "undo_later_changes", "allow_step_down")
+        return [self[name] for name in names if name in self.fields]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.plan.outdated and not cleaned.get("undo_later_changes"):
+            self.add_error(
+                "undo_later_changes",
+                f"{self.plan.ladder.name} changed after the draft was made: tick this to "
+                "replace it anyway, or make those changes on the draft too first.",
+            )
+        lower = [p for p in self.places if self.plan.is_step_down(p, cleaned.get(p.field_name))]
+        if lower and not cleaned.get("allow_step_down"):
+            self.add_error(
+                "allow_step_down",
+                "Tick this to move "
+                + ", ".join(f"the people on {p.level_name} ({p.track_name})" for p in lower)
+                + " to a lower level, or choose another place for them.",
+            )
+        return cleaned
+
+    def step_downs(self):
+        """The places whose people the chosen mapping moves to a lower level."""
+        return [p for p, _, lower in self.moves if lower]
 
     def mapping(self):
         """{place key on the published ladder: place key on the draft}."""
-        return {
-            placement.key: self.cleaned_data[placement.field_name] for placement, _ in self.moves
-        }
+        return {p.key: self.cleaned_data[p.field_name] for p in self.places}
 
 
 @admin.register(Ladder)
@@ -642,6 +700,11 @@ class LadderAdmin(LadderDataAdmin):
     def response_add(self, request, obj, post_url_continue=None):
         self.message_user(request, DRAFT_MESSAGE, messages.INFO)
         return super().response_add(request, obj, post_url_continue)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # A draft that replaced its ladder is kept as a record: it offers no Publish.
+        context["has_replaced"] = obj is not None and services.has_replaced(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # Actions on the list ---------------------------------------------------------------
 
@@ -901,6 +964,9 @@ class LadderAdmin(LadderDataAdmin):
                 request, f"{ladder.name} is {ladder.get_status_display().lower()} already."
             )
             return redirect(self._admin_url("change", quote(ladder.pk)))
+        if verb == "Publish" and services.has_replaced(ladder):
+            self.message_user(request, services.spent_message(ladder), messages.ERROR)
+            return redirect(self._admin_url("change", quote(ladder.pk)))
         form = LadderStatusForm(request.POST if request.method == "POST" else None)
         people = services.people_on(ladder)
         status = 200
@@ -968,7 +1034,13 @@ class LadderAdmin(LadderDataAdmin):
             return self._replacement_page(request, plan, form=form, status=400)
         try:
             services.replace_ladder(
-                draft=draft, mapping=form.mapping(), by=request.user, fingerprint=plan.fingerprint
+                draft=draft,
+                mapping=form.mapping(),
+                by=request.user,
+                fingerprint=plan.fingerprint,
+                why=form.cleaned_data["why"],
+                allow_step_down=form.cleaned_data.get("allow_step_down", False),
+                undo_later_changes=form.cleaned_data.get("undo_later_changes", False),
             )
         except services.ReplacementRefused as refused:
             return self._replacement_page(
@@ -984,11 +1056,16 @@ class LadderAdmin(LadderDataAdmin):
             request, ladder, f"Replaced by draft {draft.name}: {summary}; moved {moved}."
         )
         self.log_change(request, draft, f"Replaced {ladder.name}; retired.")
+        moves = (
+            f" {moved} {'person was' if moved == 1 else 'people were'} moved as you chose, "
+            "effective today, and emailed with a copy to their manager."
+            if moved
+            else ""
+        )
         self.message_user(
             request,
-            f"Replaced {ladder.name} by the draft {draft.name} ({summary}). "
-            f"{moved} {'person was' if moved == 1 else 'people were'} moved as you chose, "
-            f"effective today; the draft {draft.name} is now retired.",
+            f"Replaced {ladder.name} by the draft {draft.name} ({summary}).{moves} The draft "
+            f"{draft.name} is now retired.",
             messages.SUCCESS,
         )
         return redirect(self._admin_url("change", quote(ladder.pk)))
@@ -999,11 +1076,12 @@ class LadderAdmin(LadderDataAdmin):
             salt=preview_salt(request.user, "ladder-replace"),
         )
         if form is None:
-            # Choices already made stay made, where the place still needs them.
+            # Choices already made stay made, where the place still needs them, and so does
+            # why; the boxes are ticked again, against what the page shows now.
             chosen = {
                 name: value
                 for name, value in request.POST.items()
-                if name.startswith(importplan.PLACE_SEPARATOR.join(["map", ""]))
+                if name.startswith(importplan.PLACE_SEPARATOR.join(["map", ""])) or name == "why"
             }
             form = ReplacementForm(initial={"preview": token, **chosen}, plan=plan)
         else:

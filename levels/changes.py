@@ -154,14 +154,35 @@ def change_page(obj, page=1, per_page=25, kind=None):
     """Page `page` (from 1) of the changes to `obj` and its parts, newest first; with
     `kind` (a model name from `kinds`), of that kind of row only."""
     page = min(max(1, page), MAX_PAGE)
-    wanted = page * per_page + 1
-    records = []
     sources = _sources(obj)
     if kind:
         sources = [source for source in sources if source[0]._meta.model_name == kind]
+    records = _records(sources, page * per_page + 1)
+    start = (page - 1) * per_page
+    shown = records[start : start + per_page]
+    previous = _previous_versions(shown)
+    rows = [_row(record, previous.get(_identity(record))) for record in shown]
+    return ChangePage(rows=rows, number=page, has_next=len(records) > start + per_page)
+
+
+def changes_since(obj, moment, limit=25):
+    """The changes to `obj` and its parts made after `moment`, newest first: the first
+    `limit` of them, as a page that says whether there are more. What a copy of `obj`
+    taken at `moment` does not have."""
+    records = _records(_sources(obj), limit + 1, Q(history_date__gt=moment))
+    shown = records[:limit]
+    previous = _previous_versions(shown)
+    rows = [_row(record, previous.get(_identity(record))) for record in shown]
+    return ChangePage(rows=rows, number=1, has_next=len(records) > limit)
+
+
+def _records(sources, wanted, also=None):
+    """The newest `wanted` versions of the rows of `sources` (matching `also` too), newest
+    first, each annotated with the version just before it (one query per kind of row)."""
+    records = []
     for model, where in sources:
         queryset = (
-            model.history.filter(where)
+            model.history.filter(where if also is None else where & also)
             .select_related("history_user", *NAMED_RELATIONS.get(model, []))
             .annotate(
                 # The version of the same row just before: what this one changed.
@@ -174,11 +195,7 @@ def change_page(obj, page=1, per_page=25, kind=None):
         )
         records.extend(queryset.order_by("-history_date", "-history_id")[:wanted])
     records.sort(key=lambda record: (record.history_date, record.history_id), reverse=True)
-    start = (page - 1) * per_page
-    shown = records[start : start + per_page]
-    previous = _previous_versions(shown)
-    rows = [_row(record, previous.get(_identity(record))) for record in shown]
-    return ChangePage(rows=rows, number=page, has_next=len(records) > start + per_page)
+    return records
 
 
 def _identity(record):
@@ -231,13 +248,13 @@ def field_changes(model, before, after, *, skip=()):
             # Moved to another row (e.g. an expectation to another category).
             changes.append(FieldChange(label, "another", "another"))
         elif isinstance(old, str) and isinstance(new, str) and old and new:
-            changes.append(FieldChange(label, *_excerpts(old, new)))
+            changes.append(FieldChange(label, *excerpts(old, new)))
         else:
             changes.append(FieldChange(label, _show(model_field, old), _show(model_field, new)))
     return changes
 
 
-def _excerpts(old, new, context=40):
+def excerpts(old, new, context=40):
     """Long texts shown around what changed: the differing middle with `context`
     characters either side, '…' where text is left out."""
     if len(old) <= VALUE_LENGTH and len(new) <= VALUE_LENGTH:

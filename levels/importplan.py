@@ -14,8 +14,14 @@ text, then reworded in order. It only reads.
 of it (`Ladder.draft_of`): the draft's content imported onto the published ladder, which
 keeps its slug and name, and the people who must move because the draft drops their level
 or track, retires it, or takes their level off their track; they are grouped by where they
-sit, each group to be mapped by HR to a place on the draft. People whose level or track
-the draft only renames stay where they are and are listed for information.
+sit, each group to be mapped by HR to a place on the draft (a place below their level is
+a step down, by `selectors.is_step_down`). People whose level or track the draft only
+renames stay where they are and are listed for information. The plan also lists what
+changed on the published ladder after the draft was made (see `content_taken_at`):
+replacing brings back the draft's version of those.
+
+A text that changes (a summary, a next step, a description) is shown before and after,
+cut to the part that changes.
 """
 
 import hashlib
@@ -26,14 +32,24 @@ from dataclasses import dataclass, field, replace
 from django.db import router
 from django.db.models import ProtectedError, RestrictedError
 from django.db.models.deletion import Collector
+from django.template.defaultfilters import truncatechars
 
 from . import ladderfile, selectors
+from .changes import changes_since, excerpts
 from .models import Category, Ladder, Level, Track
 
 ADD, CHANGE, REMOVE, RETIRE = "add", "change", "remove", "retire"
 # Joins a track key and a level key in the values of the replacement's mapping (keys are
 # slugs, which never contain it).
 PLACE_SEPARATOR = ":"
+# The reason Duplicate records on the copy it makes (see `services.duplicate_ladder`): the
+# replacement follows it back to when a draft's content was taken from its ladder.
+COPIED_FROM = "Copied from {slug}"
+# How many of the changes made to a published ladder since its draft was made the
+# replacement preview lists (it says when there are more).
+LATER_CHANGES_SHOWN = 25
+# A text added or removed whole is shown up to this length.
+EXCERPT_LENGTH = 240
 
 # Field name -> label, and whether the values are short enough to show side by side.
 LADDER_FIELDS = {
@@ -65,11 +81,14 @@ FAQ_FIELDS = {"answer": ("answer", False)}
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One field that changes; `old` and `new` are set only for short values."""
+    """One field that changes, with its values before and after: whole for short values,
+    for `long` ones (texts) the part that changes with some context (see
+    `changes.excerpts`)."""
 
     label: str
     old: str = ""
     new: str = ""
+    long: bool = False
 
     @property
     def shows_values(self):
@@ -431,8 +450,26 @@ def _field_changes(old, new, fields):
             if short:
                 changes.append(FieldChange(label, _show(old[name]), _show(new[name])))
             else:
-                changes.append(FieldChange(label))
+                changes.append(_text_change(label, old[name], new[name]))
     return changes
+
+
+def _text_change(label, old, new):
+    """A long text that changes, before and after, cut to the part that changes."""
+    old, new = _text(old), _text(new)
+    if old and new:
+        old, new = excerpts(old, new)
+    else:  # all of it comes or goes: its beginning says what it is
+        old, new = (_show(truncatechars(text, EXCERPT_LENGTH)) for text in (old, new))
+    return FieldChange(label, old, new, long=True)
+
+
+def _text(value):
+    """A text field of a spec as one string (a list, such as a track's challenges, one
+    item a line)."""
+    if isinstance(value, list):
+        return "\n".join(value)
+    return value or ""
 
 
 def _show(value):
@@ -574,6 +611,7 @@ class Placement:
     # renames where they stay.
     reason: str = ""
     renamed: list = field(default_factory=list)
+    level: Level | None = None  # their level as it is now, to tell a step down
 
     @property
     def key(self):
@@ -596,6 +634,13 @@ class ReplacementPlan:
     targets: list  # (value, label) of every place on the draft someone can be moved to
     problems: list
     fingerprint: str
+    # The draft's level at each place of `targets` (by value), to tell a step down.
+    target_levels: dict = field(default_factory=dict)
+    # When the draft's content was taken from the ladder (None if unknown), and the
+    # changes made to the ladder since (a `changes.ChangePage`): replacing undoes them
+    # wherever the draft differs.
+    taken_at: object = None
+    later: object = None
 
     @property
     def spec(self):
@@ -604,6 +649,17 @@ class ReplacementPlan:
     @property
     def people_to_move(self):
         return sum(len(placement.people) for placement in self.moves)
+
+    @property
+    def outdated(self):
+        """Whether the ladder changed after the draft was made."""
+        return bool(self.later and self.later.rows)
+
+    def is_step_down(self, placement, target):
+        """Whether moving the people of `placement` to `target` (a value of `targets`)
+        puts them on a lower level (`selectors.is_step_down`)."""
+        level = self.target_levels.get(target)
+        return level is not None and selectors.is_step_down(placement.level, level)
 
 
 def place_key(track_key, level_key):
@@ -652,6 +708,10 @@ def plan_replacement(draft):
         for key in track["levels"]
         if levels[key]["active"]
     ]
+    draft_levels = {level.key: level for level in draft.levels.all()}
+    target_levels = {
+        value: draft_levels[value.partition(PLACE_SEPARATOR)[2]] for value, _ in targets
+    }
     people = ladder.employees.filter(is_active=True).select_related("track", "level")
     placements = {}
     for person in people.order_by("level__position", "track__position", "full_name", "id"):
@@ -659,7 +719,7 @@ def plan_replacement(draft):
         placement = placements.get((track.pk, level.pk))
         if placement is None:
             placement = placements[(track.pk, level.pk)] = Placement(
-                track.key, track.name, level.key, level.name, []
+                track.key, track.name, level.key, level.name, [], level=level
             )
         placement.people.append(person)
     moves, renames = [], []
@@ -684,6 +744,8 @@ def plan_replacement(draft):
         for placement in placements.values()
         for person in placement.people
     )
+    taken_at = content_taken_at(draft)
+    later = None if taken_at is None else changes_since(ladder, taken_at, LATER_CHANGES_SHOWN)
     return ReplacementPlan(
         draft=draft,
         ladder=ladder,
@@ -698,9 +760,41 @@ def plan_replacement(draft):
                 "draft": _digest(draft_spec),
                 "status": [draft.status, ladder.status],
                 "people": where,
+                "later": [
+                    [row.model_name, row.record.history_id] for row in (later.rows if later else [])
+                ],
             }
         ),
+        target_levels=target_levels,
+        taken_at=taken_at,
+        later=later,
     )
+
+
+def content_taken_at(draft):
+    """When the content of `draft` was taken from the published ladder it revises: when
+    Duplicate made it, or, for a copy of another draft of that ladder, when that draft was
+    made (and so on back); None when its history does not say."""
+    ladder = draft.draft_of
+    current, seen = draft, set()
+    taken_at = None
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        made = current.history.filter(history_type="+").order_by("history_id").first()
+        if made is None or (taken_at is not None and made.history_date >= taken_at):
+            break
+        taken_at = made.history_date
+        source = _copied_from(made.history_change_reason or "")
+        if ladder is None or source in (None, ladder.slug):
+            break
+        current = Ladder.objects.filter(slug=source, draft_of=ladder).first()
+    return taken_at
+
+
+def _copied_from(reason):
+    """The slug a `COPIED_FROM` reason names; None for any other reason."""
+    prefix = COPIED_FROM.format(slug="")
+    return reason.removeprefix(prefix) if reason.startswith(prefix) else None
 
 
 def _why_move(placement, level, track):

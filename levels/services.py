@@ -25,7 +25,7 @@ from django.db.models import ProtectedError, Q
 
 from pmladder import locks
 
-from . import history, ladderfile
+from . import history, importplan, ladderfile
 from .models import (
     Aspect,
     AspectValue,
@@ -437,7 +437,7 @@ def duplicate_ladder(*, ladder, slug, name):
         raise ValidationError({"name": "Give the copy a name."})
     if len(name) > ladderfile.MAX_NAME:
         raise ValidationError({"name": f"At most {ladderfile.MAX_NAME} characters."})
-    with history.reason(f"Copied from {ladder.slug}"):
+    with history.reason(importplan.COPIED_FROM.format(slug=ladder.slug)):
         return _copy_ladder(ladder, slug, name)
 
 
@@ -531,18 +531,54 @@ def _copy_ladder(ladder, slug, name):
 
 
 def _why(what, reason):
-    reason = " ".join((reason or "").split())
+    reason = _one_line(reason)
     return f"{what}: {reason}" if reason else what
+
+
+def _one_line(text):
+    return " ".join((text or "").split())
+
+
+# The reason recorded when a draft is retired because it replaced its ladder: the mark of a
+# draft that is spent (see `has_replaced`).
+REPLACED_ITS_LADDER = "Replaced its published ladder"
+
+
+def has_replaced(ladder):
+    """Whether `ladder` is a draft that replaced its published ladder (and was retired
+    then): its content is live there, so it is kept as a record and never published."""
+    return (
+        ladder.is_retired
+        and ladder.history.filter(
+            status=Ladder.Status.RETIRED,
+            history_change_reason__startswith=REPLACED_ITS_LADDER,
+        ).exists()
+    )
+
+
+def spent_message(ladder):
+    """Why a draft that replaced its ladder is not published, and what to do instead."""
+    revised = ladder.draft_of.name if ladder.draft_of else "its ladder"
+    return (
+        f"{ladder.name} already replaced {revised}: its content is live there, and "
+        f"publishing it would show everyone a second copy. To revise {revised} again, "
+        "duplicate it and edit the new draft."
+    )
 
 
 @transaction.atomic
 def publish_ladder(*, ladder, reason=""):
     """Publish a draft or a retired ladder: everyone sees it, and people can be placed on
-    it. Recorded in its history with `reason`."""
+    it. Recorded in its history with `reason`. Refused for a draft that already replaced
+    its ladder (`has_replaced`)."""
     locks.serialised(locks.LADDER_IMPORT)
-    ladder = Ladder.objects.select_for_update().get(pk=ladder.pk)
+    ladder = (
+        Ladder.objects.select_related("draft_of").select_for_update(of=("self",)).get(pk=ladder.pk)
+    )
     if ladder.is_published:
         raise ValidationError(f"{ladder.name} is published already.")
+    if has_replaced(ladder):
+        raise ValidationError(spent_message(ladder), code="replaced")
     ladder.status = Ladder.Status.PUBLISHED
     with history.reason(_why("Published", reason)):
         ladder.save(update_fields=["status"])
@@ -588,7 +624,17 @@ class ReplacementRefused(Exception):
         super().__init__("; ".join(self.problems))
 
 
-def replace_ladder(*, draft, mapping, by, fingerprint, on=None):
+def replace_ladder(
+    *,
+    draft,
+    mapping,
+    by,
+    fingerprint,
+    on=None,
+    why="",
+    allow_step_down=False,
+    undo_later_changes=False,
+):
     """
     Replace the published ladder `draft` revises by the draft, as previewed by
     `importplan.plan_replacement(draft)` with `fingerprint`: the draft's content is imported
@@ -597,17 +643,24 @@ def replace_ladder(*, draft, mapping, by, fingerprint, on=None):
     ({place key: place key on the draft}, see `importplan.place_key`) with
     `assessments.services.assign_level`, effective `on` (today), and the draft is retired.
 
+    Moving anyone to a lower level needs `allow_step_down`; when the published ladder
+    changed after the draft was made (`plan.outdated`), replacing brings back the draft's
+    version of those changes, and needs `undo_later_changes`. `why` goes into the history
+    of the ladder and into each moved person's level history, whom it emails (with a copy
+    to their manager) once it is all written.
+
     All or nothing, under the ladder-import lock: a preview that no longer matches, a
-    missing mapping, or any move `assign_level` refuses (e.g. `by`'s own record) raises
-    `ReplacementRefused` with every reason, and nothing is written. Returns the plan applied.
+    missing mapping or permission, or any move `assign_level` refuses (e.g. `by`'s own
+    record) raises `ReplacementRefused` with every reason, and nothing is written. Returns
+    the plan applied.
     """
     from django.utils import timezone
 
+    from assessments import notifications
     from assessments import services as people
 
-    from . import importplan
-
     on = on or timezone.localdate()
+    why = _one_line(why)
     with transaction.atomic():
         locks.serialised(locks.LADDER_IMPORT)
         draft = Ladder.objects.select_related("draft_of").get(pk=draft.pk)
@@ -628,31 +681,45 @@ def replace_ladder(*, draft, mapping, by, fingerprint, on=None):
         ]
         if unmapped:
             raise ReplacementRefused(plan, unmapped)
+        unconfirmed = []
+        if plan.outdated and not undo_later_changes:
+            unconfirmed.append(
+                f"{plan.ladder.name} changed after {draft.name} was made: confirm that "
+                "replacing brings back the draft's version of those changes."
+            )
+        step_downs = [p for p in plan.moves if plan.is_step_down(p, mapping[p.key])]
+        if step_downs and not allow_step_down:
+            unconfirmed.extend(
+                f"Moving the people on {p.level_name} ({p.track_name}) to "
+                f"{targets[mapping[p.key]]} is a step down: confirm it."
+                for p in step_downs
+            )
+        if unconfirmed:
+            raise ReplacementRefused(plan, unconfirmed)
         ladder = plan.ladder
         try:
-            with history.reason(f"Replaced by draft {draft.name}"):
+            with history.reason(_why(f"Replaced by draft {draft.name}", why)):
                 import_ladder(spec=plan.spec, replace=True)
         except ladderfile.LadderFileError as error:
             raise ReplacementRefused(plan, error.problems) from None
         tracks = {track.key: track for track in ladder.tracks.all()}
         levels = {level.key: level for level in ladder.levels.all()}
-        refusals = []
+        refusals, assignments = [], []
         for placement in plan.moves:
             track_key, _, level_key = mapping[placement.key].partition(importplan.PLACE_SEPARATOR)
             track, level = tracks[track_key], levels[level_key]
-            rationale = (
-                f"{ladder.name} was replaced by its revised draft {draft.name}, which "
-                f"{placement.reason}: moved to {level.name} on the {track.name} track."
-            )
+            rationale = replacement_rationale(ladder, placement, level, track, why)
             for person in placement.people:
                 try:
-                    people.assign_level(
-                        employee=person,
-                        level=level,
-                        track=track,
-                        effective_on=on,
-                        by=by,
-                        rationale=rationale,
+                    assignments.append(
+                        people.assign_level(
+                            employee=person,
+                            level=level,
+                            track=track,
+                            effective_on=on,
+                            by=by,
+                            rationale=rationale,
+                        )
                     )
                 except ValidationError as error:
                     refusals.extend(f"{person.full_name}: {m}" for m in error.messages)
@@ -661,6 +728,20 @@ def replace_ladder(*, draft, mapping, by, fingerprint, on=None):
         if refusals:  # leaving the transaction by raising undoes the import and the moves
             raise ReplacementRefused(plan, refusals)
         draft.status = Ladder.Status.RETIRED
-        with history.reason(f"Replaced {ladder.name}"):
+        with history.reason(_why(f"{REPLACED_ITS_LADDER} {ladder.name}", why)):
             draft.save(update_fields=["status"])
+        notifications.levels_assigned(assignments)  # one connection, once committed
     return plan
+
+
+def replacement_rationale(ladder, placement, level, track, why=""):
+    """What the level history of someone moved by a replacement says: HR's `why`, then
+    what changed on the ladder they know (never the draft's name, which they never saw)."""
+    what = (
+        f"The {ladder.name} ladder was revised, and its new version {placement.reason}: "
+        f"moved to {level.name} on the {track.name} track."
+    )
+    why = _one_line(why)
+    if not why:
+        return what
+    return f"{why}{'' if why.endswith(('.', '!', '?')) else '.'} {what}"

@@ -188,7 +188,10 @@ def test_guidance_changes_are_listed(default_ladder):
     assert aspects["Primary Focus"].notes == ["1 value changed"]
     assert aspects["Travel"].action == importplan.ADD
     criteria = changes(plan, "Promotion criteria")
-    assert criteria["Impact"].fields == [importplan.FieldChange("description")]
+    old_description = ladder_spec(default_ladder)["promotion"]["criteria"][0]["description"]
+    assert criteria["Impact"].fields == [
+        importplan.FieldChange("description", old_description, "New words", long=True)
+    ]
     assert criteria["Scope"].action == importplan.REMOVE
     assert [c.action for c in plan.section("Promotion blockers").changes] == [importplan.ADD]
     assert [c.action for c in plan.section("FAQ").changes] == [importplan.REMOVE]
@@ -226,3 +229,45 @@ def test_a_changed_readiness_rule_is_a_change_to_confirm(default_ladder):
     assert [(f.label, f.old, f.new) for f in plan.ladder_fields] == [
         ("readiness rule", "80% shown over 6 months", "60% shown over 3 months")
     ]
+
+
+def test_a_long_text_that_changes_is_shown_before_and_after_around_the_change(default_ladder):
+    level = default_ladder.levels.get(key="pm")
+    level.next_step = "Own an area. " * 20 + "Ship the roadmap on time. " + "Lead well. " * 20
+    level.save()
+    spec = copy.deepcopy(ladder_spec(default_ladder))
+    pm = level_of(spec, "pm")
+    pm["next_step"] = level.next_step.replace("on time", "with the team")
+    old_summary = pm["summary"]
+    pm["summary"] = ""
+
+    plan = importplan.plan_import(spec)
+
+    fields = {field.label: field for field in changes(plan, "Levels")["pm"].fields}
+    next_step = fields["next step"]
+    assert next_step.long
+    assert next_step.shows_values
+    # The part that changes, with some words either side, the rest left out.
+    assert "Ship the roadmap on time." in next_step.old
+    assert "Ship the roadmap with the team." in next_step.new
+    assert next_step.old.startswith("…")
+    assert next_step.old.endswith("…")
+    assert len(next_step.new) < len(pm["next_step"]) / 2
+    # A text removed whole shows how it began, and that it is gone.
+    summary = fields["summary"]
+    assert summary.new == "(none)"
+    assert summary.old == old_summary[:239] + "…" if len(old_summary) > 240 else old_summary
+
+
+def test_a_tracks_lists_are_compared_as_text(default_ladder):
+    spec = copy.deepcopy(ladder_spec(default_ladder))
+    track = spec["tracks"][0]
+    old_challenges = list(track["challenges"])
+    track["challenges"] = [*old_challenges, "Saying no"]
+
+    plan = importplan.plan_import(spec)
+
+    (field,) = changes(plan, "Tracks")[track["key"]].fields
+    assert field.label == "challenges"
+    assert field.new.endswith("Saying no")
+    assert "Saying no" not in field.old

@@ -143,6 +143,29 @@ def test_the_preview_lists_the_changes_and_writes_nothing(hr_client, default_lad
     assert 'value="Apply these changes"' in response.text
 
 
+def test_the_preview_shows_a_changed_text_before_and_after(hr_client, default_ladder):
+    spec = copy.deepcopy(ladder_spec(default_ladder))
+    pm = level_of(spec, "pm")
+    old_next_step = pm["next_step"]
+    pm["next_step"] = "Lead a product area end to end, and coach an APM."
+    spec["ladder"]["description"] = spec["ladder"]["description"] + " Revised yearly."
+
+    response = hr_client.post(IMPORT_URL, {"file": upload(spec)})
+
+    assert response.status_code == 200
+    assert rows(response, "levels") == [
+        (
+            "changed",
+            "Product Manager (pm)",
+            f"next step changes: Before {old_next_step} "
+            "After Lead a product area end to end, and coach an APM.",
+        ),
+    ]
+    (ladder_row,) = rows(response, "ladder")
+    assert ladder_row[2].startswith("description changes: Before …")
+    assert ladder_row[2].endswith("fine outcome. Revised yearly.")
+
+
 def test_confirming_the_preview_applies_it(hr_client, default_ladder):
     spec = edited(default_ladder)
     preview = hr_client.post(IMPORT_URL, {"file": upload(spec, "pm.yaml")})

@@ -4,6 +4,7 @@ retires them in the admin, and a revised draft replaces its published ladder in 
 that moves nobody's level without HR choosing where."""
 
 import re
+from importlib import import_module
 from io import StringIO
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection
-from django.db.migrations.executor import MigrationExecutor
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -100,21 +101,20 @@ def test_the_database_refuses_an_unknown_status():
         LadderFactory(status="archived")
 
 
-# Rolled back as the other tests that commit are, so they find the database as it was.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_migration_publishes_every_existing_ladder():
-    executor = MigrationExecutor(connection)
-    before, after = ("levels", "0007_ladder_readiness_rule"), ("levels", "0008_ladder_status")
-    executor.migrate([before])
-    old = executor.loader.project_state([before]).apps.get_model("levels", "Ladder")
-    old.objects.create(slug="in-use", name="In use")
+    """Ladders already there are in use: the column is added as published for every row,
+    and only then does its default become draft, what a new ladder starts as. (Read from
+    the migration itself: running migrations backwards inside the suite would leave the
+    database of the tests after it in another state.)"""
+    migration = import_module("levels.migrations.0008_ladder_status").Migration
+    steps = [
+        (type(operation).__name__, operation.field.default)
+        for operation in migration.operations
+        if getattr(operation, "model_name", "") == "ladder"
+        and getattr(operation, "name", "") == "status"
+    ]
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([after])
-
-    assert Ladder.objects.get(slug="in-use").status == Ladder.Status.PUBLISHED
-    assert Ladder.objects.create(slug="fresh", name="Fresh").status == Ladder.Status.DRAFT
+    assert steps == [("AddField", "published"), ("AlterField", "draft")]
 
 
 # New ladders: what they start as ------------------------------------------------------------
@@ -542,10 +542,11 @@ def test_replacing_moves_the_mapped_people_and_retires_the_draft(org, revised, a
     assert moved.assigned_by == org.hr
     assert moved.effective_on == timezone.localdate()
     assert moved.rationale == (
-        "Product Management was replaced by its revised draft PM 2027, which drops the level "
+        "The Product Management ladder was revised, and its new version drops the level "
         "Associate Product Manager: moved to Senior Product Manager on the Individual "
         "Contributor track."
     )
+    assert "PM 2027" not in moved.rationale  # a draft the person never saw
     assert org.report.level_id == report_level  # renamed, not moved
     assert org.report.level.name == "Product Manager II"
     assert not org.ladder.levels.get(key="apm").is_active  # kept for the history
@@ -560,6 +561,7 @@ def test_replacing_moves_the_mapped_people_and_retires_the_draft(org, revised, a
     renamed = Level.history.filter(id=org.report.level_id).first()
     assert renamed.history_change_reason == "Replaced by draft PM 2027"
     assert "1 person was moved as you chose" in messages_of(response)[0]
+    assert services.has_replaced(revised)
 
 
 def test_replacing_without_choosing_for_everyone_changes_nothing(org, revised, as_user):
@@ -726,3 +728,302 @@ def test_two_replacements_at_once_apply_once_and_refuse_the_other_as_stale(org, 
     assert isinstance(refused[0], services.ReplacementRefused)
     assert refused[0].stale
     assert LevelAssignment.objects.filter(employee=org.teammate).count() == 2
+
+
+# Replacing with care: later edits of the ladder, step-downs, why and emails ------------------
+
+
+LIVE_FIX = "Show consistent delivery, and a product area you own end to end, to reach Senior PM."
+
+
+def fix_the_live_ladder(org, by):
+    """HR edits the published ladder's Product Manager after the draft was made."""
+    level = org.ladder.levels.get(key="pm")
+    old = level.next_step
+    level.next_step = LIVE_FIX
+    level._history_user = by
+    level.save()
+    return old
+
+
+def confirm(client, draft, **data):
+    preview = client.get(admin_url("replace", draft))
+    return client.post(admin_url("replace", draft), {"preview": preview_token(preview), **data})
+
+
+def test_a_draft_made_after_the_last_edit_of_its_ladder_is_not_outdated(org, draft):
+    plan = importplan.plan_replacement(draft)
+
+    assert plan.taken_at == draft.history.earliest("history_id").history_date
+    assert not plan.outdated
+
+
+def test_the_preview_warns_that_the_ladder_changed_after_the_draft_was_made(org, draft, as_user):
+    old = fix_the_live_ladder(org, org.hr)
+
+    response = as_user(org.hr).get(admin_url("replace", draft))
+
+    assert response.status_code == 200
+    plan = response.context["plan"]
+    assert plan.outdated
+    (row,) = plan.later.rows
+    assert (row.kind, row.name, row.who) == ("level", "Product Manager", "Hana HR")
+    assert [(f.label, f.old, f.new) for f in row.fields] == [("next step", old, LIVE_FIX)]
+    warning = " ".join(
+        re.search(r'id="replace-outdated"(.*?)</div>', response.text, re.S)[1].split()
+    )
+    assert "Product Management changed after this draft was made" in warning
+    assert "Replacing brings back the draft's version of these" in warning
+    for shown in ("Hana HR", "Next step:", LIVE_FIX, old):
+        assert shown in warning
+    # The plan below says what the draft brings back, before and after.
+    assert f"<dt>Before</dt><dd>{LIVE_FIX}</dd>" in response.text
+    assert f"<dt>After</dt><dd>{old}</dd>" in response.text
+    assert 'name="undo_later_changes"' in response.text
+
+
+def test_replacing_with_an_outdated_draft_needs_the_box_ticked(org, draft, as_user):
+    fix_the_live_ladder(org, org.hr)
+    client = as_user(org.hr)
+
+    refused = confirm(client, draft)
+
+    assert refused.status_code == 400
+    assert "changed after the draft was made: tick this" in refused.text
+    assert org.ladder.levels.get(key="pm").next_step == LIVE_FIX
+    draft.refresh_from_db()
+    assert draft.is_draft
+
+    response = confirm(client, draft, undo_later_changes="on")
+
+    assert response.status_code == 302
+    assert org.ladder.levels.get(key="pm").next_step == draft.levels.get(key="pm").next_step
+
+
+def test_the_service_refuses_to_undo_later_changes_unless_told(org, draft):
+    fix_the_live_ladder(org, None)
+    plan = importplan.plan_replacement(draft)
+
+    with pytest.raises(services.ReplacementRefused) as refused:
+        services.replace_ladder(draft=draft, mapping={}, by=None, fingerprint=plan.fingerprint)
+
+    assert refused.value.problems == [
+        "Product Management changed after PM 2027 was made: confirm that replacing brings "
+        "back the draft's version of those changes."
+    ]
+    assert org.ladder.levels.get(key="pm").next_step == LIVE_FIX
+
+
+def test_a_ladder_change_after_the_preview_makes_it_stale(org, draft, as_user):
+    client = as_user(org.hr)
+    preview = client.get(admin_url("replace", draft))
+    fix_the_live_ladder(org, org.hr)
+
+    response = client.post(
+        admin_url("replace", draft),
+        {"preview": preview_token(preview), "undo_later_changes": "on"},
+    )
+
+    assert response.status_code == 409
+    assert response.context["plan"].outdated
+    assert org.ladder.levels.get(key="pm").next_step == LIVE_FIX
+
+
+def test_a_copy_of_a_draft_counts_from_when_the_first_draft_was_made(org, draft):
+    fix_the_live_ladder(org, None)
+    copy = services.duplicate_ladder(ladder=draft, slug="pm-2027-b", name="PM 2027 b")
+
+    plan = importplan.plan_replacement(copy)
+
+    assert copy.draft_of == org.ladder
+    assert plan.taken_at == draft.history.earliest("history_id").history_date
+    assert [row.name for row in plan.later.rows] == ["Product Manager"]
+
+
+@pytest.fixture
+def drops_pm(draft):
+    """The draft drops Product Manager, where the report and the stranger are."""
+    draft.levels.get(key="pm").delete()
+    return draft
+
+
+def test_the_preview_marks_the_places_below_their_level(org, drops_pm, as_user):
+    response = as_user(org.hr).get(admin_url("replace", drops_pm))
+
+    assert (
+        '<option value="ic:apm">Individual Contributor: Associate Product Manager (a step down)'
+        in (response.text)
+    )
+    assert (
+        '<option value="ic:senior-pm">Individual Contributor: Senior Product Manager</option>'
+        in (response.text)
+    )
+    assert "Yes, move these people to a lower level" in response.text
+
+
+def test_a_step_down_is_flagged_and_needs_the_box_ticked(org, drops_pm, as_user):
+    client = as_user(org.hr)
+
+    response = confirm(client, drops_pm, **{"map:ic:pm": "ic:apm"})
+
+    assert response.status_code == 400
+    assert re.search(r'class="form-row field-move replace-step-down" id="move-icpm"', response.text)
+    assert "Step-down</span>" in response.text
+    assert (
+        "Tick this to move the people on Product Manager (Individual Contributor) to a lower"
+        in (response.text)
+    )
+    for person in (org.report, org.stranger):
+        person.refresh_from_db()
+        assert person.level.key == "pm"
+    drops_pm.refresh_from_db()
+    assert drops_pm.is_draft
+
+
+def test_a_confirmed_step_down_moves_them_with_why_and_emails_them_and_their_managers(
+    org, drops_pm, as_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    client = as_user(org.hr)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirm(
+            client,
+            drops_pm,
+            **{"map:ic:pm": "ic:apm", "allow_step_down": "on", "why": "PM  merged into APM"},
+        )
+
+    assert response.status_code == 302
+    rationale = (
+        "PM merged into APM. The Product Management ladder was revised, and its new version "
+        "drops the level Product Manager: moved to Associate Product Manager on the "
+        "Individual Contributor track."
+    )
+    for person in (org.report, org.stranger):
+        person.refresh_from_db()
+        assert person.level.key == "apm"
+        assert LevelAssignment.objects.filter(employee=person).latest("id").rationale == rationale
+    assert sorted((m.to[0], m.subject) for m in mailoutbox) == [
+        ("manager@example.com", "Remi Report is now Associate Product Manager"),
+        ("other@example.com", "Stan Stranger is now Associate Product Manager"),
+        ("report@example.com", "Your level is now Associate Product Manager"),
+        ("stranger@example.com", "Your level is now Associate Product Manager"),
+    ]
+    assert rationale in mailoutbox[0].body
+    retired = Level.history.filter(id=org.ladder.levels.get(key="pm").pk).first()
+    assert retired.history_change_reason == "Replaced by draft PM 2027: PM merged into APM"
+    assert "2 people were moved as you chose" in messages_of(response)[0]
+
+
+def test_the_service_refuses_a_step_down_unless_told(org, drops_pm, mailoutbox):
+    plan = importplan.plan_replacement(drops_pm)
+
+    with pytest.raises(services.ReplacementRefused) as refused:
+        services.replace_ladder(
+            draft=drops_pm, mapping={"ic:pm": "ic:apm"}, by=None, fingerprint=plan.fingerprint
+        )
+
+    assert refused.value.problems == [
+        "Moving the people on Product Manager (Individual Contributor) to Individual "
+        "Contributor: Associate Product Manager is a step down: confirm it."
+    ]
+    org.report.refresh_from_db()
+    assert org.report.level.key == "pm"
+
+
+def test_a_refused_replacement_sends_no_email(
+    org, drops_pm, hr_on_ladder, as_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    # HR sits on Product Manager themselves: their own move is refused, so nobody moves.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = confirm(as_user(hr_on_ladder.user), drops_pm, **{"map:ic:pm": "ic:senior-pm"})
+
+    assert response.status_code == 400
+    assert mailoutbox == []
+
+
+def test_a_replacement_with_nobody_to_move_says_nothing_of_moves(org, draft, as_user):
+    level = draft.levels.get(key="senior-pm")
+    level.summary = "Sharper."
+    level.save()
+
+    response = confirm(as_user(org.hr), draft)
+
+    assert response.status_code == 302
+    (message,) = messages_of(response)
+    assert "moved" not in message
+    assert message == (
+        "Replaced Product Management by the draft PM 2027 (levels: 1 changed). The draft "
+        "PM 2027 is now retired."
+    )
+
+
+# A draft that replaced its ladder ---------------------------------------------------------------
+
+
+@pytest.fixture
+def spent(org, draft):
+    plan = importplan.plan_replacement(draft)
+    services.replace_ladder(draft=draft, mapping={}, by=None, fingerprint=plan.fingerprint)
+    draft.refresh_from_db()
+    return draft
+
+
+def test_a_draft_that_replaced_its_ladder_is_never_published(spent):
+    with pytest.raises(ValidationError) as refused:
+        services.publish_ladder(ladder=spent)
+
+    assert refused.value.messages == [
+        "PM 2027 already replaced Product Management: its content is live there, and "
+        "publishing it would show everyone a second copy. To revise Product Management "
+        "again, duplicate it and edit the new draft."
+    ]
+    spent.refresh_from_db()
+    assert spent.is_retired
+
+
+def test_a_spent_drafts_page_offers_no_publish(org, spent, as_user):
+    client = as_user(org.hr)
+
+    page = client.get(admin_url("change", spent))
+    response = client.post(admin_url("publish", spent), {"why": "Again"})
+
+    assert admin_url("publish", spent) not in page.text
+    assert response.status_code == 302
+    assert response.url == admin_url("change", spent)
+    assert "duplicate it and edit the new draft" in messages_of(response)[0]
+    spent.refresh_from_db()
+    assert spent.is_retired
+
+
+@pytest.mark.parametrize("published_first", [False, True])
+def test_a_retired_ladder_that_replaced_nothing_can_be_published(org, draft, published_first):
+    if published_first:
+        services.publish_ladder(ladder=draft)
+    services.retire_ladder(ladder=draft)
+
+    assert not services.has_replaced(draft)
+    assert services.publish_ladder(ladder=draft).is_published
+
+
+def test_the_status_page_says_a_draft_is_a_draft(org, draft, as_user):
+    response = as_user(org.hr).get(admin_url("publish", draft))
+
+    assert "<strong>PM 2027</strong> (pm-2027) is a draft: only HR sees it." in response.text
+
+
+def test_the_preview_costs_the_same_however_many_later_changes(org, draft, as_user):
+    client = as_user(org.hr)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(admin_url("replace", draft)).status_code == 200
+        return len(captured)
+
+    fix_the_live_ladder(org, org.hr)
+    one = queries()
+    for level in org.ladder.levels.exclude(key="pm"):
+        level.summary += " Revised."
+        level.save()
+
+    assert queries() == one
+    assert len(importplan.plan_replacement(draft).later.rows) == org.ladder.levels.count()

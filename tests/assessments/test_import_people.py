@@ -1059,7 +1059,7 @@ def test_the_command_refuses_a_bad_file_with_every_problem(default_ladder, tmp_p
 
     assert error.value.returncode != 0
     assert str(error.value) == (
-        f"{path} was not imported; nothing was changed. 2 problem(s):\n"
+        f"{path} was not imported; nothing was changed. 2 problems:\n"
         "  row 3, level: unknown level 'astronaut' in ladder 'product-management'\n"
         "  row 4, effective_date: 'yesterday' is not a date (use YYYY-MM-DD, e.g. 2025-03-31)"
     )

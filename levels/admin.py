@@ -54,6 +54,7 @@ from .models import (
     Track,
     TrackLevel,
 )
+from .rendering import draw_plainly, plain_widgets
 
 # How long a previewed import can wait for its confirmation.
 IMPORT_PREVIEW_MAX_AGE = 60 * 60
@@ -66,6 +67,7 @@ EXPORT_FORMATS = {
 class LadderDataForm(ConcurrencyModelForm):
     """A ladder object's change form, with a box for why it changes."""
 
+    default_renderer = plain_widgets
     why = history.reason_field()
 
     @cached_property
@@ -92,6 +94,9 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
     object_history_template = "admin/levels/object_history.html"
     object_history_form_template = "admin/levels/object_history_form.html"
     history_per_page = 25
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return draw_plainly(super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def get_fieldsets(self, request, obj=None):
         # The reason box sits below the lists on the page (admin/levels/change_form.html).
@@ -365,6 +370,22 @@ def _problems(model, error):
     return problems
 
 
+class LadderRowForm(ConcurrencyModelForm):
+    """A row of a list on a ladder object's page."""
+
+    default_renderer = plain_widgets
+
+
+class LadderRows(ConcurrencyInlineMixin):
+    """Use in an inline of ladder data: each row carries its token against stale saves,
+    and its boxes are drawn without a template each (pages list hundreds)."""
+
+    form = LadderRowForm
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return draw_plainly(super().formfield_for_dbfield(db_field, request, **kwargs))
+
+
 class LabelledInputs:
     """Inline rows put their labels in column headings, which screen readers do not tie
     to the boxes below: each box gets its own accessible name."""
@@ -442,15 +463,13 @@ class RetireInsteadOfDeleting:
         return formset
 
 
-class CategoryInline(
-    LabelledInputs, RetireInsteadOfDeleting, ConcurrencyInlineMixin, admin.TabularInline
-):
+class CategoryInline(LabelledInputs, RetireInsteadOfDeleting, LadderRows, admin.TabularInline):
     model = Category
     extra = 0
     fields = ["name", "key", "position", "is_active"]
 
 
-class LevelInline(LabelledInputs, ConcurrencyInlineMixin, admin.TabularInline):
+class LevelInline(LabelledInputs, LadderRows, admin.TabularInline):
     """The ladder's levels in seniority order, to rename, reorder or retire them; each
     opens on its own page for its expectations."""
 
@@ -465,9 +484,7 @@ class LevelInline(LabelledInputs, ConcurrencyInlineMixin, admin.TabularInline):
         return False
 
 
-class TrackInline(
-    LabelledInputs, RetireInsteadOfDeleting, ConcurrencyInlineMixin, admin.TabularInline
-):
+class TrackInline(LabelledInputs, RetireInsteadOfDeleting, LadderRows, admin.TabularInline):
     model = Track
     extra = 0
     fields = ["name", "key", "position", "is_active"]
@@ -475,17 +492,17 @@ class TrackInline(
     verbose_name_plural = "tracks (open one to order its levels)"
 
 
-class PromotionCriterionInline(LabelledInputs, ConcurrencyInlineMixin, admin.TabularInline):
+class PromotionCriterionInline(LabelledInputs, LadderRows, admin.TabularInline):
     model = PromotionCriterion
     extra = 0
 
 
-class PromotionBlockerInline(LabelledInputs, ConcurrencyInlineMixin, admin.TabularInline):
+class PromotionBlockerInline(LabelledInputs, LadderRows, admin.TabularInline):
     model = PromotionBlocker
     extra = 0
 
 
-class FAQEntryInline(LabelledInputs, ConcurrencyInlineMixin, admin.StackedInline):
+class FAQEntryInline(LabelledInputs, LadderRows, admin.StackedInline):
     model = FAQEntry
     extra = 0
 
@@ -1128,7 +1145,7 @@ class ExpectationInline(
     LabelledInputs,
     RetireInsteadOfDeleting,
     SameLadderChoices,
-    ConcurrencyInlineMixin,
+    LadderRows,
     admin.TabularInline,
 ):
     model = Expectation
@@ -1140,9 +1157,7 @@ class ExpectationInline(
         return super().get_queryset(request).select_related("category")
 
 
-class AspectValueInline(
-    LabelledInputs, SameLadderChoices, ConcurrencyInlineMixin, admin.TabularInline
-):
+class AspectValueInline(LabelledInputs, SameLadderChoices, LadderRows, admin.TabularInline):
     model = AspectValue
     extra = 0
     fields = ["aspect", "level", "value"]
@@ -1220,9 +1235,7 @@ class LevelAdmin(RetireActions, LadderDataAdmin):
         return [(fieldsets[0][0], first), *fieldsets[1:]]
 
 
-class TrackLevelInline(
-    LabelledInputs, SameLadderChoices, ConcurrencyInlineMixin, admin.TabularInline
-):
+class TrackLevelInline(LabelledInputs, SameLadderChoices, LadderRows, admin.TabularInline):
     model = TrackLevel
     extra = 0
     fields = ["level", "position"]

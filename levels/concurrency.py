@@ -2,13 +2,20 @@
 saved in the meantime is refused. The form then shows their version with the user's own
 changes on top, names who saved and what they changed, and a second save applies it.
 A revert to an earlier version over a change made since its page was shown is refused
-outright (`locked_unchanged`)."""
+outright (`locked_unchanged`).
+
+What a page showed travels with it in one signed value per object or row (`edit_token`):
+the fingerprint of the object as it was saved, and the values of the fields the page
+showed. Those values tell a change the user made from one someone else made meanwhile;
+the fingerprint tells whether anyone saved at all. A value that is missing or does not
+verify is never trusted: the save is refused as if the object had changed."""
 
 import hashlib
 import json
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.forms.models import model_to_dict
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
@@ -17,41 +24,133 @@ from django.utils.functional import cached_property
 from .history import made_by
 
 GONE_MESSAGE = "Someone else deleted this since you opened it. Nothing was saved."
+UNVERIFIED_MESSAGE = (
+    "This form did not carry a valid record of what it showed, so nothing was saved. The "
+    "form now shows the saved version with your changes on top. Check it, then save again."
+)
+UNVERIFIED_REVERT_MESSAGE = (
+    "This page did not carry a valid record of the version it compared with, so nothing "
+    "was restored: the page now shows the difference from the latest. Check it, then "
+    "revert again."
+)
 
 
-def edit_token(instance):
-    """A fingerprint of the object's saved field values."""
+def fingerprint(instance):
+    """A digest of the object's saved field values."""
     fields = [field.name for field in instance._meta.concrete_fields]
     data = model_to_dict(instance, fields=fields)
-    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+    encoded = json.dumps(data, sort_keys=True, default=str).encode()
+    return hashlib.blake2b(encoded, digest_size=16).hexdigest()
+
+
+def edit_token(instance, shown=None):
+    """The signed value a page carries for `instance`: its fingerprint and, for a form,
+    `shown` (field name -> the value the form showed). Signed for this object alone, so
+    it cannot be moved to another row."""
+    payload = {"v": fingerprint(instance)}
+    if shown is not None:
+        payload["s"] = {name: _plain(value) for name, value in shown.items()}
+    return _signer(type(instance), instance.pk).sign_object(payload, compress=True)
+
+
+def read_token(model, pk, token):
+    """The payload of an `edit_token` of the object `pk` of `model`, or None when the
+    token is missing, altered or made for another object."""
+    if not token:
+        return None
+    try:
+        payload = _signer(model, pk).unsign_object(token)
+    except (signing.BadSignature, ValueError):
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("v"), str):
+        return None
+    if not isinstance(payload.get("s", {}), dict):
+        return None
+    return payload
+
+
+def _signer(model, pk):
+    return signing.Signer(salt=f"levels.concurrency.{model._meta.label_lower}.{pk}")
+
+
+def _plain(value):
+    """`value` as JSON keeps it: text, numbers, booleans and None as they are, lists item
+    by item, anything else as text (read back through the form field)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return str(getattr(value, "pk", value))
 
 
 class ConcurrencyModelForm(forms.ModelForm):
-    """A model form that carries the fingerprint of the object it was opened on."""
+    """A model form that carries, in one signed value, the fingerprint of the object it
+    was opened on and the values it showed."""
 
     edit_token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
-            self.fields["edit_token"].initial = edit_token(self.instance)
-            # Each field also carries the value the user was shown, so `has_changed()`
-            # means "the user changed it", not "it differs from the database": a row
-            # someone else changed meanwhile but this user left alone is neither refused
-            # nor saved back over their change.
-            for name, field in self.fields.items():
-                if name != "edit_token":
-                    field.show_hidden_initial = True
+            # Taken when the page is drawn (a bound form shows the posted value instead).
+            self.fields["edit_token"].initial = self._opened_token
         for field in self.fields.values():
             if isinstance(field, forms.CharField):
                 # Browsers send text-area line breaks as CR LF; the ladder keeps LF, so
                 # an untouched text is not a change (and is saved as it was).
                 field.to_python = _with_lf_line_breaks(field.to_python)
 
+    def _opened_token(self):
+        return edit_token(self.instance, {name: self[name].initial for name in self.guarded})
+
+    @cached_property
+    def guarded(self):
+        """The names of the model's fields on the form: the values the token carries."""
+        opts = self._meta.model._meta
+        names = []
+        for name in self.base_fields:
+            if name == "edit_token" or name not in self.fields:
+                continue
+            try:
+                opts.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            names.append(name)
+        return names
+
+    @cached_property
+    def opened(self):
+        """The verified payload posted with the form, or None (also on an add form)."""
+        if not self.is_bound or self.instance.pk is None:
+            return None
+        return read_token(type(self.instance), self.instance.pk, self["edit_token"].data)
+
     @cached_property
     def changed_data(self):
-        # The fingerprint differs whenever someone else saved: not a change by this user.
-        return [name for name in super().changed_data if name != "edit_token"]
+        # A field counts as changed when the user changed it, compared with what the page
+        # showed, not with the database: a row someone else changed meanwhile but this
+        # user left alone is neither refused nor saved back over their change. Without a
+        # verified token, the comparison is with the saved object.
+        shown = self.opened["s"] if self.opened else {}
+        changed = []
+        for name, bound in self._bound_items():
+            if name == "edit_token":
+                continue
+            if name not in shown:
+                if bound._has_changed():
+                    changed.append(name)
+                continue
+            field = bound.field
+            initial = shown[name]
+            if not isinstance(field, forms.ModelChoiceField):
+                try:
+                    initial = field.to_python(initial)
+                except ValidationError:
+                    changed.append(name)
+                    continue
+            if field.has_changed(initial, bound.data):
+                changed.append(name)
+        return changed
 
     def writes(self):
         """Whether saving this form writes: an unchanged form writes nothing (so it cannot
@@ -64,11 +163,14 @@ class ConcurrencyModelForm(forms.ModelForm):
             saved = type(self.instance)._default_manager.filter(pk=self.instance.pk).first()
             if saved is None:
                 raise ValidationError(GONE_MESSAGE, code="stale")
-            token = edit_token(saved)
-            if cleaned.get("edit_token") == token:
+            if self.opened is None:
+                self._rebase(saved, None)
+                raise ValidationError(UNVERIFIED_MESSAGE, code="stale")
+            current = fingerprint(saved)
+            if self.opened["v"] == current:
                 return cleaned
-            who, when = _last_saved_by(saved, token)
-            theirs = self._rebase(saved, token)
+            who, when = _last_saved_by(saved, current)
+            theirs = self._rebase(saved, self.opened.get("s", {}))
             raise ValidationError(self._stale_message(who, when, theirs), code="stale")
         return cleaned
 
@@ -77,21 +179,18 @@ class ConcurrencyModelForm(forms.ModelForm):
         if not self.has_error(NON_FIELD_ERRORS, code="stale"):
             super()._post_clean()
 
-    def _rebase(self, saved, token):
-        """Put the saved version in the form, with the user's own changes on top, and
-        take its fingerprint: saving again applies the user's changes to it. Returns the
-        fields that changed since the user opened the page."""
-        names = [name for name, field in self.fields.items() if field.show_hidden_initial]
-        current = model_to_dict(saved, fields=names)
+    def _rebase(self, saved, shown):
+        """Put the saved version in the form, with the user's own changes on top, and a
+        token for it: saving again applies the user's changes to it. Returns the fields
+        that changed since the user opened the page (by `shown`, what it showed)."""
+        current = model_to_dict(saved, fields=self.guarded)
         mine = set(self.changed_data)
         theirs = []
         data = self.data.copy()
         for name, value in current.items():
             field = self.fields[name]
-            shown = self._widget_data_value(field.hidden_widget(), self[name].html_initial_name)
-            if field.has_changed(value, shown):
+            if shown is not None and name in shown and field.has_changed(value, shown[name]):
                 theirs.append(name)
-            data[self.add_initial_prefix(name)] = "" if value is None else str(value)
             if name not in mine:
                 key = self.add_prefix(name)
                 if isinstance(field.widget, forms.CheckboxInput):
@@ -100,7 +199,7 @@ class ConcurrencyModelForm(forms.ModelForm):
                         data[key] = "on"
                 else:
                     data[key] = "" if value is None else str(value)
-        data[self.add_prefix("edit_token")] = token
+        data[self.add_prefix("edit_token")] = edit_token(saved, current)
         self.data = data
         return theirs
 
@@ -127,13 +226,17 @@ class ConcurrencyAdminMixin:
 
 def locked_unchanged(model, pk, token):
     """The saved object `pk` of `model`, locked until the transaction ends, when it is
-    still as it was when its fingerprint `token` was taken; otherwise a `ValidationError`
-    that says who changed it (or that it was deleted). Call inside `transaction.atomic`."""
+    still as it was when its `edit_token` was taken; otherwise a `ValidationError` that
+    says who changed it (or that it was deleted, or that the token does not verify).
+    Call inside `transaction.atomic`."""
     saved = model._default_manager.select_for_update().filter(pk=pk).first()
     if saved is None:
         raise ValidationError(GONE_MESSAGE, code="stale")
-    current = edit_token(saved)
-    if token != current:
+    opened = read_token(model, pk, token)
+    if opened is None:
+        raise ValidationError(UNVERIFIED_REVERT_MESSAGE, code="stale")
+    current = fingerprint(saved)
+    if opened["v"] != current:
         who, when = _last_saved_by(saved, current)
         raise ValidationError(
             f"{who} saved this{when} after you opened this version. Nothing was restored: "
@@ -144,8 +247,8 @@ def locked_unchanged(model, pk, token):
 
 
 class ConcurrencyInlineMixin:
-    """Use in an InlineModelAdmin: each row carries its fingerprint, and a changed row
-    that someone else saved in the meantime refuses the whole save."""
+    """Use in an InlineModelAdmin: each row carries its token, and a changed row that
+    someone else saved in the meantime refuses the whole save."""
 
     form = ConcurrencyModelForm
 
@@ -154,14 +257,14 @@ class ConcurrencyInlineMixin:
         return fields if "edit_token" in fields else [*fields, "edit_token"]
 
 
-def _last_saved_by(saved, token):
-    """Who saved `saved` (whose fingerprint is `token`) as it is now, and ' at HH:MM', from
-    its history when that has its current state; otherwise ('Someone else', '')."""
+def _last_saved_by(saved, current):
+    """Who saved `saved` (whose fingerprint is `current`) as it is now, and ' at HH:MM',
+    from its history when that has its current state; otherwise ('Someone else', '')."""
     history = getattr(type(saved), "history", None)
     if history is None:
         return "Someone else", ""
     record = history.filter(id=saved.pk).select_related("history_user").first()
-    if record is None or edit_token(record.instance) != token:
+    if record is None or fingerprint(record.instance) != current:
         return "Someone else", ""
     when = date_filter(timezone.localtime(record.history_date), "H:i")
     return made_by(record.history_user, nobody="Someone else"), f" at {when}"

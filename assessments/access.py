@@ -56,14 +56,13 @@ with the user and the address.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.db.models.expressions import RawSQL
 from django.http import Http404
 
 from levels.models import Ladder
 from rounds.models import Nomination, Round
 
 from .models import Employee, Evidence, Review
-from .selectors import HR_GROUP, employee_of, is_below, subtree_ids
+from .selectors import HR_GROUP, below_q, employee_of, in_tree_q, is_below
 
 VIEW = "view"
 MANAGE = "manage"  # act on a person as their manager: level, evidence, reviews, packet
@@ -76,17 +75,6 @@ CALIBRATE = "calibrate"  # read a round's candidates side by side (HR and the co
 ENDORSE = "endorse"  # back a nomination from above the person's manager
 
 SHARED_REVIEW = [Review.Status.SHARED, Review.Status.ACKNOWLEDGED]
-
-# The person signed in as `user_id` (if active) and everyone below them.
-_VISIBLE_SQL = f"""
-    WITH RECURSIVE visible(id) AS (
-        SELECT id FROM {Employee._meta.db_table} WHERE user_id = %s AND is_active
-        UNION
-        SELECT e.id FROM {Employee._meta.db_table} e JOIN visible v ON e.manager_id = v.id
-    )
-    SELECT id FROM visible
-"""  # The table name is ours; values are always passed as parameters.
-
 
 # Roles ---------------------------------------------------------------------------------------
 
@@ -123,10 +111,11 @@ def _people(user, action):
         return Q(pk__in=[])
     if is_hr(user):
         return ~Q(user=user) if action == MANAGE else Q()
-    if action == MANAGE:
-        me = employee_of(user)
-        return Q(pk__in=subtree_ids(me)) if me is not None else Q(pk__in=[])
-    return Q(pk__in=RawSQL(_VISIBLE_SQL, [user.pk]))
+    me = employee_of(user)
+    if me is None:
+        return Q(pk__in=[])
+    # Everyone below them; to see, themselves too.
+    return below_q(me) if action == MANAGE else in_tree_q(me)
 
 
 def _evidence(user, action):

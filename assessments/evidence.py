@@ -14,7 +14,6 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models.expressions import RawSQL
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
@@ -22,7 +21,8 @@ from levels.models import Expectation
 from levels.selectors import next_steps
 
 from . import access, notifications
-from .models import Employee, Evidence, EvidenceChange
+from .models import Evidence, EvidenceChange
+from .selectors import below_q
 
 MAX_DESCRIPTION = Evidence._meta.get_field("description").max_length
 MAX_DECLINE_REASON = Evidence._meta.get_field("decline_reason").max_length
@@ -299,33 +299,11 @@ def evidence_for(user, employee):
     )
 
 
-# The people with a pending win who have `manager` somewhere above them. It walks up from
-# those few people rather than down the whole tree, so it stays cheap for someone with a
-# hundred thousand people below them.
-_PENDING_BELOW_SQL = f"""
-    WITH RECURSIVE up(person, above, depth) AS (
-        SELECT e.id, e.manager_id, 1 FROM {Employee._meta.db_table} e
-        WHERE e.id IN (
-            SELECT employee_id FROM {Evidence._meta.db_table}
-            WHERE status = 'pending' AND deleted_at IS NULL
-        )
-        UNION
-        SELECT up.person, m.manager_id, up.depth + 1
-        FROM up JOIN {Employee._meta.db_table} m ON m.id = up.above
-        WHERE up.depth < 1000
-    )
-    SELECT person FROM up WHERE above = %s
-"""
-
-
 def pending_wins_for_manager(employee):
     """Wins waiting for confirmation from anyone below `employee` (for their managers)."""
     return (
         Evidence.objects.live()
-        .filter(
-            status=Evidence.Status.PENDING,
-            employee__in=RawSQL(_PENDING_BELOW_SQL, [employee.pk]),
-        )
+        .filter(below_q(employee, "employee__"), status=Evidence.Status.PENDING)
         .select_related("employee", "author")
     )
 

@@ -4,15 +4,92 @@ People and judgement: employees on the ladder, their manager tree and their leve
 Levels change only through `services.assign_level`, which writes a `LevelAssignment` and
 the employee's current level together. Reads of the reporting tree live in `selectors`;
 who may see and do what, in `access`.
+
+The reporting tree is kept twice: `manager`, the link HR edits, and `path`, the chain of
+ids from the top of the person's tree down to them ("1/5/9/"), which the services that
+change managers (`services.set_manager`, `services.place_employee`, the people-file
+import) keep in step with it, under the reporting-lines lock. Everyone below someone is
+everyone whose path starts with theirs: one index range scan (`path__within`), however
+deep or wide the tree.
 """
+
+import re
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Lookup
 from django.db.models.functions import Lower
 from django.urls import reverse
 
 from levels.models import Ladder, Level, Track
 from pmladder.validators import multi_line, single_line
+
+# A path: one or more ids, each followed by "/".
+PATH = re.compile(r"(?:[1-9][0-9]*/)+")
+
+
+def path_below(manager_path, pk):
+    """The path of person `pk` reporting to someone whose path is `manager_path` ("" for
+    nobody)."""
+    return f"{manager_path}{pk}/"
+
+
+def path_ids(path):
+    """The ids of a path, from the top of the tree down to its person."""
+    return [int(part) for part in path.split("/") if part]
+
+
+def tree_paths(manager_of):
+    """{pk: path} of everyone in `manager_of` ({pk: manager's pk or None}), in Python, each
+    person's walk up stopping at the first person already done. A loop (only a bad manual
+    edit of the links could leave one) is cut where it is found: that person is written as
+    the top of their tree."""
+    paths = {}
+    for pk in manager_of:
+        chain, seen, current = [], set(), pk
+        while current is not None and current not in paths and current not in seen:
+            seen.add(current)
+            chain.append(current)
+            current = manager_of.get(current)
+        above = paths.get(current, "")
+        for person in reversed(chain):
+            above = paths[person] = path_below(above, person)
+    return paths
+
+
+class PathField(models.TextField):
+    """A materialised path of the reporting tree (see the module's docstring)."""
+
+
+@PathField.register_lookup
+class Within(Lookup):
+    """`path__within=prefix`: the paths that start with `prefix` (a whole path), so the
+    person of `prefix` and everyone below them, as one range scan of the path's index.
+
+    PostgreSQL: `LIKE 'prefix%'`, which a `text_pattern_ops` index serves whatever the
+    database's collation (a plain index serves LIKE only under the C collation). SQLite:
+    `path >= prefix AND path < prefix'`, where prefix' is `prefix` with its last "/"
+    raised to "0", the next character: SQLite compares text byte by byte, and its LIKE
+    ignores case and so never uses a plain index. Both are exact: "1/5/" never matches
+    "1/50/"."""
+
+    lookup_name = "within"
+    prepare_rhs = False
+
+    def _prefix(self):
+        if not isinstance(self.rhs, str) or not PATH.fullmatch(self.rhs):
+            raise ValueError(f"Not a path: {self.rhs!r}")
+        return self.rhs
+
+    def as_sql(self, compiler, connection):
+        prefix = self._prefix()
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} LIKE %s", [*params, prefix + "%"]
+
+    def as_sqlite(self, compiler, connection):
+        prefix = self._prefix()
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} >= %s AND {lhs} < %s", [*params, prefix, *params, prefix[:-1] + "0"]
 
 
 class Employee(models.Model):
@@ -37,6 +114,12 @@ class Employee(models.Model):
         related_name="reports",
         help_text="Who this person reports to. Changing it never creates a loop.",
     )
+    path = PathField(
+        editable=False,
+        default="",
+        help_text="The ids from the top of this person's tree down to them, e.g. 1/5/9/; "
+        "kept by the services that change managers.",
+    )
     ladder = models.ForeignKey(Ladder, on_delete=models.PROTECT, related_name="employees")
     track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="employees")
     level = models.ForeignKey(
@@ -52,6 +135,13 @@ class Employee(models.Model):
 
     class Meta:
         ordering = ["full_name", "id"]
+        indexes = [
+            # Serves `path__within` (prefix) lookups: the opclass on PostgreSQL, a plain
+            # index on SQLite (opclasses are PostgreSQL's alone; elsewhere they are ignored).
+            models.Index(fields=["path"], name="employee_path", opclasses=["text_pattern_ops"]),
+            # The team pages' order: the first page of a big team without sorting it all.
+            models.Index(fields=["full_name", "id"], name="employee_name"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -70,6 +160,11 @@ class Employee(models.Model):
 
     def get_absolute_url(self):
         return reverse("assessments:person", kwargs={"pk": self.pk})
+
+    def is_below(self, other):
+        """Whether this person reports to `other`, directly or not, by their paths as
+        loaded (no query)."""
+        return bool(other.path) and self.pk != other.pk and self.path.startswith(other.path)
 
 
 class LevelAssignment(models.Model):

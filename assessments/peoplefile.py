@@ -69,7 +69,7 @@ from levels.selectors import is_step_down, track_paths
 from pmladder import csvcells, locks, textfiles, validators
 
 from . import access, notifications, services
-from .models import Employee, LevelAssignment
+from .models import Employee, LevelAssignment, tree_paths
 
 logger = logging.getLogger(__name__)
 
@@ -652,6 +652,7 @@ def _check_against_database(plan):
             "level_id",
             "user_id",
             "is_active",
+            "path",
             named=True,
         )
     }
@@ -1220,11 +1221,26 @@ def _write(plan):
             )
             updated.add(row.email)
     _bulk_update(changed, ["full_name", "job_title", "manager"])
+    _bulk_update(_new_paths(plan, pks), ["path"])
     return ImportSummary(
         created=len(created),
         updated=len(updated),
         unchanged=len(plan.rows) - len(created) - len(updated),
     )
+
+
+def _new_paths(plan, pks):
+    """The people whose path the import changes (new people, people with a new manager
+    and everyone below them), with their new path: the reporting lines as the import
+    leaves them, worked out in Python from those read before writing."""
+    manager_of = {person.pk: person.manager_id for person in plan.everyone.values()}
+    manager_of.update({pks[row.email]: pks.get(row.manager_email) for row in plan.rows})
+    paths = {person.pk: person.path for person in plan.everyone.values()}
+    return [
+        Employee(pk=pk, path=path)
+        for pk, path in tree_paths(manager_of).items()
+        if paths.get(pk) != path
+    ]
 
 
 def _create_users(plan, new_rows):

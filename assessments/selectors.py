@@ -2,47 +2,23 @@
 Reads about people: the reporting tree and the pages' data. Who may see whom is
 decided in `access`.
 
-The tree is walked in the database with recursive common table expressions over the
-indexed `manager_id` column (SQLite and PostgreSQL both support them), so a subtree or a
-manager chain costs one query however deep or wide the organisation is.
+The tree is read through each person's materialised path (`Employee.path`, see
+`models`): everyone below someone is one range scan of the path's index, whether they
+have five people below them or a hundred thousand; whether one person is below another
+is a comparison of two loaded paths; a manager chain is the ids of a path, loaded in one
+query. Nothing here walks the tree.
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from levels.compare import compare_levels
 from levels.selectors import group_expectations, levels_with_expectations, next_steps
 
-from .models import Employee, LevelAssignment
+from .models import Employee, LevelAssignment, path_ids
 
 HR_GROUP = "HR"
-
-_TABLE = Employee._meta.db_table
-
-# Everyone below a person (not the person), at any depth. UNION, not UNION ALL, so that
-# even a damaged tree with a loop cannot make the query run forever.
-_SUBTREE_SQL = f"""
-    WITH RECURSIVE subtree(id) AS (
-        SELECT id FROM {_TABLE} WHERE manager_id = %s
-        UNION
-        SELECT e.id FROM {_TABLE} e JOIN subtree s ON e.manager_id = s.id
-    )
-    SELECT id FROM subtree
-"""  # The table name is ours; values are always passed as parameters.
-
-# A person's managers, nearest first, with their depth above the person.
-_CHAIN_SQL = f"""
-    WITH RECURSIVE chain(id, manager_id, depth) AS (
-        SELECT id, manager_id, 0 FROM {_TABLE} WHERE id = %s
-        UNION
-        SELECT e.id, e.manager_id, c.depth + 1
-        FROM {_TABLE} e JOIN chain c ON e.id = c.manager_id
-        WHERE c.depth < 1000
-    )
-    SELECT id FROM chain WHERE depth > 0
-"""
 
 
 def employee_of(user):
@@ -60,34 +36,44 @@ def employee_of(user):
     return user._employee
 
 
+def below_q(employee, prefix=""):
+    """A Q selecting everyone below `employee`, at any depth (their path starts with
+    `employee`'s). With `prefix`, on a relation: `below_q(me, "employee__")`."""
+    if not employee.path:  # never placed in the tree: nobody is below them
+        return Q(pk__in=[])
+    return Q(**{f"{prefix}path__within": employee.path}) & ~Q(**{f"{prefix}pk": employee.pk})
+
+
+def in_tree_q(employee):
+    """A Q selecting `employee` and everyone below them."""
+    if not employee.path:
+        return Q(pk=employee.pk)
+    return Q(path__within=employee.path)
+
+
 def subtree_ids(employee):
     """A subquery of the ids of everyone below `employee`, at any depth."""
-    return RawSQL(_SUBTREE_SQL, [employee.pk])
-
-
-def chain_ids(employee):
-    return RawSQL(_CHAIN_SQL, [employee.pk])
+    return below(employee).values("pk")
 
 
 def below(employee):
-    """Everyone below `employee`, at any depth (one query)."""
-    return Employee.objects.filter(pk__in=subtree_ids(employee))
+    """Everyone below `employee`, at any depth (one query, an index range scan)."""
+    return Employee.objects.filter(below_q(employee))
 
 
 def manager_chain(employee):
-    """`employee`'s managers, nearest first (one query)."""
-    chain = {e.pk: e for e in Employee.objects.filter(pk__in=chain_ids(employee))}
-    ordered, current = [], employee.manager_id
-    while current in chain and current != employee.pk and chain[current] not in ordered:
-        ordered.append(chain[current])
-        current = chain[current].manager_id
-    return ordered
+    """`employee`'s managers, nearest first (one query; none for the top of a tree)."""
+    ids = path_ids(employee.path)[:-1]
+    if not ids:
+        return []
+    managers = Employee.objects.in_bulk(ids)
+    return [managers[pk] for pk in reversed(ids) if pk in managers]
 
 
 def is_below(employee, manager):
-    """Whether `employee` reports to `manager`, directly or not: one query that walks up
-    from `employee`, so it costs the depth of the tree, not the size of the team."""
-    return Employee.objects.filter(pk__in=chain_ids(employee)).filter(pk=manager.pk).exists()
+    """Whether `employee` reports to `manager`, directly or not: their paths as loaded,
+    compared without a query."""
+    return employee.is_below(manager)
 
 
 def level_history(employee):

@@ -2,7 +2,10 @@
 
 Every change to the reporting lines takes the `REPORTING_LINES` lock (`pmladder.locks`)
 and checks for a loop inside the same transaction, so two simultaneous changes (Omar to
-Grace and Grace to Omar) cannot close a loop between them.
+Grace and Grace to Omar) cannot close a loop between them. Under the same lock it keeps
+the people's paths (`Employee.path`) in step with their managers: a new person's path is
+their manager's and their own id; a move rewrites the paths of the person and everyone
+below them in one UPDATE.
 """
 
 import datetime
@@ -10,6 +13,8 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -18,8 +23,7 @@ from pmladder import locks
 from pmladder.validators import single_line
 
 from . import access
-from .models import Employee, LevelAssignment
-from .selectors import below
+from .models import Employee, LevelAssignment, path_below
 
 # The earliest effective date accepted: anything before is a typing slip.
 EARLIEST_DATE = datetime.date(1900, 1, 1)
@@ -206,10 +210,17 @@ def assign_level(
 
 @transaction.atomic
 def place_employee(*, full_name, email, ladder, track, level, effective_on, by=None, **fields):
-    """Create an employee at a level, with the first assignment of their history."""
+    """Create an employee at a level, with the first assignment of their history, at the
+    top of a tree of their own or, with `manager`, below them."""
     check_placement(ladder=ladder, track=track, level=level)
     check_effective_date(effective_on)
     check_names(full_name=full_name, job_title=fields.get("job_title", ""))
+    manager = fields.get("manager")
+    above = ""
+    if manager is not None:
+        # The manager's path as it is once no other change to the tree is under way.
+        locks.serialised(locks.REPORTING_LINES)
+        above = Employee.objects.values_list("path", flat=True).get(pk=manager.pk)
     employee = Employee.objects.create(
         full_name=full_name,
         email=email.strip().lower(),
@@ -218,6 +229,8 @@ def place_employee(*, full_name, email, ladder, track, level, effective_on, by=N
         level=level,
         **fields,
     )
+    employee.path = path_below(above, employee.pk)
+    employee.save(update_fields=["path"])
     LevelAssignment.objects.create(
         employee=employee,
         level=level,
@@ -237,20 +250,38 @@ def check_manager(employee, manager):
         return
     if manager.pk == employee.pk:
         raise ValidationError({"manager": "A person cannot be their own manager."})
-    if below(employee).filter(pk=manager.pk).exists():
+    paths = _paths_now(employee, manager)
+    if paths[employee.pk] and paths[manager.pk].startswith(paths[employee.pk]):
         raise ValidationError(
             {"manager": f"{manager} reports to {employee}; that would make a loop."}
         )
 
 
+def _paths_now(*people):
+    """{pk: path} of `people` as the database has them (one query)."""
+    pks = [person.pk for person in people if person is not None]
+    return dict(Employee.objects.filter(pk__in=pks).values_list("pk", "path"))
+
+
 @transaction.atomic
 def set_manager(*, employee, manager):
     """Make `manager` (or nobody) the manager of `employee`: checked for loops against the
-    reporting lines as they are once no other change to them is under way."""
+    reporting lines as they are once no other change to them is under way. The paths of
+    `employee` and everyone below them move with them, in one UPDATE."""
     locks.serialised(locks.REPORTING_LINES)
     check_manager(employee, manager)
+    paths = _paths_now(employee, manager)
+    old = paths[employee.pk]
+    new = path_below(paths[manager.pk] if manager is not None else "", employee.pk)
     employee.manager = manager
     employee.save(update_fields=["manager"])
+    if not old:  # not in the tree yet (created outside the services): themselves alone
+        Employee.objects.filter(pk=employee.pk).update(path=new)
+    elif new != old:
+        Employee.objects.filter(path__within=old).update(
+            path=Concat(Value(new), Substr("path", len(old) + 1))
+        )
+    employee.path = new
 
 
 @transaction.atomic

@@ -3,8 +3,8 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import F, Func, Q, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 
@@ -17,6 +17,32 @@ from .forms import AssignLevelForm, TeamFilterForm, apply_errors
 from .models import Employee, Review
 
 TEAM_PAGE_SIZE = 25
+
+
+class CountedPaginator(Paginator):
+    """A paginator of a queryset that reads a page's rows and the total in one query: the
+    count rides along each row as an uncorrelated subquery, which the database works out
+    once, by the same index as the rows. Only a page past the end (or nobody at all)
+    costs a count and then the last page, as Django's own paginator does."""
+
+    def get_page(self, number):
+        try:
+            number = self._validate_number(number, float("inf"))
+        except PageNotAnInteger:
+            number = 1
+        except EmptyPage:  # below 1: Django's paginator shows the last page
+            return super().get_page(number)
+        total = self.object_list.order_by().annotate(n=Func(F("pk"), function="COUNT"))
+        bottom = (number - 1) * self.per_page
+        rows = list(
+            self.object_list.annotate(paged_total=Subquery(total.values("n")))[
+                bottom : bottom + self.per_page
+            ]
+        )
+        if not rows:
+            return super().get_page(number)
+        self.count = rows[0].paged_total  # what Django's paginator would count
+        return self._get_page(rows, number, self)
 
 
 def me(request):
@@ -164,7 +190,7 @@ def team(request):
         people = people.filter(
             Q(full_name__icontains=filters["q"]) | Q(job_title__icontains=filters["q"])
         )
-    page = Paginator(people, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CountedPaginator(people, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
     following = next_levels({person.ladder for person in page})
     badges = readiness.team_badges(
         page.object_list, lambda person: following.get((person.track_id, person.level_id))

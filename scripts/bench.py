@@ -12,6 +12,10 @@ BENCH_PEOPLE sets the size of the organisation for the reporting-tree part (defa
 it), followed by an upload in the admin of as many new people as it takes, with
 invitations. With the organisation comes a promotion round of BENCH_NOMINATIONS
 candidates (default 500): nominating, closing nominations, and the calibration page.
+BENCH_EVIDENCE sets the evidence recorded per person of the organisation (default 1; one
+in fifty of them a win waiting for its manager), for the pages that read it. BENCH_PARTS
+runs only some parts, e.g. `BENCH_PARTS=tree` (of pages, admin, import, tree, rounds;
+all by default).
 The data is built in a throwaway test database (in memory for SQLite, `test_` + the
 configured name for PostgreSQL), so real data is never touched.
 """
@@ -44,6 +48,8 @@ EXPECTATIONS = 8  # per level and category
 TRACKS = 4
 ROUNDS = 30
 NOMINATIONS = int(os.environ.get("BENCH_NOMINATIONS", "500"))
+EVIDENCE = int(os.environ.get("BENCH_EVIDENCE", "1"))
+PARTS = set(os.environ.get("BENCH_PARTS", "pages,admin,import,tree,rounds").split(","))
 
 
 def build():
@@ -106,7 +112,12 @@ def build():
 
 
 def build_org(ladder):
-    """PEOPLE employees in a tree ten deep: each manager has about ten reports."""
+    """PEOPLE employees in a tree ten deep: each manager has about ten reports; their
+    paths in the tree (`Employee.path`) written a layer at a time, and EVIDENCE evidence
+    items each."""
+    from django.db.models import OuterRef, Subquery, TextField, Value
+    from django.db.models.functions import Cast, Concat
+
     from assessments.models import Employee, LevelAssignment
     from levels.models import Level, Track
 
@@ -121,6 +132,9 @@ def build_org(ladder):
         level=level,
         user=User.objects.create_user("top", password="bench-password-123"),
     )
+    top.path = f"{top.pk}/"
+    top.save(update_fields=["path"])
+    managers_path = Subquery(Employee.objects.filter(pk=OuterRef("manager_id")).values("path"))
     layer, made, depth = [top], 1, 0
     while made < PEOPLE:
         depth += 1
@@ -141,6 +155,11 @@ def build_org(ladder):
                     )
                 )
         layer = Employee.objects.bulk_create(batch, batch_size=2000)
+        Employee.objects.filter(path="").update(
+            path=Concat(
+                managers_path, Cast("id", TextField()), Value("/"), output_field=TextField()
+            )
+        )
         made += len(layer)
     today = datetime.date.today()
     LevelAssignment.objects.bulk_create(
@@ -150,7 +169,39 @@ def build_org(ladder):
         ),
         batch_size=5000,
     )
+    build_evidence(ladder, level)
+    with connection.cursor() as cursor:  # statistics, as a live database keeps them
+        cursor.execute("ANALYZE")
     return top, depth
+
+
+def build_evidence(ladder, level):
+    """EVIDENCE items a person against an expectation of their level, one in fifty of
+    them a win the person logged, waiting for their manager."""
+    from assessments.models import Employee, Evidence
+    from levels.models import Expectation
+
+    expectation = Expectation.objects.filter(level=level).select_related("category").first()
+    today = datetime.date.today()
+    pks = list(Employee.objects.filter(manager__isnull=False).values_list("pk", flat=True))
+    Evidence.objects.bulk_create(
+        (
+            Evidence(
+                employee_id=pk,
+                expectation=expectation,
+                level=level,
+                expectation_text=expectation.text,
+                category_name=expectation.category.name,
+                level_name=level.name,
+                source=Evidence.Source.SELF if n % 50 == 0 else Evidence.Source.MANAGER,
+                status=Evidence.Status.PENDING if n % 50 == 0 else Evidence.Status.CONFIRMED,
+                observed_on=today,
+                description=f"Evidence {n} of person {pk}",
+            )
+            for n, pk in enumerate(pks * EVIDENCE)
+        ),
+        batch_size=5000,
+    )
 
 
 class QueryCounter:
@@ -267,7 +318,7 @@ def time_it(function, rounds=10):
 
 
 def bench_tree(ladder, client):
-    from assessments import access, selectors
+    from assessments import access, evidence, selectors
     from assessments.models import Employee
 
     started = time.perf_counter()
@@ -285,6 +336,7 @@ def bench_tree(ladder, client):
             selectors.below(middle)
         ),
         "manager chain of a leaf": lambda: selectors.manager_chain(leaf),
+        "wins waiting for the top": lambda: list(evidence.pending_wins_for_manager(top)[:50]),
         "top may see a leaf (access.restrict)": lambda: access.restrict(
             Employee.objects.filter(pk=leaf.pk), top.user
         ).exists(),
@@ -296,11 +348,15 @@ def bench_tree(ladder, client):
     for name, url in {
         "team page, direct": "/team/",
         "team page, everyone": "/team/?scope=all",
+        "team page, everyone, page 40": "/team/?scope=all&page=40",
+        "team page, everyone, by name": "/team/?scope=all&q=person+99",
         "person page of a leaf": f"/people/{leaf.pk}/",
+        "person page of a middle manager": f"/people/{middle.pk}/",
     }.items():
         median, worst, queries = measure(client, url)
         print(f"{name:<34}{median:>10.1f}{worst:>9.1f}  ({queries} queries)")
-    bench_rounds(top)
+    if "rounds" in PARTS:
+        bench_rounds(top)
 
 
 def bench_rounds(top):
@@ -446,15 +502,16 @@ def main():
             f"{ROUNDS} requests per page, database: {connection.vendor}"
         )
         print(f"{'page':<14}{'median ms':>10}{'max ms':>9}{'queries':>9}")
-        for name, url in pages.items():
+        for name, url in pages.items() if "pages" in PARTS else ():
             median, worst, queries = measure(client, url)
             print(f"{name:<14}{median:>10.1f}{worst:>9.1f}{queries:>9}")
         from levels.models import Ladder
 
-        bench_admin(Ladder.objects.get(slug="bench"))
-        if IMPORT:
+        if "admin" in PARTS:
+            bench_admin(Ladder.objects.get(slug="bench"))
+        if IMPORT and "import" in PARTS:
             bench_people_import(Ladder.objects.get(slug="bench"))
-        if PEOPLE:
+        if PEOPLE and "tree" in PARTS:
             bench_tree(Ladder.objects.get(slug="bench"), client)
     finally:
         runner.teardown_databases(old_config)

@@ -158,3 +158,14 @@ def make_round(*, by, state="nominating", **fields):
         values["nomination_deadline"] = today - datetime.timedelta(days=7)
         values["calibration_on"] = values["effective_on"] = today
     return Round.objects.create(**values)
+
+
+def fill_paths():
+    """Write everyone's path in the reporting tree (`Employee.path`) from the manager
+    links, for people bulk-created in a test past the services that keep paths."""
+    from assessments.models import Employee, tree_paths
+
+    manager_of = dict(Employee.objects.values_list("pk", "manager_id"))
+    Employee.objects.bulk_update(
+        [Employee(pk=pk, path=path) for pk, path in tree_paths(manager_of).items()], ["path"]
+    )

@@ -154,7 +154,7 @@ def test_a_loop_closed_after_the_form_was_checked_is_refused_and_nothing_saved(
         calls.append(manager)
         real_check(employee, manager)
         if len(calls) == 1:  # the form's early check passed; now the other change lands
-            Employee.objects.filter(pk=zed.pk).update(manager=org.manager)
+            services.set_manager(employee=zed, manager=org.manager)
 
     monkeypatch.setattr(services, "check_manager", check_then_race)
 

@@ -806,12 +806,13 @@ def test_the_default_size_limit_is_five_megabytes():
 #   the ladders, tracks and levels named; everyone's email, manager, placement   4
 #   services.check_placement once per distinct new placement (nine here)        9
 #   new people: their existing sign-ins; sign-ins, people and first
-#   assignments created; the managers set                                       5
-IMPORT_QUERIES = 21
+#   assignments created; the managers set; their paths in the tree set           6
+IMPORT_QUERIES = 22
 # A change of everyone instead: the same first 7; one new placement checked; the people
 # changing, locked; their latest assignments; who of them the importer may manage;
-# assignments created; levels set; names, titles and managers set; an entry in each
-# person's admin history (and, the first time in a process, its content type looked up).
+# assignments created; levels set; names, titles and managers set (and the paths of
+# people who moved, none here); an entry in each person's admin history (and, the first
+# time in a process, its content type looked up).
 CHANGE_QUERIES = 16
 
 

@@ -15,7 +15,7 @@ from assessments.models import Employee, LevelAssignment
 from rounds import selectors, services
 from rounds.models import Nomination, Round
 
-from ..factories import make_round
+from ..factories import fill_paths, make_round
 
 pytestmark = pytest.mark.django_db
 
@@ -612,6 +612,7 @@ def test_the_people_to_nominate_can_be_searched_and_are_paginated(org, as_user):
         )
         for i in range(30)
     )
+    fill_paths()
     client = as_user(org.manager.user)
 
     page = client.get(url("round", round))

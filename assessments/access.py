@@ -62,7 +62,7 @@ from levels.models import Ladder
 from rounds.models import Nomination, Round
 
 from .models import Employee, Evidence, Review
-from .selectors import HR_GROUP, below_q, employee_of, in_tree_q, is_below
+from .selectors import HR_GROUP, below_q, employee_of, in_tree_q
 
 VIEW = "view"
 MANAGE = "manage"  # act on a person as their manager: level, evidence, reviews, packet
@@ -249,7 +249,7 @@ def _can_person(user, action, employee):
     if is_hr(user):
         return True
     me = employee_of(user)
-    return me is not None and is_below(employee, me)
+    return me is not None and employee.is_below(me)
 
 
 def _can_evidence(user, action, evidence):
@@ -354,7 +354,7 @@ def _can_nomination(user, action, nomination):
             and me is not None
             and employee.manager_id is not None
             and employee.manager_id != me.pk
-            and is_below(employee.manager, me)
+            and employee.manager.is_below(me)
         )
     raise ValueError(f"Unknown action on a nomination: {action!r}")
 

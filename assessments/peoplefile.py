@@ -46,6 +46,7 @@ import logging
 import re
 import secrets
 from dataclasses import astuple, dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
@@ -524,15 +525,13 @@ def import_people(
             # finishes first, and everything checked below is then as it will be written.
             locks.serialised(locks.REPORTING_LINES)
             _check_against_database(plan)
-            now = None
-            if expected is not None and not plan.problems:
-                now = _preview(plan)
-                if now.fingerprint != expected:
-                    raise StalePreview(now)
-            if not allow_step_down:
-                _refuse_step_downs(plan)
+            if not plan.problems:  # a plan without problems has a preview
+                changes = _preview(plan)  # before writing, from what the checks read
+                if expected is not None and changes.fingerprint != expected:
+                    raise StalePreview(changes)
+                if not allow_step_down:
+                    _refuse_step_downs(plan, changes)
             plan.problems.raise_if_any()
-            changes = now or _preview(plan)  # before writing, from what the checks read
             summary = _write(plan)
             if by is not None:
                 _log(plan, changes)
@@ -596,16 +595,15 @@ def _assignments_to_tell(plan):
     return plan.assignments
 
 
-def _refuse_step_downs(plan):
-    for row, _, _, level in plan.level_changes:
-        current = plan.levels[plan.existing[row.email].level_id]
-        if is_step_down(current, level):
-            plan.problems.add(
-                f"{row.full_name} would step down from {current.name} to {level.name}; "
-                "step-downs are imported only when allowed explicitly",
-                row=row.number,
-                column="level",
-            )
+def _refuse_step_downs(plan, changes):
+    for change in changes.step_downs:
+        current, new = change.step_down
+        plan.problems.add(
+            f"{change.full_name} would step down from {current} to {new}; "
+            "step-downs are imported only when allowed explicitly",
+            row=change.row,
+            column="level",
+        )
 
 
 def _contended(error):
@@ -881,7 +879,7 @@ class PersonChange:
     email: str
     full_name: str
     fields: list
-    step_down: bool = False
+    step_down: tuple | None = None  # (current level, new level) names, for a step down
     track_change: bool = False
     manager_change: bool = False
     level_change: bool = False
@@ -914,15 +912,15 @@ class Preview:
     fingerprint: str
     settled: list = field(default_factory=list)  # emails changed before, no longer
 
-    @property
+    @cached_property
     def step_downs(self):
         return [change for change in self.updated if change.step_down]
 
-    @property
+    @cached_property
     def track_changes(self):
         return [change for change in self.updated if change.track_change]
 
-    @property
+    @cached_property
     def manager_changes(self):
         return [change for change in self.updated if change.manager_change]
 
@@ -1010,14 +1008,15 @@ def _preview(plan):
             fields.append(
                 FieldChange("Manager", someone(old_manager, names_now), someone(row.manager_email))
             )
-        step_down = track_change = False
+        step_down, track_change = None, False
         if row.number in changing:
             track, level = changing[row.number]
             old_track, old_level = plan.tracks[current.track_id], plan.levels[current.level_id]
             if track.pk != old_track.pk:
                 track_change = True
                 fields.append(FieldChange("Track", old_track.name, track.name))
-            step_down = is_step_down(old_level, level)
+            if is_step_down(old_level, level):
+                step_down = (old_level.name, level.name)
             fields.append(
                 FieldChange(
                     "Level", old_level.name, f"{level.name} (from {row.effective_date.isoformat()})"
@@ -1049,8 +1048,8 @@ def _preview(plan):
     unchanged = len(plan.rows) - len(created) - len(updated)
     summed = json.dumps(
         [
-            [[change.email, [astuple(f) for f in change.fields]] for change in created],
-            [[change.email, [astuple(f) for f in change.fields]] for change in updated],
+            [[change.email, change.digest] for change in created],
+            [[change.email, change.digest] for change in updated],
             unchanged,
             [email for _, email in missing],
         ],

@@ -51,11 +51,6 @@ def in_tree_q(employee):
     return Q(path__within=employee.path)
 
 
-def subtree_ids(employee):
-    """A subquery of the ids of everyone below `employee`, at any depth."""
-    return below(employee).values("pk")
-
-
 def below(employee):
     """Everyone below `employee`, at any depth (one query, an index range scan)."""
     return Employee.objects.filter(below_q(employee))
@@ -68,12 +63,6 @@ def manager_chain(employee):
         return []
     managers = Employee.objects.in_bulk(ids)
     return [managers[pk] for pk in reversed(ids) if pk in managers]
-
-
-def is_below(employee, manager):
-    """Whether `employee` reports to `manager`, directly or not: their paths as loaded,
-    compared without a query."""
-    return employee.is_below(manager)
 
 
 def level_history(employee):

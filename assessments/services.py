@@ -245,9 +245,10 @@ def place_employee(*, full_name, email, ladder, track, level, effective_on, by=N
 def check_manager(employee, manager):
     """Refuse a manager that would make a loop in the reporting tree. A form may call it
     to show the problem early; `set_manager` calls it again under the lock, where it
-    counts."""
+    counts. Returns {pk: path} of both as the database has them (None when there is
+    nothing to check)."""
     if manager is None or employee.pk is None:
-        return
+        return None
     if manager.pk == employee.pk:
         raise ValidationError({"manager": "A person cannot be their own manager."})
     paths = _paths_now(employee, manager)
@@ -255,6 +256,7 @@ def check_manager(employee, manager):
         raise ValidationError(
             {"manager": f"{manager} reports to {employee}; that would make a loop."}
         )
+    return paths
 
 
 def _paths_now(*people):
@@ -269,8 +271,7 @@ def set_manager(*, employee, manager):
     reporting lines as they are once no other change to them is under way. The paths of
     `employee` and everyone below them move with them, in one UPDATE."""
     locks.serialised(locks.REPORTING_LINES)
-    check_manager(employee, manager)
-    paths = _paths_now(employee, manager)
+    paths = check_manager(employee, manager) or _paths_now(employee, manager)
     old = paths[employee.pk]
     new = path_below(paths[manager.pk] if manager is not None else "", employee.pk)
     employee.manager = manager

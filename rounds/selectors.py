@@ -11,7 +11,7 @@ from django.utils import timezone
 from assessments import readiness as readiness_module
 from assessments import services as people_services
 from assessments.models import Employee, Evidence, Review
-from assessments.selectors import HR_GROUP, is_below, subtree_ids
+from assessments.selectors import HR_GROUP, below_q, in_tree_q
 from levels.history import made_by
 from levels.selectors import next_steps, track_paths
 
@@ -28,7 +28,7 @@ def scope(round):
     if ladder_ids:
         people = people.filter(ladder__in=ladder_ids)
     if round.org_root_id is not None:
-        people = people.filter(pk__in=subtree_ids(round.org_root))
+        people = people.filter(below_q(round.org_root))
     return people
 
 
@@ -39,7 +39,7 @@ def in_scope(round, employee):
     ladder_ids = [ladder.pk for ladder in round.ladders.all()]
     if ladder_ids and employee.ladder_id not in ladder_ids:
         return False
-    return round.org_root_id is None or is_below(employee, round.org_root)
+    return round.org_root_id is None or employee.is_below(round.org_root)
 
 
 def default_committee(*, ladders=(), org_root=None):
@@ -49,7 +49,7 @@ def default_committee(*, ladders=(), org_root=None):
     if ladders:
         covered = covered.filter(ladder__in=ladders)
     if org_root is not None:
-        covered = covered.filter(Q(pk__in=subtree_ids(org_root)) | Q(pk=org_root.pk))
+        covered = covered.filter(in_tree_q(org_root))
     managers_of_managers = covered.filter(
         reports__is_active=True, reports__reports__is_active=True, user__isnull=False
     )

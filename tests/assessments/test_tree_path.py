@@ -224,11 +224,11 @@ def test_everyone_below_is_an_index_range_scan(org):
 
 def test_is_below_costs_no_query_once_both_are_loaded(org, django_assert_num_queries):
     with django_assert_num_queries(0):
-        assert selectors.is_below(org.report, org.boss)
-        assert selectors.is_below(org.report, org.manager)
-        assert not selectors.is_below(org.report, org.other_manager)
-        assert not selectors.is_below(org.boss, org.report)
-        assert not selectors.is_below(org.report, org.report)
+        assert org.report.is_below(org.boss)
+        assert org.report.is_below(org.manager)
+        assert not org.report.is_below(org.other_manager)
+        assert not org.boss.is_below(org.report)
+        assert not org.report.is_below(org.report)
 
 
 def test_someone_outside_the_tree_is_below_nobody_and_above_nobody(org):
@@ -240,8 +240,8 @@ def test_someone_outside_the_tree_is_below_nobody_and_above_nobody(org):
         level=org.report.level,
     )
 
-    assert not selectors.is_below(loose, org.boss)
-    assert not selectors.is_below(org.report, loose)
+    assert not loose.is_below(org.boss)
+    assert not org.report.is_below(loose)
     assert list(selectors.below(loose)) == []
     assert selectors.manager_chain(loose) == []
     services.set_manager(employee=loose, manager=org.manager)  # placed: now in the tree

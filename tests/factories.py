@@ -160,6 +160,27 @@ def make_round(*, by, state="nominating", **fields):
     return Round.objects.create(**values)
 
 
+def bulk_people(count, *, like, manager, name, email):
+    """`count` people created in bulk on `like`'s ladder, track and level, under `manager`
+    (a person, or a function of the person's number giving one), each with a place in the
+    reporting tree. `name` and `email` are formats of `i`, e.g. "Person {i:03}"."""
+    from assessments.models import Employee
+
+    people = Employee.objects.bulk_create(
+        Employee(
+            full_name=name.format(i=i),
+            email=email.format(i=i),
+            ladder_id=like.ladder_id,
+            track_id=like.track_id,
+            level_id=like.level_id,
+            manager=manager(i) if callable(manager) else manager,
+        )
+        for i in range(count)
+    )
+    fill_paths()
+    return people
+
+
 def fill_paths():
     """Write everyone's path in the reporting tree (`Employee.path`) from the manager
     links, for people bulk-created in a test past the services that keep paths."""

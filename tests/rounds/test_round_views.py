@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services as people_services
-from assessments.models import Employee, LevelAssignment
+from assessments.models import LevelAssignment
 from rounds import selectors, services
 from rounds.models import Nomination, Round
 
-from ..factories import fill_paths, make_round
+from ..factories import bulk_people, make_round
 
 pytestmark = pytest.mark.django_db
 
@@ -525,16 +525,8 @@ def test_decisions_show_to_the_committee_and_to_managers_only_once_finalised(org
 
 def test_nominations_are_paginated_at_50(org, as_user):
     round = a_round(org)
-    people = Employee.objects.bulk_create(
-        Employee(
-            full_name=f"Person {i:03}",
-            email=f"person{i}@example.com",
-            ladder=org.ladder,
-            track=org.report.track,
-            level=org.report.level,
-            manager=org.manager,
-        )
-        for i in range(52)
+    people = bulk_people(
+        52, like=org.report, manager=org.manager, name="Person {i:03}", email="p{i}@example.com"
     )
     target = selectors.targets_for(org.report)[0]
     Nomination.objects.bulk_create(
@@ -561,16 +553,12 @@ def test_round_page_query_count_does_not_grow_with_nominations(org, as_user, use
     small = a_round(org)
     large = a_round(org)
     for round, count in ((small, 2), (large, 40)):
-        people = Employee.objects.bulk_create(
-            Employee(
-                full_name=f"Person {round.pk}-{i:03}",
-                email=f"p{round.pk}-{i}@example.com",
-                ladder=org.ladder,
-                track=org.report.track,
-                level=org.report.level,
-                manager=org.manager,
-            )
-            for i in range(count + 30)  # some nominated, the rest to nominate
+        people = bulk_people(
+            count + 30,  # some nominated, the rest to nominate
+            like=org.report,
+            manager=org.manager,
+            name=f"Person {round.pk}-{{i:03}}",
+            email=f"p{round.pk}-{{i}}@example.com",
         )
         target = selectors.targets_for(org.report)[0]
         Nomination.objects.bulk_create(
@@ -601,18 +589,9 @@ def test_managers_see_the_people_they_can_nominate(org, as_user):
 
 def test_the_people_to_nominate_can_be_searched_and_are_paginated(org, as_user):
     round = a_round(org)
-    Employee.objects.bulk_create(
-        Employee(
-            full_name=f"Report {i:02}",
-            email=f"r{i}@example.com",
-            ladder=org.ladder,
-            track=org.report.track,
-            level=org.report.level,
-            manager=org.manager,
-        )
-        for i in range(30)
+    bulk_people(
+        30, like=org.report, manager=org.manager, name="Report {i:02}", email="r{i}@example.com"
     )
-    fill_paths()
     client = as_user(org.manager.user)
 
     page = client.get(url("round", round))
@@ -1023,16 +1002,12 @@ def many_candidates(org, round, count):
     """`count` more candidates in `round` for Remi's target level, on new people, each
     carrying Remi's frozen packet (bulk-created: the page is what is measured)."""
     remi = round.nominations.get(employee=org.report)
-    people = Employee.objects.bulk_create(
-        Employee(
-            full_name=f"Candidate {round.pk}-{i:04}",
-            email=f"candidate{round.pk}-{i}@example.com",
-            ladder=org.ladder,
-            track=org.report.track,
-            level=org.report.level,
-            manager=org.manager if i % 2 else org.other_manager,
-        )
-        for i in range(count)
+    people = bulk_people(
+        count,
+        like=org.report,
+        manager=lambda i: org.manager if i % 2 else org.other_manager,
+        name=f"Candidate {round.pk}-{{i:04}}",
+        email=f"candidate{round.pk}-{{i}}@example.com",
     )
     Nomination.objects.bulk_create(
         Nomination(

@@ -503,6 +503,8 @@ def get_nomination(user, pk, action=VIEW):
             "employee__user",
             "employee__manager",
             "employee__ladder",
+            "employee__level",
+            "employee__track",
             "target_level",
             "target_track",
             "from_level",

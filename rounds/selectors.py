@@ -118,9 +118,7 @@ def packet(nomination, *, expectations=None, criteria=None):
     private notes never reach the committee's copy. Pass the target level's active
     `expectations` (with their categories) and the ladder's `criteria` when packing many
     (`readiness.readiness` then spares their queries)."""
-    employee = Employee.objects.select_related("ladder", "level", "track", "manager").get(
-        pk=nomination.employee_id
-    )
+    employee = nomination.employee  # callers load it with its ladder, level, track, manager
     level = nomination.target_level
     result = readiness_module.readiness(
         employee=employee, level=level, expectations=expectations, criteria=criteria

@@ -189,7 +189,16 @@ def close_nominations(*, round, by):
     _require(by, round)
     if round.state != Round.State.NOMINATING:
         raise ValidationError(f"{round} is not taking nominations.")
-    nominations = list(round.nominations.select_related("target_level", "target_track", "employee"))
+    nominations = list(
+        round.nominations.select_related(
+            "target_level",
+            "target_track",
+            "employee__ladder",
+            "employee__level",
+            "employee__track",
+            "employee__manager",
+        )
+    )
     expectations, criteria = {}, {}  # per target level and per ladder, read once
     for nomination in nominations:
         level = nomination.target_level

@@ -46,10 +46,14 @@ Ladders
   retired ladder (kept for its records) are for HR alone: anyone else gets 404.
 
 `restrict(queryset, user, action)` narrows a queryset of people, evidence or reviews to the
-rows `user` may `action` (in the database, one query however big the organisation is);
+rows `user` may `action` (in the database, one query however big the organisation is: who
+is below whom is a range of the tree's paths, never a list of everyone visible);
 `can(user, action, obj)` answers for one object; `get_employee`, `get_evidence` and
 `get_review` load one object for a page or refuse: 404 when `user` may not see it, so
 "does not exist" and "not yours" look alike, and 403 when they may see but not do it.
+A page about one person decides once what `user` may do with them (`get_employee`), and
+narrows that person's evidence, reviews and nominations by that decision
+(`restrict(..., person=employee)`) without asking the database about the tree again.
 Each refusal says why, for the refusal log (`pmladder.middleware`), which writes it down
 with the user and the address.
 """
@@ -58,11 +62,12 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
+from jobs.models import Job
 from levels.models import Ladder
 from rounds.models import Nomination, Round
 
 from .models import Employee, Evidence, Review
-from .selectors import HR_GROUP, below_q, employee_of, in_tree_q
+from .selectors import HR_GROUP, PAGE_RELATIONS, below_q, employee_of, in_tree_q
 
 VIEW = "view"
 MANAGE = "manage"  # act on a person as their manager: level, evidence, reviews, packet
@@ -105,39 +110,44 @@ def is_self(user, employee):
 # Many objects --------------------------------------------------------------------------------
 
 
-def _people(user, action):
-    """A Q selecting the people `user` may `action` (VIEW or MANAGE)."""
+def _people(user, action, prefix=""):
+    """A Q selecting the people `user` may `action` (VIEW or MANAGE); with `prefix`, the
+    rows whose relation `prefix` leads to them (e.g. "employee__")."""
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
     if is_hr(user):
-        return ~Q(user=user) if action == MANAGE else Q()
+        return ~Q(**{f"{prefix}user": user}) if action == MANAGE else Q()
     me = employee_of(user)
     if me is None:
         return Q(pk__in=[])
     # Everyone below them; to see, themselves too.
-    return below_q(me) if action == MANAGE else in_tree_q(me)
+    return below_q(me, prefix) if action == MANAGE else in_tree_q(me, prefix)
 
 
-def _evidence(user, action):
+# The rules for rows about people (evidence, reviews, nominations) take `people`: action ->
+# a Q selecting the rows about the people `user` may `action` (see `restrict`).
+
+
+def _evidence(user, action, people):
     if action == VIEW:
-        return Q(employee__in=Employee.objects.filter(_people(user, VIEW))) & (
+        return people(VIEW) & (
             ~Q(employee__user=user) | Q(visibility=Evidence.Visibility.SHARED) | Q(author=user)
         )
     if action == CHANGE:
-        return _evidence(user, VIEW) & Q(author=user)
+        return _evidence(user, VIEW, people) & Q(author=user)
     if action == DECIDE:
-        return Q(employee__in=Employee.objects.filter(_people(user, MANAGE)))
+        return people(MANAGE)
     raise ValueError(f"Unknown action on evidence: {action!r}")
 
 
-def _reviews(user, action):
-    visible = Q(employee__in=Employee.objects.filter(_people(user, VIEW)))
+def _reviews(user, action, people):
     if action == VIEW:
         # Shared reviews, and one's own drafts of someone else.
-        return visible & (Q(status__in=SHARED_REVIEW) | (Q(author=user) & ~Q(employee__user=user)))
+        return people(VIEW) & (
+            Q(status__in=SHARED_REVIEW) | (Q(author=user) & ~Q(employee__user=user))
+        )
     if action == CHANGE:
-        managed = Employee.objects.filter(_people(user, MANAGE))
-        return Q(employee__in=managed, author=user, status=Review.Status.DRAFT)
+        return people(MANAGE) & Q(author=user, status=Review.Status.DRAFT)
     if action == ACKNOWLEDGE:
         return Q(employee__user=user, status__in=SHARED_REVIEW)
     raise ValueError(f"Unknown action on reviews: {action!r}")
@@ -165,9 +175,9 @@ def _rounds(user, action):
     raise ValueError(f"Unknown action on rounds: {action!r}")
 
 
-def _nominations(user, action):
+def _nominations(user, action, people):
     own = Q(employee__user=user)
-    managed = Q(employee__in=Employee.objects.filter(_people(user, MANAGE))) & ~own
+    managed = people(MANAGE) & ~own
     committee = (Q() if is_hr(user) else Q(round__in=_committee_rounds(user))) & ~own
     if action == VIEW:
         return (
@@ -195,25 +205,44 @@ CALIBRATED = [Round.State.CALIBRATING, Round.State.FINALISED]
 
 _RULES = {
     Employee: _people,
+    Round: _rounds,
+    Ladder: _ladders,
+}
+# Rules for rows about people.
+_PERSON_RULES = {
     Evidence: _evidence,
     Review: _reviews,
-    Round: _rounds,
     Nomination: _nominations,
-    Ladder: _ladders,
 }
 
 
-def restrict(queryset, user, action=VIEW):
+def restrict(queryset, user, action=VIEW, *, person=None):
     """`queryset` narrowed to the rows `user` may `action`. Deleted evidence is never
-    included."""
-    rule = _RULES.get(queryset.model)
+    included.
+
+    With `person` (evidence, reviews and nominations), only the rows about that person,
+    narrowed by what `user` may do with them as decided in Python (`decision`, made once
+    by `get_employee` for a page) rather than by the tree in the database."""
+    rule = _RULES.get(queryset.model) or _PERSON_RULES.get(queryset.model)
     if rule is None:
         raise TypeError(f"No access rule for {queryset.model.__name__}.")
     if not user.is_authenticated or not user.is_active:
         return queryset.none()
     if queryset.model is Evidence:
         queryset = queryset.filter(deleted_at__isnull=True)
-    return queryset.filter(rule(user, action))
+    if queryset.model not in _PERSON_RULES:
+        return queryset.filter(rule(user, action))
+    if person is None:
+
+        def people(action):
+            return _people(user, action, "employee__")
+
+    else:
+
+        def people(action):
+            return Q(employee=person) if action in decision(user, person) else Q(pk__in=[])
+
+    return queryset.filter(rule(user, action, people))
 
 
 # One object ----------------------------------------------------------------------------------
@@ -237,6 +266,16 @@ def can(user, action, obj):
     if isinstance(obj, Ladder):
         return _can_ladder(user, action, obj)
     raise TypeError(f"No access rule for {type(obj).__name__}.")
+
+
+def decision(user, employee):
+    """What `user` may do with `employee` of VIEW and MANAGE, as a set: decided once for
+    the loaded `employee` and kept on it."""
+    kept = getattr(employee, "_decision", None)
+    if kept is None or kept[0] != user.pk:
+        allowed = frozenset(act for act in (VIEW, MANAGE) if can(user, act, employee))
+        kept = employee._decision = (user.pk, allowed)
+    return kept[1]
 
 
 def _can_person(user, action, employee):
@@ -397,23 +436,25 @@ def refuse(user, action, what, reason, *, status=403):
 def get_employee(user, pk, action=VIEW):
     """Person `pk` for a page: 404 unless `user` may see them, 403 unless they may also
     `action` them (MANAGE: never their own record)."""
-    employee = (
-        Employee.objects.select_related("ladder", "track", "level", "manager", "user")
-        .filter(pk=pk)
-        .first()
-    )
+    employee = Employee.objects.select_related(*PAGE_RELATIONS, "user").filter(pk=pk).first()
     what = f"person {pk}"
-    if employee is None or not can(user, VIEW, employee):
+    if employee is None or VIEW not in decision(user, employee):
         refuse(user, action, what, "not visible to them", status=404)
     # Whoever may see someone else is HR or above them, so may manage them.
     employee.can_manage = not is_self(user, employee)
-    if action == VIEW:
-        return employee
+    if action != VIEW:
+        require(user, action, employee)
+    return employee
+
+
+def require(user, action, employee):
+    """Refuse (403) unless `user` may also `action` `employee`, a person `get_employee`
+    loaded for them: for a page that learns what it does only once the person is loaded."""
     if not (employee.can_manage if action == MANAGE else can(user, action, employee)):
+        what = f"person {employee.pk}"
         if is_self(user, employee):
             refuse(user, action, what, "nobody acts as a manager on their own record")
         refuse(user, action, what, "only their managers and HR can do this")
-    return employee
 
 
 def get_ladder(user, slug):
@@ -581,3 +622,12 @@ def sight(user, nomination):
     if on_committee(user, nomination.round):
         return {CASE, PACKET, OUTCOME, RATIONALE, DELIBERATION}
     return {CASE, PACKET} | ({OUTCOME, RATIONALE} if finalised else set())
+
+
+# Background tasks ----------------------------------------------------------------------------
+
+
+def visible_jobs(user):
+    """Imports and exports run as tasks are HR's: every HR person sees them all, so a
+    colleague can follow one; nobody else sees any."""
+    return Job.objects.all() if is_hr(user) else Job.objects.none()

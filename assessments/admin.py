@@ -19,7 +19,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -28,10 +28,14 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 
+from jobs import runner
+from jobs.models import Job
 from levels.history import made_by, reason_field
 from levels.models import Ladder
+from pmladder.adminlists import LargeListAdmin, PeriodListFilter
 
 from . import access, peoplefile, services
+from . import jobs as people_jobs
 from .models import (
     Employee,
     Evidence,
@@ -262,7 +266,10 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
         ("level", admin.RelatedOnlyFieldListFilter),
         "is_active",
     ]
-    search_fields = ["full_name", "email", "job_title"]
+    # Names and emails by their start, titles by any part: each served by an index.
+    # Any part of a name (a surname, a full name), the start of an email; all indexed.
+    search_fields = ["full_name", "^email", "job_title"]
+    show_full_result_count = False  # one count a page, not two
     autocomplete_fields = ["manager"]
     inlines = [LevelAssignmentInline]
 
@@ -479,47 +486,60 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
                 messages.ERROR,
             )
             return redirect(self._people_url("import"))
+        pending = people_jobs.pending_import(upload)
+        if pending is not None:  # confirmed already: follow that import
+            return redirect(pending)
         if request.method != "POST":
-            return self._current_preview(request, upload)
+            # Back from an import refused because people changed: point out what did.
+            return self._current_preview(request, upload, stale="changed" in request.GET)
         form = PeopleConfirmForm(request.POST)
         if not form.is_valid():
             return self._current_preview(request, upload, form)
         data = form.cleaned_data
-        try:
-            summary = peoplefile.import_people(
-                content=upload.content,
-                by=request.user,
-                name=upload.file_name,
-                expected=data["fingerprint"],
-                allow_step_down=data["allow_step_down"],
-                notify=data["notify"],
-                invite=data["invite"],
-                request=request,
-            )
-        except peoplefile.StalePreview as changed:
-            now = changed.preview
-            now.mark_changed_since(upload.shown)
-            return self._preview_page(
-                request, upload, now, PeopleConfirmForm(preview=now), stale=True
-            )
-        except peoplefile.PeopleFileError as error:
-            return self._current_preview(request, upload, form, problems=error.problems)
-        upload.applied_at, upload.summary = timezone.now(), str(summary)[:300]
-        upload.save(update_fields=["applied_at", "summary"])
-        self.message_user(request, f"Imported {upload.file_name}. {summary}", messages.SUCCESS)
-        return redirect(self._people_url("changelist"))
-
-    def _current_preview(self, request, upload, form=None, **kwargs):
-        """The preview of a kept file as it stands now, with `form` or a fresh one."""
         try:
             preview = peoplefile.preview(upload.content, by=request.user, name=upload.file_name)
         except peoplefile.PeopleFileError as error:
             return self._upload_page(
                 request, PeopleImportForm(), error.problems, file_name=upload.file_name
             )
+        if preview.fingerprint != data["fingerprint"]:  # people changed since the preview
+            preview.mark_changed_since(upload.shown)
+            return self._preview_page(
+                request, upload, preview, PeopleConfirmForm(preview=preview), stale=True
+            )
+        if not data["allow_step_down"] and preview.step_downs:
+            problems = peoplefile.step_down_problems(preview)
+            return self._preview_page(request, upload, preview, form, problems=problems)
+        # The import runs as a task, which checks the file against this fingerprint again
+        # under the reporting-lines lock, writes all or nothing, then sends the emails.
+        job = runner.start(
+            Job.Kind.PEOPLE_IMPORT,
+            by=request.user,
+            title=f"Import {upload.file_name}",
+            upload=upload.pk,
+            expected=data["fingerprint"],
+            allow_step_down=data["allow_step_down"],
+            notify=data["notify"],
+            invite=data["invite"],
+            domain=request.get_host(),
+            use_https=request.is_secure(),
+        )
+        return redirect(job)
+
+    def _current_preview(self, request, upload, form=None, *, stale=False, **kwargs):
+        """The preview of a kept file as it stands now, with `form` or a fresh one; `stale`
+        marks the people who changed since the preview shown before."""
+        try:
+            preview = peoplefile.preview(upload.content, by=request.user, name=upload.file_name)
+        except peoplefile.PeopleFileError as error:
+            return self._upload_page(
+                request, PeopleImportForm(), error.problems, file_name=upload.file_name
+            )
+        if stale:
+            preview.mark_changed_since(upload.shown)
         if form is None:
             form = PeopleConfirmForm(preview=preview)
-        return self._preview_page(request, upload, preview, form, **kwargs)
+        return self._preview_page(request, upload, preview, form, stale=stale, **kwargs)
 
     def _preview_page(self, request, upload, preview, form, *, problems=(), stale=False):
         upload.shown = preview.digests()  # what the confirmation is checked against
@@ -537,7 +557,9 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             "confirm_fields": form.shown_fields(preview),
             "has_view_permission": self.has_view_permission(request),
         }
-        status = 409 if stale else 400 if problems or form.errors else 200
+        status = (
+            409 if stale and request.method == "POST" else 400 if problems or form.errors else 200
+        )
         return TemplateResponse(
             request, "admin/assessments/employee/import_preview.html", context, status=status
         )
@@ -546,14 +568,27 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
         """A people file with the header and one example row, to fill in."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        return _csv_response(peoplefile.template_lines(), "people-template.csv", stream=False)
+        return _csv_response(peoplefile.template_lines(), "people-template.csv")
 
     def export_view(self, request):
-        """Everyone active as a people file, which imports back without a change."""
+        """Everyone active as a people file, which imports back without a change: made by
+        a task, whose page offers the file."""
         if not self.has_view_permission(request):
             raise PermissionDenied
+        if request.method != "POST":
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Export people as CSV",
+                "count": Employee.objects.filter(is_active=True).count(),
+                "has_view_permission": True,
+            }
+            return TemplateResponse(request, "admin/assessments/employee/export.html", context)
         name = f"people-{timezone.localdate().isoformat()}.csv"
-        return _csv_response(peoplefile.export_lines(), name, stream=True)
+        job = runner.start(
+            Job.Kind.PEOPLE_EXPORT, by=request.user, title=f"Export {name}", file_name=name
+        )
+        return redirect(job)
 
 
 # How long an uploaded people file waits for its confirmation, and how many people of each
@@ -567,12 +602,8 @@ def _file_name(name):
     return (name or "people.csv").replace("\\", "/").rsplit("/", 1)[-1][:255] or "people.csv"
 
 
-def _csv_response(lines, file_name, *, stream):
-    content_type = "text/csv; charset=utf-8"
-    if stream:
-        response = StreamingHttpResponse(lines, content_type=content_type)
-    else:
-        response = HttpResponse("".join(lines), content_type=content_type)
+def _csv_response(lines, file_name):
+    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = content_disposition_header(True, file_name)
     return response
 
@@ -595,14 +626,18 @@ class ReadOnlyAdmin(SignInsAsText, admin.ModelAdmin):
 
 
 @admin.register(LevelAssignment)
-class LevelAssignmentAdmin(ReadOnlyAdmin):
+class LevelAssignmentAdmin(LargeListAdmin, ReadOnlyAdmin):
     """Level history across everyone, read-only: assign levels from a person's page."""
 
     list_display = ["employee", "level", "track", "effective_on", "assigned_by", "created_at"]
     list_select_related = ["employee", "level", "track", "assigned_by"]
-    list_filter = ["level__ladder", "track", "level"]
-    search_fields = ["employee__full_name", "employee__email", "rationale"]
-    date_hierarchy = "effective_on"
+    list_filter = [("effective_on", PeriodListFilter), "level__ladder", "track", "level"]
+    search_fields = ["^employee__full_name", "^employee__email", "rationale"]
+    search_help_text = (
+        "A person by the start of their name or email, or words (three letters or more) "
+        "of the rationale."
+    )
+    sortable_by = ["effective_on"]
     fields = ["employee", "level", "track", "effective_on", "assigned_by", "rationale"]
 
 
@@ -618,7 +653,7 @@ class EvidenceChangeInline(SignInsAsText, admin.TabularInline):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(ReadOnlyAdmin):
+class EvidenceAdmin(LargeListAdmin, ReadOnlyAdmin):
     """Evidence across everyone, read-only: it is written on people's pages, where the
     rules (who may write what, confirmation of wins) apply; each change is listed."""
 
@@ -633,9 +668,25 @@ class EvidenceAdmin(ReadOnlyAdmin):
         "visibility",
     ]
     list_select_related = ["employee"]
-    list_filter = ["status", "source", "kind", "visibility", "level__ladder"]
-    search_fields = ["employee__full_name", "description", "expectation_text"]
-    date_hierarchy = "observed_on"
+    list_filter = [
+        ("observed_on", PeriodListFilter),
+        "status",
+        "source",
+        "kind",
+        "visibility",
+        "level__ladder",
+    ]
+    search_fields = [
+        "^employee__full_name",
+        "^employee__email",
+        "description",
+        "expectation_text",
+    ]
+    search_help_text = (
+        "A person by the start of their name or email, or words (three letters or more) "
+        "of the description or of the expectation."
+    )
+    sortable_by = ["observed_on"]
     inlines = [EvidenceChangeInline]
 
     def get_readonly_fields(self, request, obj=None):
@@ -654,11 +705,16 @@ class ReviewRatingInline(admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(ReadOnlyAdmin):
+class ReviewAdmin(LargeListAdmin, ReadOnlyAdmin):
     """Level reviews, read-only here: managers write them on people's pages."""
 
     list_display = ["employee", "target_level_name", "status", "readiness", "created_at"]
     list_select_related = ["employee"]
     list_filter = ["status", "readiness", "target_level__ladder"]
-    search_fields = ["employee__full_name", "summary"]
+    search_fields = ["^employee__full_name", "^employee__email", "summary"]
+    search_help_text = (
+        "A person by the start of their name or email, or words (three letters or more) "
+        "of the summary."
+    )
+    sortable_by = ["created_at"]
     inlines = [ReviewRatingInline]

@@ -18,7 +18,7 @@ from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from levels.models import Expectation
-from levels.selectors import next_steps
+from levels.structure import ladder_structure
 
 from . import access, notifications
 from .models import Evidence, EvidenceChange
@@ -293,7 +293,7 @@ def decline_win(*, evidence, by, reason):
 def evidence_for(user, employee):
     """The evidence of `employee` that `user` may read, newest first, ready to show."""
     return (
-        access.restrict(Evidence.objects.filter(employee=employee), user)
+        access.restrict(Evidence.objects.filter(employee=employee), user, person=employee)
         .select_related("author")
         .prefetch_related("criteria")
     )
@@ -313,7 +313,8 @@ def expectation_choices(employee, *, every_level=False):
     the person's current level, then the next levels on their tracks, and with
     `every_level` the rest of the ladder in order after them. Returns
     [(group label, [(pk, text), ...]), ...] (three queries)."""
-    steps = next_steps(employee.ladder, employee.level, own_track_id=employee.track_id)
+    structure = ladder_structure(employee.ladder)
+    steps = structure.next_steps(employee.level, own_track_id=employee.track_id)
     order = [employee.level, *(step.level for step in steps)]
     expectations = Expectation.objects.active().filter(
         level__ladder=employee.ladder, level__is_active=True

@@ -23,7 +23,7 @@ def evidence_new(request, pk):
     employee = access.get_employee(request.user, pk)
     own_win = access.can(request.user, access.LOG_WIN, employee)
     if not own_win:
-        employee = access.get_employee(request.user, pk, access.MANAGE)
+        access.require(request.user, access.MANAGE, employee)
     every_level = "all" in request.GET
     choices = evidence_services.expectation_choices(employee, every_level=every_level)
     initial = {"expectation": request.GET.get("expectation")}

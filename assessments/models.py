@@ -22,6 +22,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from levels.models import Ladder, Level, Track
+from pmladder.adminlists import TrigramIndex, UpperPatternIndex
 from pmladder.validators import multi_line, single_line
 
 # A path: one or more ids, each followed by "/".
@@ -141,6 +142,13 @@ class Employee(models.Model):
             models.Index(fields=["path"], name="employee_path", opclasses=["text_pattern_ops"]),
             # The team pages' order: the first page of a big team without sorting it all.
             models.Index(fields=["full_name", "id"], name="employee_name"),
+            # Searches (the admin's): names and emails by their start, job titles by any
+            # part (see `pmladder.adminlists`).
+            UpperPatternIndex("full_name", name="employee_name_prefix"),
+            UpperPatternIndex("email", name="employee_email_prefix"),
+            TrigramIndex("job_title", name="employee_job_title_trgm"),
+            # People are looked for by any part of their name ("Halcot" finds Maya Halcot).
+            TrigramIndex("full_name", name="employee_name_trgm"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -187,7 +195,10 @@ class LevelAssignment(models.Model):
     class Meta:
         ordering = ["-effective_on", "-id"]
         indexes = [
-            models.Index(fields=["employee", "-effective_on", "-id"], name="assignment_history")
+            models.Index(fields=["employee", "-effective_on", "-id"], name="assignment_history"),
+            # Everyone's history in the admin, newest first, and its search.
+            models.Index(fields=["-effective_on", "-id"], name="assignment_list"),
+            TrigramIndex("rationale", name="assignment_rationale_trgm"),
         ]
 
     def __str__(self):
@@ -291,6 +302,10 @@ class Evidence(models.Model):
         indexes = [
             models.Index(fields=["employee", "expectation"], name="evidence_by_expectation"),
             models.Index(fields=["employee", "status"], name="evidence_by_status"),
+            # Everyone's evidence in the admin, newest first, and its search.
+            models.Index(fields=["-observed_on", "-id"], name="evidence_list"),
+            TrigramIndex("description", name="evidence_description_trgm"),
+            TrigramIndex("expectation_text", name="evidence_expectation_trgm"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -378,6 +393,11 @@ class Review(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # Every review in the admin, newest first, and its search.
+            models.Index(fields=["-created_at", "-id"], name="review_list"),
+            TrigramIndex("summary", name="review_summary_trgm"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["employee", "target_level"],

@@ -20,6 +20,11 @@ logger = logging.getLogger(__name__)
 
 _suppressed = contextvars.ContextVar("notifications_suppressed", default=False)
 
+# Emails between two reports of progress, and the stages reported, in their order.
+PROGRESS_EVERY = 1000
+PREPARING_LEVEL_EMAILS = "Preparing level emails"
+SENDING_LEVEL_EMAILS = "Sending level emails"
+
 
 @contextlib.contextmanager
 def suppressed():
@@ -132,31 +137,39 @@ def level_assigned(assignment, *, job_title=None):
         _send(to=to, subject=subject, template=template, context=context)
 
 
-def levels_assigned(assignments):
+def levels_assigned(assignments, *, progress=None):
     """`level_assigned` for many people at once (an import, a ladder replaced): every email
     over one connection to the mail server, after the surrounding transaction commits.
     Each assignment needs its employee (with their manager), level, track and assigned_by
-    loaded."""
+    loaded. `progress(done, total, stage)`, when given, is told how the emails go, every
+    `PROGRESS_EVERY` of them."""
     if _suppressed.get():
         return
     emails = [email for assignment in assignments for email in _level_emails(assignment)]
     if not emails:
         return
 
+    def report(done, stage):
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == len(emails)):
+            progress(done, len(emails), stage)
+
     def send():
-        messages = [
-            EmailMessage(subject, render_to_string(template, context), None, [to])
-            for to, subject, template, context in emails
-        ]
+        messages = []
+        for to, subject, template, context in emails:
+            report(len(messages), PREPARING_LEVEL_EMAILS)
+            messages.append(EmailMessage(subject, render_to_string(template, context), None, [to]))
+        report(len(messages), PREPARING_LEVEL_EMAILS)
         try:
             with mailers.default as mailer:
-                for message in messages:
+                for done, message in enumerate(messages):
+                    report(done, SENDING_LEVEL_EMAILS)
                     try:
                         mailer.send_messages([message])
                     except Exception:
                         logger.exception("Could not send %r to %s", message.subject, message.to)
         except Exception:
             logger.exception("Could not reach the mail server to send %d emails", len(messages))
+        report(len(messages), SENDING_LEVEL_EMAILS)
 
     transaction.on_commit(send)
 

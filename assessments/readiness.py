@@ -24,8 +24,20 @@ Which evidence a page lists beside the figure is for `access` to say, never the 
 import calendar
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import Count, DateField, Max, Min, OuterRef, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Subquery,
+    Value,
+)
 
 from levels.models import READY_COVERAGE_DEFAULT, READY_SPAN_MONTHS_DEFAULT, Expectation
 
@@ -172,6 +184,11 @@ class Readiness:
         return [note for item in self.items for note in item.growth_notes]
 
     def by_expectation(self):
+        return self._by_expectation
+
+    @cached_property
+    def _by_expectation(self):
+        # Read once for each expectation a page lists.
         return {item.expectation.pk: item for item in self.items}
 
     def by_category(self, categories=None):
@@ -293,71 +310,141 @@ def expectations_of(level):
 
 def readiness(*, employee, level, expectations=None, criteria=None):
     """The readiness of `employee` for `level`, the same whoever looks (what a page lists
-    beside it is read through `access`). Five queries: the
-    level's expectations, evidence per expectation, the ratings of the latest shared
-    review, the ladder's criteria and their support; three when `expectations` and
+    beside it is read through `access`). Three queries: the level's expectations, the
+    ladder's criteria, and the figures (`readiness_for`); one when `expectations` and
     `criteria` are passed in."""
     if expectations is None:
         expectations = expectations_of(level)
-    evidence = Evidence.objects.counted().filter(employee=employee, expectation__in=expectations)
-    # Counted evidence per expectation and day: the figures per expectation below, and the
-    # days for the timeline (`Readiness.dates`), from the one query.
-    stats, per_day = {}, {}
-    for row in evidence.values("expectation", "observed_on").annotate(count=Count("id")):
-        day = row["observed_on"]
-        per_day[day] = per_day.get(day, 0) + row["count"]
-        seen = stats.setdefault(row["expectation"], {"count": 0, "latest": day, "first": day})
-        seen["count"] += row["count"]
-        seen["latest"], seen["first"] = max(seen["latest"], day), min(seen["first"], day)
-    ratings = dict(
-        ReviewRating.objects.filter(
-            review=_latest_shared_review(employee=employee, target_level=level),
-            expectation__in=expectations,
+    if criteria is None:
+        criteria = list(employee.ladder.promotion_criteria.all())
+    (result,) = readiness_for(employee=employee, targets=[(level, expectations)], criteria=criteria)
+    return result
+
+
+# The kinds of row `_figures` reads.
+_DAY, _SUPPORT, _RATING = "day", "support", "rating"
+
+
+def readiness_for(*, employee, targets, criteria):
+    """The readiness of `employee` for each of `targets` ([(level, its active
+    expectations)], as `readiness` measures it), in that order: one query for them all,
+    whatever their number."""
+    levels_of = {}  # expectation pk -> the target levels listing it
+    for level, expectations in targets:
+        for expectation in expectations:
+            levels_of.setdefault(expectation.pk, []).append(level.pk)
+    days, support, ratings = {}, {}, {}
+    rows = _figures(employee, [level.pk for level, _ in targets], [c.pk for c in criteria])
+    for kind, expectation, ref, number, day, rating in rows:
+        if expectation not in levels_of:
+            continue  # e.g. a retired expectation: not measured
+        if kind == _DAY:
+            days.setdefault(expectation, []).append((day, number))
+        elif kind == _SUPPORT:
+            support.setdefault(expectation, []).append((ref, number, day))
+        elif ref in levels_of[expectation]:  # a rating in the latest review of its level
+            ratings[(ref, expectation)] = rating
+    rule = Rule.of(employee.ladder)
+    return [
+        _measure(level, expectations, criteria, rule, days, support, ratings)
+        for level, expectations in targets
+    ]
+
+
+def _figures(employee, level_ids, criterion_ids):
+    """Rows (kind, expectation, ref, number, day, rating) about `employee` and the
+    expectations of `level_ids`, in one query: for each expectation and day, how much
+    counted evidence (_DAY); for each expectation and criterion (ref), how much counted
+    evidence is tagged with it and its latest day (_SUPPORT); the rating of each expectation
+    in the latest shared review against each level (ref) (_RATING). Selected by level, not
+    by a list of every expectation: the query is then cheaper to build, and the caller
+    keeps the rows of the expectations it measures."""
+    none_int = Value(None, output_field=IntegerField())
+    none_text = Value(None, output_field=CharField())
+    columns = ("kind", "expectation", "ref", "number", "day", "rating")
+    counted = (
+        Evidence.objects.counted()
+        .filter(employee=employee, expectation__level__in=level_ids)
+        .order_by()
+    )
+    per_day = (
+        counted.values("expectation", day=F("observed_on"))
+        .annotate(number=Count("id"), kind=Value(_DAY), ref=none_int, rating=none_text)
+        .values_list(*columns)
+    )
+    tagged = (
+        counted.filter(criteria__in=criterion_ids)
+        .values("expectation", ref=F("criteria"))
+        .annotate(
+            number=Count("id", distinct=True),
+            day=Max("observed_on"),
+            kind=Value(_SUPPORT),
+            rating=none_text,
+        )
+        .values_list(*columns)
+    )
+    rated = (
+        ReviewRating.objects.filter(review__employee=employee, review__target_level__in=level_ids)
+        .filter(
+            review=_latest_shared_review(
+                employee=employee, target_level=OuterRef("review__target_level")
+            )
         )
         .exclude(rating="")
-        .values_list("expectation_id", "rating")
+        .order_by()
+        .annotate(
+            kind=Value(_RATING),
+            ref=F("review__target_level"),
+            number=none_int,
+            day=Value(None, output_field=DateField()),
+        )
+        .values_list(*columns)
     )
+    return per_day.union(tagged, rated, all=True).order_by()
+
+
+def _measure(level, expectations, criteria, rule, days, support, ratings):
+    """The `Readiness` of one level from the rows `readiness_for` read (no query)."""
     labels = dict(Rating.choices)
-    items = []
+    items, per_day, firsts, lasts = [], {}, [], []
     for expectation in expectations:
-        row = stats.get(expectation.pk, {})
-        rating = ratings.get(expectation.pk, "")
+        seen = days.get(expectation.pk, [])
+        for day, number in seen:
+            per_day[day] = per_day.get(day, 0) + number
+        if seen:
+            firsts.append(min(day for day, _ in seen))
+            lasts.append(max(day for day, _ in seen))
+        rating = ratings.get((level.pk, expectation.pk), "")
         items.append(
             ExpectationReadiness(
                 expectation=expectation,
-                count=row.get("count", 0),
-                latest=row.get("latest"),
+                count=sum(number for _, number in seen),
+                latest=max((day for day, _ in seen), default=None),
                 rating=rating,
                 rating_label=labels.get(rating, ""),
             )
         )
-    firsts = [row["first"] for row in stats.values()]
-    lasts = [row["latest"] for row in stats.values()]
-    result = Readiness(
+    tagged = {}  # criterion pk -> (pieces of evidence, latest day)
+    for expectation in expectations:
+        for criterion, number, day in support.get(expectation.pk, []):
+            count, latest = tagged.get(criterion, (0, None))
+            tagged[criterion] = (count + number, day if latest is None else max(latest, day))
+    return Readiness(
         level=level,
         items=items,
         first=min(firsts, default=None),
         last=max(lasts, default=None),
-        rule=Rule.of(employee.ladder),
+        rule=rule,
         dates=sorted(per_day.items()),
+        criteria=[
+            CriterionSupport(
+                criterion=criterion,
+                count=tagged.get(criterion.pk, (0, None))[0],
+                latest=tagged.get(criterion.pk, (0, None))[1],
+            )
+            for criterion in criteria
+        ],
     )
-    if criteria is None:
-        criteria = list(employee.ladder.promotion_criteria.all())
-    support = {
-        row["criteria"]: row
-        for row in evidence.filter(criteria__in=criteria)
-        .values("criteria")
-        .annotate(count=Count("id", distinct=True), latest=Max("observed_on"))
-    }
-    result.criteria = [
-        CriterionSupport(
-            criterion=criterion,
-            count=support.get(criterion.pk, {}).get("count", 0),
-            latest=support.get(criterion.pk, {}).get("latest"),
-        )
-        for criterion in criteria
-    ]
-    return result
 
 
 def team_badges(people, levels_for):

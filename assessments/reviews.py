@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 
 from levels.history import made_by
 from levels.models import Level
-from levels.selectors import next_steps
+from levels.structure import ladder_structure
 
 from . import access, notifications
 from .models import Employee, Evidence, Rating, Review, ReviewRating
@@ -57,11 +57,13 @@ class Target:
 
 def review_targets(employee):
     """The levels `employee` can be reviewed against: their current level (if it is still
-    in use), then each next level (`levels.selectors.next_steps`) (3 queries)."""
+    in use), then each next level (`levels.selectors.next_steps`, from the ladder's cached
+    structure) (a query)."""
     targets = {}
     if employee.level.is_active:
         targets[employee.level.pk] = Target(level=employee.level, is_current=True)
-    for step in next_steps(employee.ladder, employee.level, own_track_id=employee.track_id):
+    structure = ladder_structure(employee.ladder)
+    for step in structure.next_steps(employee.level, own_track_id=employee.track_id):
         targets.setdefault(step.level.pk, Target(level=step.level)).tracks.extend(step.tracks)
     counts = dict(
         Level.objects.filter(pk__in=targets)
@@ -307,7 +309,7 @@ def reviews_for(user, employee):
     """The reviews of `employee` that `user` may see (`access`: shared ones, and their own
     drafts), newest first, with what the list shows loaded up front (one query)."""
     return (
-        access.restrict(Review.objects.filter(employee=employee), user)
+        access.restrict(Review.objects.filter(employee=employee), user, person=employee)
         .select_related("author", "target_level")
         .annotate(
             rating_count=Count("ratings"),

@@ -13,12 +13,17 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q
 
-from levels.compare import compare_levels
-from levels.selectors import group_expectations, levels_with_expectations, next_steps
+from levels.selectors import group_expectations
+from levels.structure import ladder_structure
 
 from .models import Employee, LevelAssignment, path_ids
 
 HR_GROUP = "HR"
+
+# What a page about someone shows of them, loaded with them: their ladder with the version
+# of its structure (the key of the cached structure, `levels.structure`), track, level and
+# manager.
+PAGE_RELATIONS = ("ladder__structure_version", "track", "level", "manager")
 
 
 def employee_of(user):
@@ -28,7 +33,7 @@ def employee_of(user):
     if not hasattr(user, "_employee"):
         reports = Employee.objects.filter(manager=OuterRef("pk"), is_active=True)
         user._employee = (
-            Employee.objects.select_related("ladder", "track", "level", "manager")
+            Employee.objects.select_related(*PAGE_RELATIONS)
             .annotate(has_reports=Exists(reports))
             .filter(user=user, is_active=True)
             .first()
@@ -44,11 +49,12 @@ def below_q(employee, prefix=""):
     return Q(**{f"{prefix}path__within": employee.path}) & ~Q(**{f"{prefix}pk": employee.pk})
 
 
-def in_tree_q(employee):
-    """A Q selecting `employee` and everyone below them."""
+def in_tree_q(employee, prefix=""):
+    """A Q selecting `employee` and everyone below them (on a relation with `prefix`, as
+    `below_q`)."""
     if not employee.path:
-        return Q(pk=employee.pk)
-    return Q(path__within=employee.path)
+        return Q(**{f"{prefix}pk": employee.pk})
+    return Q(**{f"{prefix}path__within": employee.path})
 
 
 def below(employee):
@@ -89,26 +95,30 @@ class Placement:
     next_steps: list
 
 
-def placement(employee):
+def placement(employee, structure=None):
     """The current level's expectations and each next level (`levels.selectors.next_steps`)
-    with what is new or changed, in a fixed number of queries."""
-    ladder = employee.ladder
-    categories = list(ladder.categories.active())
-    following = next_steps(ladder, employee.level, own_track_id=employee.track_id)
-    keys = [employee.level.key, *(step.level.key for step in following)]
-    loaded = {level.key: level for level in levels_with_expectations(ladder, keys)}
-    current = loaded.get(employee.level.key)
+    with what is new or changed, from the ladder's `structure` (`levels.structure`: no
+    query once it is cached)."""
+    structure = structure or ladder_structure(employee.ladder)
+    following = structure.next_steps(employee.level, own_track_id=employee.track_id)
+    current = next((level for level in structure.levels if level == employee.level), None)
+    shown = [step.level for step in following]
+    if current is not None:
+        shown.append(current)
+    structure.with_expectations(shown)
     steps = [  # the person's own track first
         NextStep(
-            level=loaded[step.level.key],
+            level=step.level,
             tracks=step.tracks,
-            changes=compare_levels(categories, current, loaded[step.level.key]),
+            changes=structure.comparison(current, step.level),
             on_own_track=any(track.pk == employee.track_id for track in step.tracks),
         )
         for step in following
     ]
     return Placement(
-        groups=group_expectations(categories, current.expectation_list if current else []),
+        groups=group_expectations(
+            structure.categories, current.expectation_list if current else []
+        ),
         next_steps=steps,
     )
 
@@ -128,7 +138,7 @@ def team_of_everyone():
 def _for_team_page(people):
     return (
         people.filter(is_active=True)
-        .select_related("ladder", "level", "track", "manager")
+        .select_related(*PAGE_RELATIONS)
         .prefetch_related(
             Prefetch(
                 "assignments",

@@ -318,6 +318,7 @@ HR_PERMISSIONS = {
     "assessments.evidencechange": ["view"],
     "assessments.review": ["view"],
     "assessments.reviewrating": ["view"],
+    "jobs.job": ["view"],
 }
 
 

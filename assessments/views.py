@@ -8,7 +8,7 @@ from django.db.models import F, Func, Q, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from levels.selectors import next_levels, track_paths
+from levels.structure import ladder_structure
 from rounds import selectors as round_selectors
 
 from . import access, notifications, readiness, reviews, selectors, services
@@ -61,22 +61,20 @@ def person(request, pk):
 def _person_context(request, employee, *, own):
     history = list(selectors.level_history(employee))
     employee.assignment_list = history
-    place = selectors.placement(employee)
-    # The placement has loaded each level's expectations already: measure against those.
-    criteria = list(employee.ladder.promotion_criteria.all())
-    current = readiness.readiness(
+    structure = ladder_structure(employee.ladder)
+    place = selectors.placement(employee, structure)
+    # The placement has loaded each level's expectations already: measure against those,
+    # every level in one go.
+    current, *following = readiness.readiness_for(
         employee=employee,
-        level=employee.level,
-        expectations=[e for group in place.groups for e in group.expectations],
-        criteria=criteria,
+        targets=[
+            (employee.level, [e for group in place.groups for e in group.expectations]),
+            *((step.level, step.level.expectation_list) for step in place.next_steps),
+        ],
+        criteria=structure.criteria,
     )
-    for step in place.next_steps:
-        step.readiness = readiness.readiness(
-            employee=employee,
-            level=step.level,
-            expectations=step.level.expectation_list,
-            criteria=criteria,
-        )
+    for step, measured in zip(place.next_steps, following, strict=True):
+        step.readiness = measured
         readiness.pair_changes(
             changes=step.changes,
             categories=[group.category for group in place.groups],
@@ -110,11 +108,12 @@ def _promotion(user, employee):
 def assign_level(request, pk):
     employee = access.get_employee(request.user, pk, access.MANAGE)
     latest = services.latest_assignment(employee)
-    following = next_levels([employee.ladder])
+    structure = ladder_structure(employee.ladder)
+    following = structure.next_levels()
     form = AssignLevelForm(
         request.POST or None,
         employee=employee,
-        paths=track_paths(employee.ladder),
+        paths=structure.track_paths(),
         based_on=latest.pk if latest else 0,
         suggested=following.get((employee.track_id, employee.level_id)),
     )
@@ -191,7 +190,9 @@ def team(request):
             Q(full_name__icontains=filters["q"]) | Q(job_title__icontains=filters["q"])
         )
     page = CountedPaginator(people, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
-    following = next_levels({person.ladder for person in page})
+    following = {}
+    for ladder in {person.ladder for person in page}:
+        following.update(ladder_structure(ladder).next_levels())
     badges = readiness.team_badges(
         page.object_list, lambda person: following.get((person.track_id, person.level_id))
     )
@@ -222,16 +223,21 @@ def packet(request, pk):
     """A printable promotion packet for a target level (`?level=<key>`, by default the
     next level on the person's track): for their managers and HR."""
     employee = access.get_employee(request.user, pk, access.MANAGE)
-    levels = {level.key: level for level in employee.ladder.levels.active()}
+    structure = ladder_structure(employee.ladder)
+    levels = {level.key: level for level in structure.active_levels}
     key = request.GET.get("level")
     if key is None:
-        following = next_levels([employee.ladder])
+        following = structure.next_levels()
         target = following.get((employee.track_id, employee.level_id), employee.level)
     elif key in levels:
         target = levels[key]
     else:
         raise Http404("No such level on this ladder.")
-    result = readiness.readiness(employee=employee, level=target)
+    (result,) = readiness.readiness_for(
+        employee=employee,
+        targets=[(target, structure.expectations([target])[target.pk])],
+        criteria=structure.criteria,
+    )
     by_expectation = evidence_services.evidence_by_expectation(request.user, employee)
     for item in result.items:
         item.evidence = [
@@ -247,7 +253,11 @@ def packet(request, pk):
     for support in result.criteria:
         support.evidence = tagged.get(support.criterion.pk, [])
     review = (  # the latest the viewer may read: shared, or a draft of their own
-        access.restrict(Review.objects.filter(employee=employee, target_level=target), request.user)
+        access.restrict(
+            Review.objects.filter(employee=employee, target_level=target),
+            request.user,
+            person=employee,
+        )
         .exclude(summary="")
         .order_by("-created_at")
         .first()
@@ -260,7 +270,7 @@ def packet(request, pk):
             "target": target,
             "readiness": result,
             "review": review,
-            "blockers": employee.ladder.promotion_blockers.all(),
+            "blockers": structure.blockers,
             "has_private": any(
                 e.visibility == "private" for item in result.items for e in item.evidence
             ),

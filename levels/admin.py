@@ -30,7 +30,8 @@ from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
-from pmladder import locks
+from jobs import runner
+from jobs.models import Job
 
 from . import changes, history, importplan, ladderfile, selectors, services
 from .concurrency import (
@@ -54,7 +55,7 @@ from .models import (
     Track,
     TrackLevel,
 )
-from .rendering import draw_plainly, plain_widgets
+from .rendering import DrawnAdminForm, DrawnRowsFormSet, draw_plainly, plain_widgets
 
 # How long a previewed import can wait for its confirmation.
 IMPORT_PREVIEW_MAX_AGE = 60 * 60
@@ -98,6 +99,14 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         return draw_plainly(super().formfield_for_dbfield(db_field, request, **kwargs))
 
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            # Django's wrapper, able to draw its rows without a template each (TabularRows,
+            # StackedRows).
+            inline_formset.__class__ = DrawnRowsFormSet
+        return inline_formsets
+
     def get_fieldsets(self, request, obj=None):
         # The reason box sits below the lists on the page (admin/levels/change_form.html).
         fieldsets = []
@@ -107,6 +116,8 @@ class LadderDataAdmin(ConcurrencyAdminMixin, SimpleHistoryAdmin):
         return fieldsets
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Django's wrapper, whose field sets draw themselves (admin/levels/change_form.html).
+        context["adminform"].__class__ = DrawnAdminForm
         form = context["adminform"].form
         if "why" in form.fields and (add or self.has_change_permission(request, obj)):
             context["reason_field"] = form["why"]
@@ -382,8 +393,32 @@ class LadderRows(ConcurrencyInlineMixin):
 
     form = LadderRowForm
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # The list's management form and its errors drawn without a template too.
+        formset = super().get_formset(request, obj, renderer=plain_widgets, **kwargs)
+
+        class Formset(formset):
+            # Made once rather than each time the page asks for it (three times).
+            empty_form = cached_property(formset.empty_form.fget)
+
+        return Formset
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         return draw_plainly(super().formfield_for_dbfield(db_field, request, **kwargs))
+
+
+class TabularRows(admin.TabularInline):
+    """A tabular inline whose rows are drawn without the template engine (the change page
+    of its parent must be a `LadderDataAdmin`'s)."""
+
+    template = "admin/levels/edit_inline/tabular.html"
+
+
+class StackedRows(admin.StackedInline):
+    """A stacked inline whose forms are drawn without the template engine (the change page
+    of its parent must be a `LadderDataAdmin`'s)."""
+
+    template = "admin/levels/edit_inline/stacked.html"
 
 
 class LabelledInputs:
@@ -415,28 +450,28 @@ class SameLadderChoices:
     # Foreign key name -> model of the rows to offer.
     same_ladder = {}
 
+    def get_formset(self, request, obj=None, **kwargs):
+        # The page's object is loaded already: its ladder costs no query (none on an add
+        # page, where every ladder's rows are offered).
+        self.parent_ladder_id = getattr(obj, "ladder_id", None)
+        return super().get_formset(request, obj, **kwargs)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         model = self.same_ladder.get(db_field.name)
-        if model is not None:
-            ladder_id = self.parent_ladder_id(request)
-            if ladder_id is not None:
-                kwargs["queryset"] = model.objects.filter(ladder_id=ladder_id)
+        if db_field.name == self.parent_link:
+            model = None  # the row's link to the page's object, a hidden box: no choices
+        ladder_id = getattr(self, "parent_ladder_id", None)
+        if model is not None and ladder_id is not None:
+            kwargs["queryset"] = model.objects.filter(ladder_id=ladder_id)
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if model is not None and field is not None:
             field.choices = list(iter(field.choices))  # one query, no count
         return field
 
-    def parent_ladder_id(self, request):
-        """The ladder of the object being edited, or None on an add page."""
-        object_id = request.resolver_match.kwargs.get("object_id")
-        if not object_id:
-            return None
-        cache = request.__dict__.setdefault("_parent_ladder_ids", {})
-        key = (self.parent_model, object_id)
-        if key not in cache:
-            parent = self.parent_model._default_manager.filter(pk=unquote(object_id))
-            cache[key] = parent.values_list("ladder_id", flat=True).first()
-        return cache[key]
+    @cached_property
+    def parent_link(self):
+        """The name of the rows' foreign key to the page's object."""
+        return _get_foreign_key(self.parent_model, self.model, fk_name=self.fk_name).name
 
 
 class RetireInsteadOfDeleting:
@@ -445,31 +480,33 @@ class RetireInsteadOfDeleting:
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
+        # Set on the form class made for this formset, not on a subclass of it: a model
+        # form's subclass builds its fields (and reads their choices) again.
+        refuse = formset.form.hand_clean_DELETE
 
-        class Form(formset.form):
-            def hand_clean_DELETE(self):
-                try:
-                    super().hand_clean_DELETE()
-                except ValidationError as error:
-                    raise ValidationError(
-                        [
-                            *error.messages,
-                            "It is in use, so untick Active instead to retire it: it leaves "
-                            "the ladder pages and pickers, and the records keep it.",
-                        ]
-                    ) from None
+        def hand_clean_DELETE(form):
+            try:
+                refuse(form)
+            except ValidationError as error:
+                raise ValidationError(
+                    [
+                        *error.messages,
+                        "It is in use, so untick Active instead to retire it: it leaves "
+                        "the ladder pages and pickers, and the records keep it.",
+                    ]
+                ) from None
 
-        formset.form = Form
+        formset.form.hand_clean_DELETE = hand_clean_DELETE
         return formset
 
 
-class CategoryInline(LabelledInputs, RetireInsteadOfDeleting, LadderRows, admin.TabularInline):
+class CategoryInline(LabelledInputs, RetireInsteadOfDeleting, LadderRows, TabularRows):
     model = Category
     extra = 0
     fields = ["name", "key", "position", "is_active"]
 
 
-class LevelInline(LabelledInputs, LadderRows, admin.TabularInline):
+class LevelInline(LabelledInputs, LadderRows, TabularRows):
     """The ladder's levels in seniority order, to rename, reorder or retire them; each
     opens on its own page for its expectations."""
 
@@ -484,7 +521,7 @@ class LevelInline(LabelledInputs, LadderRows, admin.TabularInline):
         return False
 
 
-class TrackInline(LabelledInputs, RetireInsteadOfDeleting, LadderRows, admin.TabularInline):
+class TrackInline(LabelledInputs, RetireInsteadOfDeleting, LadderRows, TabularRows):
     model = Track
     extra = 0
     fields = ["name", "key", "position", "is_active"]
@@ -492,17 +529,17 @@ class TrackInline(LabelledInputs, RetireInsteadOfDeleting, LadderRows, admin.Tab
     verbose_name_plural = "tracks (open one to order its levels)"
 
 
-class PromotionCriterionInline(LabelledInputs, LadderRows, admin.TabularInline):
+class PromotionCriterionInline(LabelledInputs, LadderRows, TabularRows):
     model = PromotionCriterion
     extra = 0
 
 
-class PromotionBlockerInline(LabelledInputs, LadderRows, admin.TabularInline):
+class PromotionBlockerInline(LabelledInputs, LadderRows, TabularRows):
     model = PromotionBlocker
     extra = 0
 
 
-class FAQEntryInline(LabelledInputs, LadderRows, admin.StackedInline):
+class FAQEntryInline(LabelledInputs, LadderRows, StackedRows):
     model = FAQEntry
     extra = 0
 
@@ -877,32 +914,21 @@ class LadderAdmin(LadderDataAdmin):
             spec = ladderfile.read(content, name=name)
         except ladderfile.LadderFileError as error:
             return self._upload_page(request, LadderFileForm(), error.problems, name=name)
-        try:
-            with transaction.atomic():
-                # Compare with the preview and write with no other import in between: a
-                # second confirmation waits here, then finds the ladder the first made.
-                locks.serialised(locks.LADDER_IMPORT)
-                plan = importplan.plan_import(spec)
-                if plan.fingerprint != previewed["base"] or plan.problems:
-                    stale = plan.fingerprint != previewed["base"]
-                    return self._preview_page(request, name, content, plan, stale=stale)
-                with history.reason(f"Imported from {name}"):
-                    result = services.import_ladder(spec=spec, replace=not plan.creates)
-        except ladderfile.LadderFileError as error:
-            return self._upload_page(request, LadderFileForm(), error.problems, name=name)
-        ladder = result.ladder
-        if result.created:
-            self.log_addition(request, ladder, f"Imported from {name}.")
-            message = (
-                f"Created ladder '{ladder.slug}' ({ladder.name}) from {name} as a draft: only "
-                "HR sees it until you publish it."
-            )
-        else:
-            summary = plan.summary() or "no changes"
-            self.log_change(request, ladder, f"Imported {name}: {summary}.")
-            message = f"Updated ladder '{ladder.slug}' ({ladder.name}) from {name}: {summary}."
-        self.message_user(request, message, messages.SUCCESS)
-        return redirect(self._admin_url("change", quote(ladder.pk)))
+        plan = importplan.plan_import(spec)
+        if plan.fingerprint != previewed["base"] or plan.problems:
+            stale = plan.fingerprint != previewed["base"]
+            return self._preview_page(request, name, content, plan, stale=stale)
+        # Written by a task (`levels.jobs.import_ladder`), which checks the plan again under
+        # the import lock; its page shows the outcome.
+        job = runner.start(
+            Job.Kind.LADDER_IMPORT,
+            by=request.user,
+            title=f"Import {name}",
+            name=name,
+            content=content,
+            base=plan.fingerprint,
+        )
+        return redirect(job)
 
     def _preview_or_problems(self, request, name, content):
         try:
@@ -1146,7 +1172,7 @@ class ExpectationInline(
     RetireInsteadOfDeleting,
     SameLadderChoices,
     LadderRows,
-    admin.TabularInline,
+    TabularRows,
 ):
     model = Expectation
     extra = 0
@@ -1157,7 +1183,7 @@ class ExpectationInline(
         return super().get_queryset(request).select_related("category")
 
 
-class AspectValueInline(LabelledInputs, SameLadderChoices, LadderRows, admin.TabularInline):
+class AspectValueInline(LabelledInputs, SameLadderChoices, LadderRows, TabularRows):
     model = AspectValue
     extra = 0
     fields = ["aspect", "level", "value"]
@@ -1235,7 +1261,7 @@ class LevelAdmin(RetireActions, LadderDataAdmin):
         return [(fieldsets[0][0], first), *fieldsets[1:]]
 
 
-class TrackLevelInline(LabelledInputs, SameLadderChoices, LadderRows, admin.TabularInline):
+class TrackLevelInline(LabelledInputs, SameLadderChoices, LadderRows, TabularRows):
     model = TrackLevel
     extra = 0
     fields = ["level", "position"]

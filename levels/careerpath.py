@@ -2,7 +2,8 @@
 The career-path picture: the ladder's tracks laid out as lanes of level boxes, the levels
 that every track shares drawn once before the fork. `layout()` computes the geometry, wide
 (lanes are rows, for screens) or tall (lanes are columns, for phones);
-`templates/levels/_career_path.html` draws it as inline SVG.
+`templates/levels/_career_path.html` draws it as inline SVG (its boxes with the
+`career_path_shapes` tag of `levels/templatetags/ladder_pages.py`).
 """
 
 from dataclasses import dataclass

@@ -9,6 +9,7 @@ write to ladder data goes through `bulk_create` and `bulk_update` here, and `.up
 not used on ladder models.
 """
 
+import types
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -55,6 +56,22 @@ def reason(text):
 
 def current():
     return _reason.get()
+
+
+@contextmanager
+def acting_as(user):
+    """Record `user` as the author of every change made inside the block, as a request of
+    theirs would: for work they asked for that runs outside a request (a task)."""
+    context = HistoricalRecords.context
+    previous = getattr(context, "request", None)
+    context.request = types.SimpleNamespace(user=user)
+    try:
+        yield
+    finally:
+        if previous is None:
+            del context.request
+        else:
+            context.request = previous
 
 
 def reason_field(label="Why is this changing? (optional)"):

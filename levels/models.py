@@ -21,11 +21,20 @@ remembers the published ladder it revises, `draft_of`), one added in the admin a
 created by importing a ladder file in the admin; HR publishes it when it is ready. The
 `import_ladder` command creates a draft too unless given `--publish`, and the shipped
 ladder is loaded published. Updating a ladder by importing a file keeps its status.
+
+Every write to a ladder or its parts gives the ladder a new `StructureVersion`, the key
+under which pages keep the structure they read (`levels.structure`): single saves and
+deletes through the signals at the end of this module, bulk writes (`bulk_create`,
+`bulk_update`, `update`) through the parts' querysets (`LadderPartQuerySet`).
 """
+
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
+from django.db.models.signals import post_save, pre_delete, pre_save
 from django.urls import reverse
 
 from .history import LadderHistory
@@ -40,6 +49,12 @@ READY_SPAN_MONTHS_MAX = 60
 class LadderQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Ladder.Status.PUBLISHED)
+
+    def update(self, **kwargs):
+        pks = list(self.order_by().values_list("pk", flat=True))
+        rows = super().update(**kwargs)
+        _bump(StructureVersion.objects.filter(ladder__in=pks))
+        return rows
 
 
 class Ladder(models.Model):
@@ -143,6 +158,64 @@ class Ladder(models.Model):
         return self.status == self.Status.RETIRED
 
 
+class StructureVersion(models.Model):
+    """The version of a ladder's structure: a new random stamp with every write to the
+    ladder or any of its parts, in the same transaction. Pages keep what they read of a
+    ladder under its stamp (`levels.structure`), so a change shows at once on every app
+    server, and a stamp rolled back with its transaction is never used again. A part's
+    write takes its ladder's stamp before writing the part, so writers to one ladder lock
+    rows in one order. Not part of the ladder's history."""
+
+    ladder = models.OneToOneField(
+        Ladder, on_delete=models.CASCADE, primary_key=True, related_name="structure_version"
+    )
+    stamp = models.UUIDField(default=uuid.uuid4)
+
+    class Meta:
+        ordering = ["ladder"]
+
+    def __str__(self):
+        return f"{self.ladder_id}: {self.stamp}"
+
+
+def _bump(versions):
+    """A new stamp for the structure versions `versions` (a queryset): one query."""
+    versions.update(stamp=uuid.uuid4())
+
+
+class LadderPartQuerySet(models.QuerySet):
+    """The rows of a part of ladders. Bulk writes skip the signals that mark single saves,
+    so they give their ladders a new structure version here, before writing (`bulk_update`
+    writes through `update`); a bulk delete does it once, not once for each row."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if objs:
+            _bump(_versions_of_rows(self.model, objs))
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def update(self, **kwargs):
+        owner, _, to_rows = LADDER_PARTS[self.model]
+        stored = Q(**{f"{to_rows}__in": self.order_by().values("pk")})
+        _bump(StructureVersion.objects.filter(stored))
+        rows = super().update(**kwargs)
+        if owner.removesuffix("_id") in kwargs or owner in kwargs:  # moved: the new ladder too
+            _bump(StructureVersion.objects.filter(stored))
+        return rows
+
+    def delete(self):
+        to_rows = LADDER_PARTS[self.model][2]
+        _bump(StructureVersion.objects.filter(**{f"{to_rows}__in": self.order_by().values("pk")}))
+        self._structure_bumped = True  # for the signals of each row deleted (`_part_deleting`)
+        try:
+            return super().delete()
+        finally:
+            del self._structure_bumped
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
 class StaysOnItsLadder:
     """For a part of a ladder that other parts link to: it cannot move to another ladder
     while they do (they would then link parts of two ladders). The ladder it was loaded
@@ -218,7 +291,7 @@ def check_same_ladder(row, first, second):
     )
 
 
-class ActiveQuerySet(models.QuerySet):
+class ActiveQuerySet(LadderPartQuerySet):
     def active(self):
         return self.filter(is_active=True)
 
@@ -307,7 +380,7 @@ class Level(StaysOnItsLadder, models.Model):
         return reverse("levels:level", kwargs={"slug": self.ladder.slug, "key": self.key})
 
 
-class ExpectationQuerySet(models.QuerySet):
+class ExpectationQuerySet(LadderPartQuerySet):
     def active(self):
         """Expectations in use: neither they nor their category are retired."""
         return self.filter(is_active=True, category__is_active=True)
@@ -397,6 +470,7 @@ class TrackLevel(models.Model):
         help_text="The level's place along the track: lowest is the first step."
     )
 
+    objects = LadderPartQuerySet.as_manager()
     history = LadderHistory()
 
     class Meta:
@@ -426,6 +500,7 @@ class Aspect(StaysOnItsLadder, models.Model):
         default=0, help_text="Rows of the comparison grid show in this order, lowest first."
     )
 
+    objects = LadderPartQuerySet.as_manager()
     history = LadderHistory()
     linked_from = {"values": "values"}
 
@@ -450,6 +525,7 @@ class AspectValue(models.Model):
     level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="aspect_values")
     value = models.CharField(max_length=200)
 
+    objects = LadderPartQuerySet.as_manager()
     history = LadderHistory()
 
     class Meta:
@@ -480,6 +556,7 @@ class PromotionCriterion(models.Model):
         default=0, help_text="Shown in this order, lowest first."
     )
 
+    objects = LadderPartQuerySet.as_manager()
     history = LadderHistory()
 
     class Meta:
@@ -506,6 +583,7 @@ class PromotionBlocker(models.Model):
         default=0, help_text="Shown in this order, lowest first."
     )
 
+    objects = LadderPartQuerySet.as_manager()
     history = LadderHistory()
 
     class Meta:
@@ -525,6 +603,7 @@ class FAQEntry(models.Model):
         default=0, help_text="Shown in this order, lowest first."
     )
 
+    objects = LadderPartQuerySet.as_manager()
     history = LadderHistory()
 
     class Meta:
@@ -539,3 +618,67 @@ class FAQEntry(models.Model):
 def split_lines(text):
     """The non-blank lines of a one-item-per-line text field."""
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+# Structure versions -------------------------------------------------------------------------
+
+# How each part of a ladder reaches its ladder: the part's foreign key up the ladder, and
+# the lookups from a structure version to the rows that key points at and to the part's rows.
+LADDER_PARTS = {
+    Category: ("ladder_id", "ladder", "ladder__categories"),
+    Level: ("ladder_id", "ladder", "ladder__levels"),
+    Expectation: ("level_id", "ladder__levels", "ladder__levels__expectations"),
+    Track: ("ladder_id", "ladder", "ladder__tracks"),
+    TrackLevel: ("track_id", "ladder__tracks", "ladder__tracks__track_levels"),
+    Aspect: ("ladder_id", "ladder", "ladder__aspects"),
+    AspectValue: ("aspect_id", "ladder__aspects", "ladder__aspects__values"),
+    PromotionCriterion: ("ladder_id", "ladder", "ladder__promotion_criteria"),
+    PromotionBlocker: ("ladder_id", "ladder", "ladder__promotion_blockers"),
+    FAQEntry: ("ladder_id", "ladder", "ladder__faq_entries"),
+}
+
+
+def _versions_of_rows(model, rows):
+    """The structure versions of the ladders that `rows` of the part `model` belong to: by
+    their foreign key as it is now, and as stored for saved rows (a row may be moving)."""
+    owner, to_owner, to_rows = LADDER_PARTS[model]
+    where = Q(**{f"{to_owner}__in": {getattr(row, owner) for row in rows} - {None}})
+    stored = [row.pk for row in rows if row.pk is not None]
+    if stored:
+        where |= Q(**{f"{to_rows}__in": stored})
+    return StructureVersion.objects.filter(where)
+
+
+def _part_saving(sender, instance, **kwargs):
+    _bump(_versions_of_rows(sender, [instance]))
+
+
+def _part_deleting(sender, instance, origin=None, **kwargs):
+    """Before a part is deleted: once for the object or the queryset (see
+    `LadderPartQuerySet.delete`) the delete started from, as what it takes with it belongs
+    to the same ladders; never when a whole ladder goes."""
+    if isinstance(origin, Ladder) or getattr(origin, "model", None) is Ladder:
+        return
+    if getattr(origin, "_structure_bumped", False):
+        return
+    if type(origin) in LADDER_PARTS:
+        _bump(_versions_of_rows(type(origin), [origin]))
+        origin._structure_bumped = True  # an object is deleted once
+        return
+    _bump(_versions_of_rows(sender, [instance]))  # a delete that started elsewhere
+
+
+def _ladder_saved(sender, instance, **kwargs):
+    # After the ladder's own row, as an import that locks the ladder first does.
+    StructureVersion.objects.bulk_create(
+        [StructureVersion(ladder_id=instance.pk)],
+        update_conflicts=True,
+        unique_fields=["ladder"],
+        update_fields=["stamp"],
+    )
+
+
+post_save.connect(_ladder_saved, sender=Ladder, dispatch_uid="ladder_structure_version")
+for _model in LADDER_PARTS:
+    pre_save.connect(_part_saving, sender=_model, dispatch_uid=f"{_model.__name__}_structure")
+    pre_delete.connect(_part_deleting, sender=_model, dispatch_uid=f"{_model.__name__}_structure")

@@ -1,16 +1,36 @@
-"""Widgets drawn without the template engine. The ladder and level admin pages hold
-hundreds of boxes; drawn one template at a time, they are most of the page's time. This
-renderer writes the markup of Django's own widget templates for the plain widgets
-(inputs, text areas, selects) and of empty error lists directly, and leaves every other
-template to Django.
+"""Widgets and table rows drawn without the template engine. The ladder and level admin
+pages hold hundreds of boxes in the rows of their lists; drawn one template at a time,
+they are most of the page's time. This module writes the markup of Django's own
+templates directly for the plain widgets (inputs, text areas, selects), labels, the
+admin's picker of a related object, forms of hidden boxes only (a list's management
+form), empty error lists, the forms of tabular and stacked inlines
+(`admin/edit_inline/tabular.html`, `stacked.html`) and the field sets of a change page
+(`admin/includes/fieldset.html`), and leaves every other template to Django.
 `tests/levels/test_admin_rendering.py` checks that the markup is Django's, byte for byte."""
 
 import html
+import re
 
+from django.contrib.admin.helpers import (
+    AdminForm,
+    AdminReadonlyField,
+    Fieldset,
+    InlineAdminFormSet,
+)
+from django.contrib.admin.templatetags.admin_modify import cell_count
+from django.contrib.admin.utils import quote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.renderers import DjangoTemplates
+from django.template.defaultfilters import capfirst, striptags
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.functional import Promise
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+# Widgets ---------------------------------------------------------------------------
 
 WIDGETS = "django/forms/widgets/"
 # Widget templates that are `{% include "django/forms/widgets/input.html" %}` and a
@@ -23,11 +43,16 @@ INPUTS = {
 
 def _escaped(value):
     """`conditional_escape(value)`, without its check for lazy arguments on every call."""
+    if type(value) is str:  # most of them, and most with nothing to escape
+        return html.escape(value) if _SPECIAL(value) else value
     if isinstance(value, Promise):
         value = str(value)
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value))
+
+
+_SPECIAL = re.compile("[&<>\"']").search
 
 
 def _shown(value):
@@ -69,11 +94,19 @@ def _option(widget):
 
 
 class PlainWidgetRenderer(DjangoTemplates):
-    """Django's form renderer, with the plain widgets written in Python."""
+    """Django's form renderer, with the plain widgets, labels, the admin's related-object
+    picker and forms of hidden boxes written in Python."""
 
     def render(self, template_name, context, request=None):
         if template_name in ERROR_LISTS and not context.get("errors"):
             return ""  # an empty error list draws nothing, and every box has one
+        if template_name == FORM and not context["fields"] and not context["errors"]:
+            # A form of hidden boxes only, as the management form of every list.
+            return "".join(str(field) for field in context["hidden_fields"]).strip()
+        if template_name == RELATED:
+            return _related(context)
+        if template_name == LABEL:
+            return _label(context)
         draw = DRAWN.get(template_name)
         widget = context.get("widget")
         if draw is None or (draw is _select and not _plain_options(widget)):
@@ -96,6 +129,75 @@ def _select(widget):
     return "".join(parts)
 
 
+def _label(context):
+    """A field's label (`django/forms/label.html`): in a tag when the box has an id."""
+    label = _shown(context["label"])
+    if not context["use_tag"]:
+        return label
+    tag = _escaped(context["tag"])
+    return f"<{tag}{_attrs(context['attrs'])}>{label}</{tag}>"
+
+
+def _related(context):
+    """The admin's picker of a related object with its change, add, delete and view
+    links (`admin/widgets/related_widget_wrapper.html`, whose links are `spaceless`)."""
+    limited = context["model_has_limit_choices_to"]
+    model_ref = "" if limited else f'data-model-ref="{_escaped(context["model_name"])}"'
+    links = []
+    if not context["is_hidden"]:
+        name, model = _escaped(context["name"]), _shown(context["model"])
+        for kind, title, url_key, params_key, between in RELATED_LINKS:
+            if context[f"can_{kind}_related"]:
+                url = f"{_escaped(context[url_key])}?{_escaped(context[params_key])}"
+                icon = _escaped(static(f"admin/img/icon-{kind}link.svg"))
+                links.append(
+                    f'<a class="related-widget-wrapper-link {kind}-related" id="{kind}_id_{name}"'
+                    f'{between.format(url=url)}title="{gettext(title) % {"model": model}}">'
+                    f'<img src="{icon}" alt="" width="24" height="24"></a>'
+                )
+    return (
+        f'<div class="related-widget-wrapper" {model_ref}>\n    {context["rendered_widget"]}'
+        f"\n    \n        {''.join(links)}\n    \n</div>"
+    )
+
+
+# Each link: its kind, title, the context's keys of its address and its parameters, and
+# what the template writes between its id and its title.
+_HREF_TEMPLATE = (
+    '\n            data-href-template="{url}"\n            data-popup="yes"\n            '
+)
+RELATED_LINKS = [
+    (
+        "change",
+        "Change selected %(model)s",
+        "change_related_template_url",
+        "url_params",
+        _HREF_TEMPLATE,
+    ),
+    (
+        "add",
+        "Add another %(model)s",
+        "add_related_url",
+        "url_params",
+        '\n            data-popup="yes"\n            href="{url}"\n            ',
+    ),
+    (
+        "delete",
+        "Delete selected %(model)s",
+        "delete_related_template_url",
+        "url_params",
+        _HREF_TEMPLATE,
+    ),
+    (
+        "view",
+        "View selected %(model)s",
+        "change_related_template_url",
+        "view_related_url_params",
+        '\n             data-href-template="{url}"\n             ',
+    ),
+]
+
+
 def _plain_options(widget):
     return all(
         option["template_name"] == OPTION
@@ -105,6 +207,9 @@ def _plain_options(widget):
 
 
 OPTION = f"{WIDGETS}select_option.html"
+FORM = "django/forms/div.html"
+RELATED = "admin/widgets/related_widget_wrapper.html"
+LABEL = "django/forms/label.html"
 ERROR_LISTS = {"django/forms/errors/list/default.html", "django/forms/errors/list/ul.html"}
 DRAWN = {
     **dict.fromkeys(INPUTS, _input),
@@ -154,3 +259,358 @@ def draw_plainly(formfield):
     if formfield is not None and type(formfield.widget) is RelatedFieldWidgetWrapper:
         formfield.widget.__class__ = PlainRelatedWidgetWrapper
     return formfield
+
+
+# Inline lists ----------------------------------------------------------------------
+
+
+class DrawnRowsFormSet(InlineAdminFormSet):
+    """The admin's wrapper of an inline formset, with its forms drawn in Python:
+    `admin/levels/edit_inline/tabular.html` prints `rows` and `stacked.html` prints
+    `stacked_rows` where Django's templates loop over the forms."""
+
+    @property
+    def media(self):
+        # Django adds up the media of every row, hundreds of times the same: the rows
+        # of each kind are forms of one class with the same boxes, and adding the same
+        # media again changes nothing.
+        media = self.opts.media + self.formset.media
+        for form in self._kinds_of_row():
+            media += form.media
+        return media
+
+    def _kinds_of_row(self):
+        """A saved row, a new row and the empty form, those the list has."""
+        formset = self.formset
+        yield from formset.initial_forms[:1]
+        yield from formset.extra_forms[:1]
+        if self.has_add_permission:
+            yield formset.empty_form
+
+    def headings(self):
+        """The column headings of Django's tabular inline template, as it renders them."""
+        return mark_safe("".join(_heading(field) for field in self.fields()))
+
+    def rows(self):
+        """The `<tbody>` of Django's tabular inline template, as it renders it."""
+        return mark_safe(f"<tbody>\n     {self._each_form(_row)}\n     </tbody>")
+
+    def stacked_rows(self):
+        """The forms of Django's stacked inline template, as it renders them."""
+        return mark_safe(self._each_form(_stacked_row))
+
+    def _each_form(self, draw):
+        forms = list(self)
+        last = len(forms) - 1
+        return "".join(
+            draw(self, inline_form, index, index == last and self.has_add_permission)
+            for index, inline_form in enumerate(forms)
+        )
+
+
+def _heading(field):
+    """A column's heading: its label, and its help as a tooltip."""
+    widget = field["widget"]
+    hidden = widget["is_hidden"] if isinstance(widget, dict) else widget.is_hidden
+    classes = (" required" if field["required"] else "") + (" hidden" if hidden else "")
+    help_text = field["help_text"]
+    tip = ""
+    if help_text:
+        text = _escaped(striptags(help_text))  # Django's filters keep safe text safe
+        tip = (
+            f'<img src="{_escaped(static("admin/img/icon-unknown.svg"))}" '
+            f'class="help help-tooltip" width="10" height="10" alt="({text})" title="{text}">'
+        )
+    return (
+        f'\n       <th class="column-{_escaped(field["name"])}{classes}">'
+        f"{_escaped(capfirst(field['label']))}\n       {tip}\n       </th>\n     "
+    )
+
+
+def _row(formset, inline_form, index, empty):
+    """One form of a tabular inline, as one pass of `admin/edit_inline/tabular.html`'s
+    loop draws it."""
+    form, original = inline_form.form, inline_form.original
+    errors = form.non_field_errors()
+    parts = ["\n        "]
+    if errors:
+        parts.append(
+            f'\n        <tr class="row-form-errors"><td colspan="{cell_count(inline_form)}">'
+            f"{errors}</td></tr>\n        "
+        )
+    has_original = "has_original" if original or inline_form.show_url else ""
+    parts.append(
+        f'\n        <tr class="form-row {has_original}{" empty-form" if empty else ""}"\n'
+        f'             id="{_escaped(formset.formset.prefix)}-{"empty" if empty else index}">\n'
+        f'        <td class="original">\n          {_original(formset, inline_form)}\n          '
+    )
+    if inline_form.needs_explicit_pk_field():
+        parts.append(str(form[formset.formset._pk_field.name]))
+    parts.append("\n          ")
+    fk = getattr(formset.formset, "fk", None)
+    if fk:
+        parts.append(str(form[fk.name]))
+    parts.append("\n        </td>\n        ")
+    for _, options in inline_form.fieldsets:
+        parts.append("\n          ")
+        for line in options.get("fields", ()):
+            if fk and fk.name == line:
+                continue
+            parts.append("\n            ")
+            names = [line] if isinstance(line, str) or not hasattr(line, "__iter__") else line
+            for position, name in enumerate(names):
+                parts.append(_cell(inline_form, name, position == 0))
+            parts.append("\n          ")
+        parts.append("\n        ")
+    deletes = formset.formset.can_delete and formset.has_delete_permission and original
+    delete = str(form[DELETION_FIELD_NAME]) if deletes else ""
+    parts.append(f'\n        <td class="delete">{delete}</td>\n        </tr>\n     ')
+    return "".join(parts)
+
+
+def _original(formset, inline_form):
+    """The first cell's paragraph: the row's name, its change link and its link to the
+    site."""
+    original = inline_form.original
+    if not (original or inline_form.show_url):
+        return ""
+    parts = ["<p>\n          "]
+    if original:
+        parts.append(f"\n          {_shown(original)}\n          ")
+        parts.append(_change_link(formset, inline_form))
+        parts.append("\n          ")
+    parts.append("\n          ")
+    if inline_form.show_url:
+        parts.append(_site_link(inline_form))
+    parts.append("\n            </p>")
+    return "".join(parts)
+
+
+def _change_link(formset, inline_form, before=""):
+    """The link to the row's own change page, if its admin shows one."""
+    admin = inline_form.model_admin
+    if not (admin.show_change_link and admin.has_registered_model):
+        return ""
+    opts = admin.opts
+    url = reverse(
+        f"admin:{opts.app_label}_{opts.model_name}_change",
+        args=[quote(inline_form.original.pk)],
+        current_app=admin.admin_site.name,
+    )
+    if formset.has_change_permission:
+        kind, text = "inlinechangelink", gettext("Change")
+    else:
+        kind, text = "inlineviewlink", gettext("View")
+    return f'{before}<a href="{_escaped(url)}" class="{kind}">{_escaped(text)}</a>'
+
+
+def _site_link(inline_form):
+    return f'<a href="{_escaped(inline_form.absolute_url)}">{_escaped(gettext("View on site"))}</a>'
+
+
+def _cell(inline_form, name, first):
+    """A field's cell: its errors and box, or its value when it is read-only."""
+    form = inline_form.form
+    if name in inline_form.readonly_fields:
+        field = AdminReadonlyField(form, name, is_first=first, model_admin=inline_form.model_admin)
+        label, hidden = field.field["name"], field.field["is_hidden"]
+        content = f"\n                  <p>{field.contents()}</p>\n              "
+    else:
+        bound = form[name]
+        label, hidden = bound.name, bound.is_hidden
+        # A box with no errors has an empty list, which draws nothing.
+        errors = bound.errors.as_ul() if form.errors.get(name) else ""
+        content = f"\n                  {errors}\n                  {bound}\n              "
+    css = (f"field-{_escaped(label)}" if label else "") + (" hidden" if hidden else "")
+    return (
+        f'\n              <td class="{css}">\n              {content}'
+        "\n              </td>\n            "
+    )
+
+
+def _stacked_row(formset, inline_form, index, empty):
+    """One form of a stacked inline, as one pass of `admin/edit_inline/stacked.html`'s
+    loop draws it."""
+    form, original = inline_form.form, inline_form.original
+    prefix = _escaped(formset.formset.prefix)
+    classes = (" has_original" if original or inline_form.show_url else "") + (
+        " empty-form last-related" if empty else ""
+    )
+    parts = [
+        f'<div class="inline-related{classes}" id="{prefix}-{"empty" if empty else index}">'
+        f"\n  <h3><b>{_escaped(capfirst(formset.opts.verbose_name))}:</b> "
+        '<span class="inline_label">'
+    ]
+    if original:
+        parts.append(f"{_shown(original)}{_change_link(formset, inline_form, ' ')}\n")
+    else:
+        parts.append(f"#{index + 1}")
+    parts.append("</span>\n      ")
+    if inline_form.show_url:
+        parts.append(_site_link(inline_form))
+    parts.append("\n    ")
+    if formset.formset.can_delete and formset.has_delete_permission and original:
+        delete = inline_form.deletion_field()
+        parts.append(f'<span class="delete">{delete.field} {delete.label_tag()}</span>')
+    parts.append("\n  </h3>\n  ")
+    errors = form.non_field_errors()
+    if errors:
+        parts.append(str(errors))
+    parts.append("\n\n  \n    ")
+    for position, fieldset in enumerate(inline_form):
+        drawn = draw_fieldset(fieldset, 4, fieldset.formset.prefix, index, position)
+        parts.append(f"\n      {drawn}\n    ")
+    parts.append("\n  \n\n  ")
+    if inline_form.needs_explicit_pk_field():
+        parts.append(str(form[formset.formset._pk_field.name]))
+    parts.append("\n  ")
+    fk = getattr(formset.formset, "fk", None)
+    if fk:
+        parts.append(str(form[fk.name]))
+    parts.append("\n</div>")
+    return "".join(parts)
+
+
+# Field sets ------------------------------------------------------------------------
+
+
+class DrawnAdminForm(AdminForm):
+    """The admin's wrapper of a change page's form, whose field sets draw themselves
+    (`drawn`) as `admin/includes/fieldset.html` draws them on that page."""
+
+    def __iter__(self):
+        for index, (name, options) in enumerate(self.fieldsets):
+            yield DrawnFieldset(
+                self.form,
+                name,
+                readonly_fields=self.readonly_fields,
+                model_admin=self.model_admin,
+                heading=(2, "fieldset", 0, index),
+                **options,
+            )
+
+
+class DrawnFieldset(Fieldset):
+    """A field set of a change page that draws itself; `heading` holds the arguments the
+    page gives `fieldset.html`."""
+
+    def __init__(self, *args, heading, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.heading = heading
+
+    def drawn(self):
+        return mark_safe(draw_fieldset(self, *self.heading))
+
+
+def draw_fieldset(fieldset, heading_level, prefix, id_prefix, id_suffix):
+    """A field set (Django's `helpers.Fieldset`) as `admin/includes/fieldset.html` draws
+    it with those arguments."""
+    heading = f"{_escaped(prefix)}-{_shown(id_prefix)}-{_shown(id_suffix)}-heading"
+    name = fieldset.name
+    parts = [f'<fieldset class="module aligned {_escaped(fieldset.classes)}"']
+    if name:
+        parts.append(f' aria-labelledby="{heading}"')
+    parts.append(">\n    ")
+    if name:
+        level = _shown(heading_level or 2)
+        details, summary = (
+            ("<details><summary>", "</summary>") if fieldset.is_collapsible else ("", "")
+        )
+        parts.append(
+            f'\n        {details}\n        <h{level} id="{heading}" class="fieldset-heading">'
+            f"{_shown(name)}</h{level}>\n        {summary}\n    "
+        )
+    parts.append("\n    ")
+    if fieldset.description:
+        parts.append(f'\n        <div class="description">{fieldset.description}</div>\n    ')
+    parts.append("\n    ")
+    for line in fieldset:
+        parts.append(_form_row(line))
+    parts.append("\n    ")
+    if name and fieldset.is_collapsible:
+        parts.append("</details>")
+    parts.append("\n</fieldset>\n")
+    return "".join(parts)
+
+
+def _form_row(line):
+    """A line of a field set (Django's `helpers.Fieldline`): one field or several."""
+    fields = list(line)
+    single = len(line.fields) == 1
+    classes = "" if single else " flex-container form-multiline"
+    if not line.has_visible_field:
+        classes += " hidden"
+    for field in fields:
+        name = _name(field)
+        if name:
+            classes += f" field-{_escaped(name)}"
+    parts = [f'\n        <div class="form-row{classes}">\n            ']
+    line_errors = line.errors() if single else ""
+    for field in fields:
+        parts.append(_field_box(field, single, line_errors))
+    parts.append("\n        </div>\n    ")
+    return "".join(parts)
+
+
+def _field_box(field, single, line_errors):
+    """One field of a line: its label, box or value, help and errors."""
+    bound = field.field  # a bound field, or a dict for a read-only field
+    readonly = field.is_readonly
+    name = _name(field)
+    fieldset = getattr(field, "is_fieldset", False)
+    help_text = bound["help_text"] if readonly else bound.help_text
+    id_for_label = "" if readonly else bound.id_for_label
+    hidden = bound["is_hidden"] if readonly else bound.is_hidden
+    errors = "" if readonly else field.errors()
+    parts = ["\n                "]
+    if fieldset:
+        described = f' aria-describedby="{_shown(id_for_label)}_helptext"' if help_text else ""
+        parts.append(f"<fieldset{described}>{field.label_tag()}")
+    classes = " errors" if (not readonly and errors) or (single and line_errors) else ""
+    if not single:
+        classes += " fieldBox"
+        if name:
+            classes += f" field-{_escaped(name)}"
+        if hidden:
+            classes += " hidden"
+    if field.is_checkbox:
+        classes += " checkbox-row"
+    parts.append(f'\n                <div class="flex-container{classes}">\n                    ')
+    label = "" if fieldset else field.label_tag()
+    if field.is_checkbox:
+        parts.append(
+            f'\n                        <div class="checkbox">\n                        {bound}'
+            f"\n                        {label}\n                        </div>"
+            "\n                    "
+        )
+    else:
+        parts.append(f"\n                        {label}\n                    ")
+    parts.append("\n                    ")
+    if help_text:
+        help_id = f' id="{_shown(id_for_label)}_helptext"' if id_for_label else ""
+        parts.append(
+            f'\n                        <div class="help{" hidden" if hidden else ""}"{help_id}>'
+            f"\n                            <div>{help_text}</div>\n                        </div>"
+            "\n                    "
+        )
+    parts.append(f"\n                    {line_errors if single else ''}")
+    parts.append(f"\n                    {errors if not single else ''}\n                        ")
+    if not field.is_checkbox:
+        if readonly:
+            box = f'\n                            <div class="readonly">{field.contents()}</div>'
+        else:
+            box = f"\n                            {bound}"
+        parts.append(
+            f"\n                        {box}\n                        \n                    "
+        )
+    parts.append("\n                </div>\n                ")
+    if fieldset:
+        parts.append("</fieldset>")
+    parts.append("\n            ")
+    return "".join(parts)
+
+
+def _name(field):
+    """`field.field.name` in the template: the bound field's name, or a read-only
+    field's."""
+    return field.field["name"] if field.is_readonly else field.field.name

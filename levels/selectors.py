@@ -74,11 +74,19 @@ def next_levels(ladders):
     `ladders` (2 queries a ladder)."""
     following = {}
     for ladder in ladders:
-        for path in track_paths(ladder, include_retired=True):
-            for level in path.levels:
-                after = _following(path.levels, level)
-                if after is not None:
-                    following[(path.track.pk, level.pk)] = after
+        following.update(next_levels_on(track_paths(ladder, include_retired=True)))
+    return following
+
+
+def next_levels_on(paths):
+    """`next_levels` of one ladder from its `paths` (`track_paths(ladder,
+    include_retired=True)`, or a cached copy: `levels.structure`)."""
+    following = {}
+    for path in paths:
+        for level in path.levels:
+            after = _following(path.levels, level)
+            if after is not None:
+                following[(path.track.pk, level.pk)] = after
     return following
 
 

@@ -2,12 +2,14 @@
 or a retired ladder only to HR, with a banner saying so (`assessments.access`), and 404 for
 anyone else."""
 
+from django.db.models import prefetch_related_objects
 from django.shortcuts import render
+from django.urls import reverse
 
 from assessments import access
 
 from . import careerpath, selectors
-from .compare import compare_levels
+from .structure import ladder_structure
 
 MAX_COMPARED = 3
 
@@ -31,6 +33,7 @@ def ladder_list(request):
 
 def ladder_detail(request, slug):
     overview = selectors.ladder_overview(slug, ladders=access.visible_ladders(request.user))
+    _link(overview.ladder, overview.levels, *(path.levels for path in overview.paths))
     return render(
         request,
         "levels/ladder_detail.html",
@@ -44,6 +47,7 @@ def ladder_detail(request, slug):
 
 def level_detail(request, slug, key):
     page = selectors.level_page(slug, key, ladders=access.visible_ladders(request.user))
+    _link(page.ladder, *(path.levels for path in page.paths))
     return render(
         request,
         "levels/level_detail.html",
@@ -56,6 +60,24 @@ def level_detail(request, slug, key):
     )
 
 
+def level_urls(ladder):
+    """The address of a level of `ladder` from its key, reversed once: the ladder pages link
+    a few hundred levels, and a reverse costs as much as drawing the rest of the link."""
+    marker = "level-key"
+    url = reverse("levels:level", kwargs={"slug": ladder.slug, "key": marker})
+    start, found, end = url.rpartition(marker)
+    assert found, url
+    return lambda key: f"{start}{key}{end}"
+
+
+def _link(ladder, *level_lists):
+    """Give every level in `level_lists` its page's address as `.url`."""
+    url = level_urls(ladder)
+    for levels in level_lists:
+        for level in levels:
+            level.url = url(level.key)
+
+
 def _career_paths(paths, current=None):
     """The career-path picture in both shapes, as (picture, variant) pairs; empty if no tracks."""
     wide = careerpath.layout(paths, current=current)
@@ -66,7 +88,10 @@ def _career_paths(paths, current=None):
 
 def compare(request, slug):
     ladder = access.get_ladder(request.user, slug)
-    all_levels = list(ladder.levels.active())
+    # The ladder's levels, and each step's comparison, as kept for its version: on a
+    # category of a few hundred expectations the comparison costs more than the page.
+    structure = ladder_structure(ladder)
+    all_levels = structure.active_levels
     raw = request.GET.get("levels")
     if raw is None:
         # The picker's own fields: ?a=pm&b=senior-pm&c=
@@ -99,13 +124,16 @@ def compare(request, slug):
         context["error"] = "Pick different levels to compare."
         status = 400
     elif keys:
-        context.update(_comparison(ladder, keys))
+        context.update(_comparison(ladder, structure, keys))
     return render(request, "levels/compare.html", context, status=status)
 
 
-def _comparison(ladder, keys):
-    levels = selectors.levels_with_expectations(ladder, keys)
-    categories = list(ladder.categories.active())
+def _comparison(ladder, structure, keys):
+    """The levels of `keys` (active levels of `ladder`) side by side."""
+    by_key = {level.key: level for level in structure.active_levels}
+    levels = structure.with_expectations([by_key[key] for key in keys])
+    prefetch_related_objects(levels, "aspect_values")
+    categories = structure.categories
     aspects = list(ladder.aspects.all())
     columns = []
     previous = None
@@ -113,7 +141,7 @@ def _comparison(ladder, keys):
         columns.append(
             {
                 "level": level,
-                "changes": compare_levels(categories, previous, level),
+                "changes": structure.comparison(previous, level),
                 "previous": previous,
             }
         )

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # index operator classes (search indexes); inert on SQLite
     "bootstrap",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -100,6 +101,8 @@ INSTALLED_APPS = [
     "levels",
     "assessments",
     "rounds",
+    "django_tasks_db",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -168,8 +171,34 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def cache_settings(url):
+    """The default cache from `CACHE_URL`: by default each process's own memory; with
+    `redis://host:6379/0` (or `rediss://` for TLS) a Redis server shared by every app
+    server, through Django's RedisCache (which needs the `redis` package installed). It
+    keeps what many pages read and rarely changes, such as each ladder's structure
+    (`levels.structure`), which stays right with either: its keys change with the ladder."""
+    if not url or url == "locmem://":
+        # Room for the structure of a few large ladders (an entry per level and comparison).
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    if url.startswith(("redis://", "rediss://")):
+        from importlib.util import find_spec
+
+        if find_spec("redis") is None:
+            raise ImproperlyConfigured(
+                "CACHE_URL names a Redis server, which needs the redis package: pip install redis"
+            )
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be empty, locmem:// or a redis:// or rediss:// address, not {url!r}."
+    )
+
+
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": cache_settings(env("CACHE_URL")),
     # Counts shared by every app server (pmladder.throttle), in a table that `migrate`
     # creates. Entries expire within the hour; the cap is far above that volume, so an
     # attacker cannot make the cache drop counts.
@@ -178,6 +207,20 @@ CACHES = {
         "LOCATION": "pmladder_throttle",
         "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
+}
+
+# Long work (big imports, exports, many emails) runs as a task: stored in the database and
+# run by `manage.py db_worker` beside the web server (`make run` starts one). Tests, and
+# TASKS_IMMEDIATE=1, run each task at once in the process that asked for it.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if TESTING or env_bool("TASKS_IMMEDIATE", False)
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -254,7 +297,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Ladder and people files larger than these are refused before they are read.
 LADDER_FILE_MAX_BYTES = env_int("LADDER_FILE_MAX_BYTES", 1024 * 1024)
-PEOPLE_FILE_MAX_BYTES = env_int("PEOPLE_FILE_MAX_BYTES", 5 * 1024 * 1024)
+# 16 MiB takes a file of 100,000 people (about 11 MB) from the command.
+PEOPLE_FILE_MAX_BYTES = env_int("PEOPLE_FILE_MAX_BYTES", 16 * 1024 * 1024)
 # People files longer than this are imported with `manage.py import_people`, not in the
 # admin, where they would not finish within a request.
 PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN = env_int("PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN", 5000)

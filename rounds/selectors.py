@@ -419,7 +419,7 @@ def person_nominations(user, employee, *, limit=10):
     first, with their round and levels: one query."""
     from assessments import access
 
-    visible = access.restrict(Nomination.objects.filter(employee=employee), user)
+    visible = access.restrict(Nomination.objects.filter(employee=employee), user, person=employee)
     return list(
         visible.select_related(
             "round", "target_level", "target_track", "from_level", "nominated_by"

@@ -30,6 +30,7 @@ from assessments.models import (
     Rating,
     Review,
 )
+from jobs.models import Job
 from levels import models as ladder_models
 from rounds import selectors as round_selectors
 from rounds import services as round_services
@@ -286,7 +287,21 @@ EXPECTED = {
                 L, A, A, A, A, A, (200, 400), 404, A, L
             ),
             "admin:assessments_employee_template": ADMIN_HR,
-            "admin:assessments_employee_export": ADMIN_HR,
+            # The export page; its button starts the export, whose page HR is sent to.
+            "admin:assessments_employee_export": admin_row((200, W)),
+        },
+    ),
+    **_admin_model(
+        "jobs_job",
+        changelist=ADMIN_HR,
+        add=ADMIN_HR_REFUSED,
+        history=ADMIN_HR,
+        delete=ADMIN_HR_REFUSED,
+        change=ADMIN_HR_REDIRECT,  # a task's page is its progress page
+        extra={
+            "admin:jobs_job_progress": admin_row((200, 405)),
+            "admin:jobs_job_status": admin_row((200, 405)),
+            "admin:jobs_job_download": admin_row((200, 405)),
         },
     ),
     **_record_model("assessments_levelassignment"),
@@ -401,6 +416,14 @@ class Sweep:
             ),
             uploaded_by=org.hr,
         )
+        self.job = Job.objects.create(
+            kind=Job.Kind.PEOPLE_EXPORT,
+            title="Export people.csv",
+            requested_by=org.hr,
+            status=Job.Status.SUCCEEDED,
+            output="email\r\n",
+            output_name="people.csv",
+        )
         AccessAttempt.objects.create(username="x", ip_address="127.0.0.1", failures_since_start=1)
         AccessLog.objects.create(username="x", ip_address="127.0.0.1")
         AccessFailureLog.objects.create(username="x", ip_address="127.0.0.1", locked_out=False)
@@ -410,6 +433,7 @@ class Sweep:
             ("axes", "accessattempt"): AccessAttempt.objects.first(),
             ("axes", "accesslog"): AccessLog.objects.first(),
             ("axes", "accessfailurelog"): AccessFailureLog.objects.first(),
+            ("jobs", "job"): self.job,
             ("levels", "ladder"): ladder,
             ("levels", "level"): org.report.level,
             ("levels", "track"): org.report.track,
@@ -491,6 +515,9 @@ class Sweep:
             "rounds:nomination_endorse": {"pk": self.nomination.pk},
             "rounds:nomination_decide": {"pk": self.calibrated.pk},
             "admin:assessments_employee_import_preview": {"pk": self.people_import.pk},
+            "admin:jobs_job_progress": {"pk": self.job.pk},
+            "admin:jobs_job_status": {"pk": self.job.pk},
+            "admin:jobs_job_download": {"pk": self.job.pk},
             "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
             "admin:app_list": {"app_label": "levels"},
             "admin:auth_user_password_change": {"id": org.report.user.pk},

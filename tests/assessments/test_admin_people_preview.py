@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from assessments import peoplefile
 from assessments.models import Employee, LevelAssignment, PeopleImport
+from jobs.models import Job
 
 from ..factories import UserFactory, make_hr_user
 from .test_admin_import import CHANGELIST_URL, IMPORT_URL, import_file, preview_url, upload
@@ -92,8 +93,11 @@ def test_a_step_down_is_flagged_and_needs_the_box_ticked(hr, team):
 
     done = hr.post(url, {"fingerprint": fingerprint, "allow_step_down": "on"}, follow=True)
 
-    assert done.redirect_chain == [(CHANGELIST_URL, 302)]
+    job = Job.objects.get()  # the import runs as a task, whose page follows it
+    assert done.redirect_chain == [(job.get_absolute_url(), 302)]
+    assert job.title == "Import people.csv"
     assert "Imported people.csv. Created 0, updated 1, unchanged 2." in done.text
+    assert f'href="{CHANGELIST_URL}">See everyone</a>' in done.text
     ben = Employee.objects.get(email="ben@example.com")
     assert ben.level.key == "apm"
     assert ben.assignments.first().rationale == "Imported from people.csv by Hana Reyes."
@@ -217,20 +221,40 @@ def test_the_whole_journey_through_the_helper_still_imports(hr):
 # Export and template ---------------------------------------------------------------------
 
 
-def test_hr_exports_everyone_as_a_people_file(hr, team):
-    response = hr.get(EXPORT_URL)
+def export(hr):
+    """Export from the admin as HR does: the export page, its button, the task's page with
+    the file to download; return the task's page and the file's response."""
+    page = hr.post(EXPORT_URL, follow=True)
+    job = Job.objects.get(kind=Job.Kind.PEOPLE_EXPORT)
+    download = reverse("admin:jobs_job_download", args=[job.pk])
+    assert f'href="{download}" download>' in page.text
+    return page, hr.get(download)
 
+
+def test_hr_exports_everyone_as_a_people_file(hr, team):
+    start = hr.get(EXPORT_URL)
+    assert "Export everyone active (3 people)" in start.text
+
+    page, response = export(hr)
+
+    assert "Exported 3 people." in page.text
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"].startswith("attachment; filename=")
-    text = b"".join(response.streaming_content).decode()
+    assert response["Content-Disposition"].startswith('attachment; filename="people-')
+    text = response.content.decode()
     emails = [row["email"] for row in csv.DictReader(io.StringIO(text))]
     assert emails == ["ana@example.com", "ben@example.com", "cy@example.com"]
     assert f'href="{EXPORT_URL}"' in hr.get(CHANGELIST_URL).text
 
 
+def test_with_nobody_to_export_the_page_says_what_to_do(hr, default_ladder):
+    page = hr.get(EXPORT_URL)
+    assert "There is nobody to export yet." in page.text
+    assert 'value="Export people"' not in page.text
+
+
 def test_the_exported_file_imports_back_through_the_admin_unchanged(hr, team):
-    text = b"".join(hr.get(EXPORT_URL).streaming_content)
+    text = export(hr)[1].content
 
     response = hr.post(IMPORT_URL, {"file": upload(text)}, follow=True)
 

@@ -358,7 +358,7 @@ def test_growth_notes_on_me_are_labelled_what_to_work_on(mixed, as_user):
 # What it costs ------------------------------------------------------------------------------
 
 
-def test_readiness_costs_three_queries_with_the_expectations_and_criteria_at_hand(mixed):
+def test_readiness_costs_one_query_with_the_expectations_and_criteria_at_hand(mixed):
     org = mixed
     items = expectations(org)
     criteria = list(org.ladder.promotion_criteria.all())
@@ -371,8 +371,9 @@ def test_readiness_costs_three_queries_with_the_expectations_and_criteria_at_han
             criteria=criteria,
         )
 
-    # evidence per expectation, the latest shared review's ratings, criteria support
-    assert len(queries) == 3
+    # evidence per expectation and day, criteria support and the latest shared review's
+    # ratings, together (readiness.readiness_for)
+    assert len(queries) == 1
 
 
 def test_team_badges_cost_two_queries_however_many_people(mixed):

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core import signing
@@ -17,6 +18,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
 from assessments.selectors import HR_GROUP
+from jobs import runner
+from jobs.models import Job
 from levels import ladderfile
 from levels.admin import preview_salt
 from levels.models import Ladder, Level
@@ -166,20 +169,65 @@ def test_the_preview_shows_a_changed_text_before_and_after(hr_client, default_la
     assert ladder_row[2].endswith("fine outcome. Revised yearly.")
 
 
-def test_confirming_the_preview_applies_it(hr_client, default_ladder):
+def test_confirming_the_preview_applies_it(hr_client, hr_user, default_ladder):
     spec = edited(default_ladder)
     preview = hr_client.post(IMPORT_URL, {"file": upload(spec, "pm.yaml")})
 
     response = hr_client.post(CONFIRM_URL, {"preview": preview_token(preview)})
 
+    job = Job.objects.get()  # written by a task, whose page follows it
     assert response.status_code == 302
-    assert response.url == reverse("admin:levels_ladder_change", args=[default_ladder.pk])
-    assert messages_of(response) == [
+    assert response.url == reverse("admin:jobs_job_progress", args=[job.pk])
+    assert job.status == Job.Status.SUCCEEDED
+    assert job.message == (
         "Updated ladder 'product-management' (Product Management) from pm.yaml: "
         "levels: 1 added, 2 changed; tracks: 1 changed."
-    ]
+    )
+    assert job.result_url == reverse("admin:levels_ladder_change", args=[default_ladder.pk])
+    page = hr_client.get(response.url)
+    assert "levels: 1 added, 2 changed; tracks: 1 changed." in page.text
+    assert ">Open Product Management</a>" in page.text
     assert ladder_spec(default_ladder) == spec
+    entry = LogEntry.objects.get(object_id=str(default_ladder.pk))
+    assert (entry.user, entry.change_message) == (
+        hr_user,
+        "Imported pm.yaml: levels: 1 added, 2 changed; tracks: 1 changed.",
+    )
+    version = Level.history.latest()  # recorded as HR's, though a task wrote it
+    assert version.history_user == entry.user
+    assert version.history_change_reason == "Imported from pm.yaml"
     assert Ladder.objects.count() == 1
+
+
+def test_a_ladder_changed_before_the_task_runs_is_left_alone(hr_user, default_ladder):
+    """The task plans again under the import lock: an edit made after the confirmation was
+    checked, before the task ran, fails the task and changes nothing."""
+    before = ladder_spec(default_ladder)
+    job = runner.start(
+        Job.Kind.LADDER_IMPORT,
+        by=hr_user,
+        title="Import pm.yaml",
+        name="pm.yaml",
+        content=ladderfile.dump(edited(default_ladder)),
+        base="the fingerprint of an older ladder",
+    )
+    assert job.status == Job.Status.FAILED
+    assert job.message.startswith("The ladder changed after your preview of pm.yaml")
+    assert job.result_url == IMPORT_URL
+    assert ladder_spec(default_ladder) == before
+
+
+def test_a_file_broken_before_the_task_runs_lists_its_problems(hr_user, default_ladder):
+    job = runner.start(
+        Job.Kind.LADDER_IMPORT,
+        by=hr_user,
+        title="Import pm.yaml",
+        name="pm.yaml",
+        content="levels: [",
+        base="",
+    )
+    assert job.status == Job.Status.FAILED
+    assert job.message.startswith("Nothing was changed:")
 
 
 def test_a_new_ladder_is_previewed_then_created(hr_client):
@@ -193,11 +241,13 @@ def test_a_new_ladder_is_previewed_then_created(hr_client):
     assert not Ladder.objects.filter(slug="engineering").exists()
     response = hr_client.post(CONFIRM_URL, {"preview": preview_token(preview)})
     ladder = Ladder.objects.get(slug="engineering")
-    assert response.url == reverse("admin:levels_ladder_change", args=[ladder.pk])
-    assert messages_of(response) == [
+    job = Job.objects.get()
+    assert response.url == reverse("admin:jobs_job_progress", args=[job.pk])
+    assert job.message == (
         f"Created ladder 'engineering' ({ladder.name}) from engineering.yaml as a draft: only "
         "HR sees it until you publish it."
-    ]
+    )
+    assert job.result_url == reverse("admin:levels_ladder_change", args=[ladder.pk])
     assert ladder.status == Ladder.Status.DRAFT
     assert ladder_spec(ladder) == ladderfile.read(content)
 

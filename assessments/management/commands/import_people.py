@@ -4,7 +4,8 @@ the same rules as the admin's import (`assessments.peoplefile`), for files of an
 the admin refuses files longer than `PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN` people, which would
 not finish within a request, and points here. A bad file changes nothing; `--dry-run`
 prints what the file would do, person by person, and changes nothing either; a file that
-moves anyone to a lower level is imported only with `--allow-step-down`.
+moves anyone to a lower level is imported only with `--allow-step-down`. With `-v 2`, how
+far it has got goes to standard error as it goes: a line per stage and thousand rows.
 """
 
 from pathlib import Path
@@ -65,6 +66,7 @@ class Command(BaseCommand):
         self, *args, file, invite, site_url, dry_run, allow_step_down, notify, by, **options
     ):
         path = Path(file)
+        progress = self._progress if options["verbosity"] >= 2 else None
         by = _importer(by)
         domain, use_https = _site(site_url) if invite and not dry_run else (None, False)
         try:
@@ -73,7 +75,7 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {error.strerror}") from None
         try:
             if dry_run:
-                self._print(peoplefile.preview(content, by=by, name=path.name))
+                self._print(peoplefile.preview(content, by=by, name=path.name, progress=progress))
                 return
             summary = peoplefile.import_people(
                 content=content,
@@ -84,6 +86,7 @@ class Command(BaseCommand):
                 invite=invite,
                 domain=domain,
                 use_https=use_https,
+                progress=progress,
             )
         except peoplefile.PeopleFileError as error:
             lines = "\n".join(f"  {problem}" for problem in error.problems)
@@ -96,6 +99,10 @@ class Command(BaseCommand):
                 f"\n{lines}{hint}"
             ) from None
         self.stdout.write(self.style.SUCCESS(str(summary)))
+
+    def _progress(self, done, total, stage):
+        # Plain text: on a terminal, standard error is red for errors otherwise.
+        self.stderr.write(f"{stage}: {done:,} of {total:,}", style_func=str)
 
     def _print(self, preview):
         """The plan of a dry run: each person created or changed, flags first."""

@@ -1,0 +1,205 @@
+"""
+The parts of the ladder pages that repeat once per level or per expectation, written here
+rather than in the templates: the career-path boxes (`career_path_shapes`), the
+overview's lists and table of levels (`level_links`, `level_rows`), the compare page's
+level pickers (`level_options`) and compared expectations (`compared_items`,
+`dropped_items`). A large ladder draws a few hundred of each on one page, and the template
+engine spends about as long on every value it prints (more on a number, which it
+localises) as these functions spend on a whole row.
+
+Each writes the markup its template wrote before, byte for byte, so the pages read the same
+(`tests/levels/test_page_speed.py` renders both ways and compares). Every text is escaped
+as `{{ }}` escapes it. Links to levels are `level.url`, set by the view
+(`levels.views.level_urls`).
+"""
+
+from html import escape
+
+from django import template
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+def esc(value):
+    """`value` escaped as `{{ value }}` escapes it (`conditional_escape`, without its
+    wrapper for lazy strings, which costs more than the escaping)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return escape(str(value))
+
+
+# The career path -----------------------------------------------------------------------------
+
+_EDGE = '<path class="cp-edge" d="{}" fill="none"/>'
+_LABEL = '<text class="cp-track" x="{}" y="{}">{}</text>'
+_NODE = """
+    <a href="{url}" class="cp-node{current_class}"
+       {current_attr} aria-label="{label}">
+      <rect x="{x}" y="{y}" width="{width}" height="{height}" rx="8"/>
+      <text class="cp-name" x="{cx}" y="{text_y}" text-anchor="middle">{short_name}</text>
+      {code}
+    </a>
+    """
+_CODE = '<text class="cp-code" x="{}" y="{}" text-anchor="middle">{}</text>'
+
+
+@register.simple_tag
+def career_path_shapes(picture):
+    """The lines, track names and level boxes of a `careerpath.CareerPath`, each box a link
+    to its level."""
+    edges = "".join(_EDGE.format(esc(edge)) for edge in picture.edges)
+    labels = "".join(_LABEL.format(label.x, label.y, esc(label.text)) for label in picture.labels)
+    nodes = "".join(_node(picture, node) for node in picture.nodes)
+    return mark_safe(f"{edges}\n    {labels}\n    {nodes}")
+
+
+def _node(picture, node):
+    level = node.level
+    code = esc(level.code) if level.code else ""
+    return _NODE.format(
+        url=esc(level.url),
+        current_class=" cp-current" if node.current else "",
+        current_attr='aria-current="page"' if node.current else "",
+        label=f"{esc(level.name)} ({code})" if code else esc(level.name),
+        x=node.x,
+        y=node.y,
+        width=picture.box_width,
+        height=picture.box_height,
+        cx=node.cx,
+        text_y=node.text_y,
+        short_name=esc(level.short_name),
+        code=_CODE.format(node.cx, node.code_y, code) if code else "",
+    )
+
+
+# The overview ------------------------------------------------------------------------------
+
+
+@register.simple_tag
+def level_links(levels):
+    """A list item per level: its short name, linking to its page."""
+    return mark_safe(
+        "".join(
+            f'<li><a href="{esc(level.url)}">{esc(level.short_name)}</a></li>' for level in levels
+        )
+    )
+
+
+_ROW = """
+        <tr>
+          <td class="text-nowrap">{code}</td>
+          <th scope="row"><a href="{url}">{name}</a></th>
+          <td>{tracks}</td>
+          <td class="d-none d-md-table-cell small">{summary}</td>
+        </tr>
+        """
+_TRACK = '<span class="badge text-bg-light border me-1">{}</span>'
+
+
+@register.simple_tag
+def level_rows(levels):
+    """A table row per level: its code, name (linking to its page), the tracks it is on
+    (`level.on_tracks`) and its summary."""
+    return mark_safe(
+        "".join(
+            _ROW.format(
+                code=esc(level.code) if level.code else "—",
+                url=esc(level.url),
+                name=esc(level.name),
+                tracks="".join(_TRACK.format(esc(track.name)) for track in level.on_tracks) or "—",
+                summary=esc(level.summary),
+            )
+            for level in levels
+        )
+    )
+
+
+# The compare page ----------------------------------------------------------------------------
+
+_OPTION = '\n      <option value="{}"{}>{}</option>\n      '
+
+
+@register.simple_tag
+def level_options(levels, selected):
+    """An option per level, the one whose key is `selected` chosen."""
+    return mark_safe(
+        "".join(
+            _OPTION.format(
+                esc(level.key),
+                " selected" if level.key == selected else "",
+                f"{esc(level.name)} ({esc(level.code)})" if level.code else esc(level.name),
+            )
+            for level in levels
+        )
+    )
+
+
+_BADGES = {
+    "new": '<span class="badge badge-new">New</span>',
+    "changed": '<span class="badge badge-changed">Changed</span>',
+}
+# The table's cells and the phones' cards list the same items, laid out a little apart.
+_ITEM = {
+    "table": """
+          <li class="item-{status}">
+            {badge}
+            {text}
+            {was}
+          </li>
+          """,
+    "cards": """
+        <li>{badge}
+          {text}{was}</li>
+        """,
+}
+_WAS = {
+    "table": '<div class="small text-body-secondary">was: {}</div>',
+    "cards": '<div class="text-body-secondary">was: {}</div>',
+}
+_NOTHING = {
+    "table": '\n          <li class="text-body-secondary">Nothing listed</li>\n          ',
+    "cards": '<li class="text-body-secondary">Nothing listed</li>\n        ',
+}
+
+
+@register.simple_tag
+def compared_items(items, layout):
+    """The `compare.Item`s of one category of one level, as list items for the "table" or
+    the "cards" `layout`."""
+    if not items:
+        return mark_safe(_NOTHING[layout])
+    item_format, was_format = _ITEM[layout], _WAS[layout]
+    return mark_safe(
+        "".join(
+            item_format.format(
+                status=esc(item.status),
+                badge=_BADGES.get(item.status, ""),
+                text=esc(item.text),
+                was=was_format.format(esc(item.was)) if item.was else "",
+            )
+            for item in items
+        )
+    )
+
+
+_DROPPED = """
+<details class="dropped mt-2">
+  <summary class="small">{count} from {previous} not repeated here</summary>
+  <ul class="compare-list small mt-1">{items}</ul>
+</details>
+"""
+
+
+@register.simple_tag
+def dropped_items(change):
+    """What a `compare.CategoryChange` no longer lists from the level before, folded away."""
+    if not change.dropped:
+        return ""
+    return mark_safe(
+        _DROPPED.format(
+            count=len(change.dropped),
+            previous=esc(change.previous.short_name),
+            items="".join(f'<li class="item-dropped">{esc(text)}</li>' for text in change.dropped),
+        )
+    )

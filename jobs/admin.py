@@ -55,7 +55,8 @@ class JobAdmin(ReadOnlyAdmin):
 
     def _job(self, request, pk, *fields):
         job = access.visible_jobs(request.user).filter(pk=pk)
-        job = (job.only(*fields) if fields else job.defer("output")).first()
+        job = job.only(*fields) if fields else job.defer("output").select_related("requested_by")
+        job = job.first()
         if job is None:
             raise Http404("No such task.")
         return job

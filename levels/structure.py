@@ -40,8 +40,8 @@ def stamp(ladder):
         return None
 
 
-def _key(ladder, version, *parts):
-    return ":".join(["ladder-structure", str(ladder.pk), version.hex, *map(str, parts)])
+def _key(ladder, version):
+    return f"ladder-structure:{ladder.pk}:{version.hex}"
 
 
 @dataclass

@@ -111,7 +111,11 @@ def options(argv=None):
     )
     parser.add_argument("--parts", default=env("BENCH_PARTS", ",".join(PARTS)))
     parser.add_argument(
-        "--repeats", type=int, default=env("BENCH_REPEATS"), help="timed requests a page"
+        "--repeats",
+        type=int,
+        default=env("BENCH_REPEATS"),
+        help="timed requests a page after a warm-up (default 11; with --smoke none: one "
+        "request, counted)",
     )
     parser.add_argument(
         "--evidence",

@@ -2,7 +2,9 @@
 
 Its sign-in takes no username longer than the User model allows, and its pages refuse a
 query string with a NUL character (PostgreSQL cannot compare text holding one; the
-autocomplete and search boxes would otherwise fail with a server error)."""
+autocomplete and search boxes would otherwise fail with a server error). Every model
+registered on it gets delete pages whose cost does not grow with the data
+(`pmladder.admindelete`)."""
 
 from functools import update_wrapper
 
@@ -14,6 +16,7 @@ from django.http import HttpResponseBadRequest
 
 from assessments.access import is_hr
 
+from .admindelete import with_bounded_deletes
 from .middleware import note_refusal
 
 
@@ -51,6 +54,13 @@ class PMLadderAdminSite(admin.AdminSite):
         """Staff status alone is not enough: the admin is HR's tool."""
         user = request.user
         return user.is_active and user.is_staff and is_hr(user)
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every admin registered here, ours, Django's and other apps', gets delete pages
+        that name a bounded number of objects of each kind (`pmladder.admindelete`):
+        Django's own runs a query for nearly every object a delete would reach."""
+        admin_class = with_bounded_deletes(admin_class or admin.ModelAdmin)
+        super().register(model_or_iterable, admin_class, **options)
 
     def admin_view(self, view, cacheable=False):
         """Every admin page, also refusing a query string with a NUL character."""

@@ -308,36 +308,37 @@ def pending_wins_for_manager(employee):
     )
 
 
-def expectation_choices(employee, *, every_level=False):
+def expectation_choices(employee, *, every_level=False, also_level=None):
     """The expectations evidence can be recorded against, grouped by level and category:
-    the person's current level, then the next levels on their tracks, and with
-    `every_level` the rest of the ladder in order after them. Returns
-    [(group label, [(pk, text), ...]), ...] (three queries)."""
+    the person's current level, then the next levels on their tracks (and `also_level`, a
+    level id, where evidence being edited is recorded), and with `every_level` the rest of
+    the ladder in order after them. Returns [(group label, [(pk, text), ...]), ...] (three
+    queries). Read as plain rows: a whole ladder can hold thousands of expectations."""
     structure = ladder_structure(employee.ladder)
     steps = structure.next_steps(employee.level, own_track_id=employee.track_id)
-    order = [employee.level, *(step.level for step in steps)]
+    order = [employee.level.pk, *(step.level.pk for step in steps)]
     expectations = Expectation.objects.active().filter(
         level__ladder=employee.ladder, level__is_active=True
     )
     if not every_level:
-        expectations = expectations.filter(level__in=order)
-    expectations = expectations.select_related("level", "category").order_by(
+        shown = [*order, also_level] if also_level is not None else order
+        expectations = expectations.filter(level__in=shown)
+    rows = expectations.order_by(
         "level__position", "category__position", "position", "id"
-    )
+    ).values_list("pk", "text", "level_id", "level__name", "level__position", "category__name")
     groups = {}
-    for expectation in expectations:
-        level = expectation.level
-        label = f"{level.name} · {expectation.category.name}"
-        if level == employee.level:
+    for pk, text, level_id, level_name, position, category_name in rows:
+        label = f"{level_name} · {category_name}"
+        if level_id == employee.level_id:
             label += " (current level)"
-        elif level in order:
+        elif level_id in order:
             label += " (next level)"
-        groups.setdefault((level, label), []).append((expectation.pk, expectation.text))
-    rank = {level.pk: index for index, level in enumerate(order)}
+        groups.setdefault((level_id, position, label), []).append((pk, text))
+    rank = {level_id: index for index, level_id in enumerate(order)}
     ordered = sorted(
-        groups.items(), key=lambda item: (rank.get(item[0][0].pk, len(order)), item[0][0].position)
+        groups.items(), key=lambda item: (rank.get(item[0][0], len(order)), item[0][1])
     )
-    return [(label, choices) for (_, label), choices in ordered]
+    return [(label, choices) for (_, _, label), choices in ordered]
 
 
 def evidence_by_expectation(user, employee):

@@ -74,8 +74,12 @@ def evidence_new(request, pk):
 
 
 def evidence_edit(request, pk):
+    """The author changes what they wrote. Like a new item, it offers the current and next
+    levels (and the level it is recorded against) unless every level is asked for: a whole
+    ladder can be thousands of expectations."""
     item = access.get_evidence(request.user, pk, access.CHANGE)
     employee = item.employee
+    every_level = "all" in request.GET
     own_win = item.source == item.Source.SELF
     initial = {
         "expectation": item.expectation_id,
@@ -91,7 +95,9 @@ def evidence_edit(request, pk):
         request.POST or None,
         employee=employee,
         own_win=own_win,
-        choices=evidence_services.expectation_choices(employee, every_level=True),
+        choices=evidence_services.expectation_choices(
+            employee, every_level=every_level, also_level=item.level_id
+        ),
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
@@ -117,7 +123,13 @@ def evidence_edit(request, pk):
     return render(
         request,
         "assessments/evidence_form.html",
-        {"employee": employee, "form": form, "own_win": own_win, "editing": item},
+        {
+            "employee": employee,
+            "form": form,
+            "own_win": own_win,
+            "editing": item,
+            "every_level": every_level,
+        },
         status=400 if form.errors else 200,
     )
 

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 
 from levels.models import Level, PromotionCriterion, Track
 from levels.selectors import is_step_down
+from pmladder.widgets import LongSelect
 
 from .models import Employee, Evidence
 
@@ -265,7 +266,10 @@ class EvidenceForm(forms.Form):
     (`own_win`): wins are always shared with them, and always show the expectation."""
 
     expectation = forms.TypedChoiceField(
-        coerce=int, label="Expectation", help_text="Current and next levels come first."
+        coerce=int,
+        label="Expectation",
+        help_text="Current and next levels come first.",
+        widget=LongSelect,  # a whole ladder can be thousands of expectations
     )
     kind = forms.ChoiceField(
         choices=EVIDENCE_KINDS,

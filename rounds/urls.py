@@ -6,6 +6,7 @@ app_name = "rounds"
 urlpatterns = [
     path("rounds/", views.round_list, name="list"),
     path("rounds/new/", views.round_new, name="new"),
+    path("rounds/people-lookup/", views.people_lookup, name="people_lookup"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/edit/", views.round_edit, name="edit"),
     path("rounds/<int:pk>/open/", views.round_move, {"step": "open"}, name="open"),

@@ -8,7 +8,7 @@ a refusal comes back on the page (status 400) with nothing typed lost."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -20,7 +20,7 @@ from assessments.models import Employee
 from assessments.selectors import employee_of
 
 from . import selectors, services
-from .forms import CalibrateFilterForm, RoundForm
+from .forms import CalibrateFilterForm, RoundForm, committee_suggestions, root_suggestions
 from .models import Nomination, Round
 
 LIST_PAGE_SIZE = 25
@@ -77,11 +77,15 @@ def round_list(request):
 # Creating and editing -----------------------------------------------------------------------
 
 
+def _round_form(request, round=None):
+    return RoundForm(request.POST or None, round=round, lookup_url=reverse("rounds:people_lookup"))
+
+
 def round_new(request):
     """HR opens a new round, in draft."""
     if not access.is_hr(request.user):
         access.refuse(request.user, "create", "a round", "only HR runs promotion rounds")
-    form = RoundForm(request.POST or None)
+    form = _round_form(request)
     if request.method == "POST" and form.is_valid():
         try:
             round = services.create_round(by=request.user, **form.service_arguments())
@@ -106,7 +110,7 @@ def round_edit(request, pk):
     round = access.get_round(request.user, pk, access.RUN)
     if round.is_finalised:
         access.refuse(request.user, "edit", f"round {pk}", "a finalised round is read-only")
-    form = RoundForm(request.POST or None, round=round)
+    form = _round_form(request, round)
     if request.method == "POST" and form.is_valid():
         try:
             round = services.update_round(round=round, by=request.user, **form.service_arguments())
@@ -121,6 +125,31 @@ def round_edit(request, pk):
         {"form": form, "round": round},
         status=400 if form.errors else 200,
     )
+
+
+LOOKUP_FOR = {"root": root_suggestions, "committee": committee_suggestions}
+
+
+def people_lookup(request):
+    """Suggestions for the round form's people boxes, as JSON: the people whose name or
+    email starts with `q`, at most `forms.SUGGESTIONS`, for the part of the organisation
+    (`for=root`: people with a team) or the committee (`for=committee`). For those who run
+    rounds; a query nobody could match gets no results rather than an error."""
+    if not access.may_look_up_round_people(request.user):
+        access.refuse(
+            request.user, "look up", "people for a round", "only HR runs promotion rounds"
+        )
+    if request.method != "GET":
+        return HttpResponseNotAllowed(["GET"])
+    query = request.GET.get("q", "").strip()
+    if not query:
+        return JsonResponse({"results": []})
+    suggest = LOOKUP_FOR.get(request.GET.get("for", ""))
+    if suggest is None:
+        return JsonResponse({"error": "Ask for=root or for=committee."}, status=400)
+    if len(query) > SEARCH_MAX or "\x00" in query:
+        return JsonResponse({"results": []})  # no name or email is like that
+    return JsonResponse({"results": suggest(query)})
 
 
 # A round's page -------------------------------------------------------------------------------

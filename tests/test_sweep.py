@@ -195,6 +195,8 @@ EXPECTED = {
     # `nominate` offers Remi a third round, where nobody is nominated yet.
     "rounds:list": SIGNED_IN,  # the rounds one takes part in, or an empty state
     "rounds:new": row(L, 403, 403, 403, 403, 403, 200, 200, 403, L),
+    # Suggestions of people for the round form: for HR, who runs rounds; GET only.
+    "rounds:people_lookup": row(L, 403, 403, 403, 403, 403, (200, 405), (200, 405), 403, L),
     # Open rounds are for managers (no self-nomination in these); HR runs them.
     "rounds:round": row(L, 404, 404, 200, 200, 200, 200, 200, 404, L),
     "rounds:edit": HR_RUNS,

@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +14,8 @@ from assessments.models import Evidence, EvidenceChange
 from levels import ladderfile
 from levels import services as ladder_services
 from levels.models import Expectation
+
+from ..factories import bulk_people
 
 pytestmark = pytest.mark.django_db
 
@@ -616,3 +620,97 @@ def test_growth_notes_are_listed_apart_on_the_person_page_and_me(org, as_user):
         assert ">To work on</h2>" in to_work_on
         assert "Growth note</span>" in to_work_on
         assert "Shipped the pricing page." not in to_work_on
+
+
+# The expectation picker: what the pages offer, and what that costs -----------------------------
+
+
+def level_names(response):
+    choices = response.context["form"].fields["expectation"].choices[1:]
+    return list(dict.fromkeys(label.split(" · ")[0] for label, _ in choices))
+
+
+def level_name(org, key):
+    return org.ladder.levels.get(key=key).name
+
+
+def test_the_edit_form_offers_the_current_and_next_levels_and_its_own(org, as_user):
+    item = record(org, level="apm")  # recorded against a level below Remi's
+    client = as_user(org.manager.user)
+    url = reverse("assessments:evidence_edit", args=[item.pk])
+
+    page = client.get(url)
+    every = client.get(url, {"all": "1"})
+
+    assert level_names(page) == [
+        level_name(org, "pm"),
+        level_name(org, "senior-pm"),
+        level_name(org, "apm"),
+    ]
+    assert len(level_names(every)) == org.ladder.levels.count()
+    content = page.content.decode()
+    assert f'<option value="{item.expectation_id}" selected>' in content
+    assert 'href="?all=1"' in content
+
+
+def test_an_expectation_of_any_level_is_chosen_through_every_level(org, as_user):
+    item = record(org)
+    client = as_user(org.manager.user)
+    url = reverse("assessments:evidence_edit", args=[item.pk])
+    far = expectation(org, "director")
+
+    refused = client.post(url, form_data(org, expectation=far.pk, version=item.version))
+    saved = client.post(f"{url}?all=1", form_data(org, expectation=far.pk, version=item.version))
+
+    assert refused.status_code == 400  # not offered: the page showed nearby levels only
+    assert saved.status_code == 302
+    item.refresh_from_db()
+    assert item.expectation == far
+
+
+def test_the_picker_escapes_what_the_ladder_says(org, as_user):
+    Expectation.objects.filter(pk=expectation(org).pk).update(text='<b>Bold</b> & "quoted"')
+    url = reverse("assessments:evidence_new", kwargs={"pk": org.report.pk})
+
+    content = as_user(org.manager.user).get(url).content.decode()
+
+    assert "&lt;b&gt;Bold&lt;/b&gt; &amp; &quot;quoted&quot;" in content
+    assert "<b>Bold" not in content
+
+
+def with_teams(org, count, prefix):
+    """`count` more people with a team of one under the boss."""
+    leads = bulk_people(
+        count, like=org.report, manager=org.boss, name=prefix + " {i:03}", email=prefix + "{i}@x.io"
+    )
+    bulk_people(
+        count,
+        like=org.report,
+        manager=lambda i: leads[i],
+        name=prefix + " member {i:03}",
+        email=prefix + "-member{i}@x.io",
+    )
+
+
+def test_the_evidence_pages_cost_the_same_however_big_the_organisation(org, as_user):
+    item = record(org)
+    client = as_user(org.manager.user)
+    urls = [
+        reverse("assessments:evidence_edit", args=[item.pk]),
+        reverse("assessments:evidence_new", kwargs={"pk": org.report.pk}),
+    ]
+
+    def cost():
+        counts = []
+        for url in urls:
+            client.get(url)  # the first visit caches the ladder's structure
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts.append(len(queries))
+        return counts
+
+    with_teams(org, 5, "lead")
+    few = cost()
+    with_teams(org, 45, "head")
+
+    assert cost() == few

@@ -143,22 +143,46 @@ def test_hr_opens_a_round_from_the_rounds_page(page, org, assert_accessible):
     expect(page.get_by_role("heading", name="Promotion rounds")).to_be_visible()
     page.get_by_role("link", name="New round").click()
     assert_accessible(page)
-    # The committee starts as HR and the managers of managers: the boss here.
-    expect(page.get_by_role("checkbox", name=re.compile("Bo Director"))).to_be_checked()
+    # The committee starts as the default one: HR and the managers of managers it covers.
+    expect(page.get_by_role("checkbox", name=re.compile("managers of managers"))).to_be_checked()
     page.get_by_label("Name").fill("H1 promotions")
+    # People are typed by email, with suggestions from their name as one types.
+    root = page.get_by_label("Part of the organisation")
+    root.fill("Bo")
+    suggested = page.locator("#round-root-suggestions option")
+    expect(suggested).to_have_count(1)
+    expect(suggested).to_have_attribute("value", org.boss.email)
+    root.fill(org.boss.email)
     page.get_by_label("Nomination deadline").fill(today)
     page.get_by_label("Calibration date").fill(today)
     page.get_by_label("Effective date").fill("2000-01-01")
+    add = page.get_by_label("Add people")
+    add.fill("nobody@example.com, Ot")
+    expect(page.locator("#round-committee-suggestions option")).to_have_attribute(
+        "value", f"nobody@example.com, {org.other_manager.email}"
+    )
+    add.fill(f"nobody@example.com, {org.other_manager.email}")  # the suggestion, picked
     page.get_by_role("button", name=re.compile("Create")).click()
-    # Refused with the reason beside the date, everything typed kept.
+    # Refused with the reason beside the email, everything typed kept.
+    expect(
+        page.get_by_text("Nobody who can sign in has the email nobody@example.com.")
+    ).to_be_visible()
+    expect(page.get_by_label("Name")).to_have_value("H1 promotions")
+    expect(root).to_have_value(org.boss.email)
+    add.fill(org.other_manager.email)
+    page.get_by_role("button", name=re.compile("Create")).click()
+    # Then with the reason beside the date.
     expect(
         page.get_by_text("Promotions take effect on or after the calibration date.")
     ).to_be_visible()
-    expect(page.get_by_label("Name")).to_have_value("H1 promotions")
+    expect(add).to_have_value(org.other_manager.email)
     page.get_by_label("Effective date").fill(today)
     page.get_by_role("button", name=re.compile("Create")).click()
 
     expect(page.get_by_role("heading", name="H1 promotions")).to_be_visible()
+    round = Round.objects.get()
+    assert round.org_root == org.boss
+    assert set(round.committee.all()) == {org.hr, org.boss.user, org.other_manager.user}
     page.get_by_role("link", name="Open nominations…").click()
     assert_accessible(page)
     page.get_by_role("button", name="Open nominations").click()

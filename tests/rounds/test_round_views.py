@@ -284,14 +284,18 @@ def round_data(**changes):
 
 
 def test_new_round_offers_the_default_committee(org, as_user):
-    response = as_user(org.hr).get(reverse("rounds:new"))
+    client = as_user(org.hr)
+    response = client.get(reverse("rounds:new"))
 
-    form = response.context["form"]
-    assert set(form.initial["committee"]) == {org.hr.pk, org.boss.user.pk}
     content = response.content.decode()
     assert 'type="date"' in content
-    assert "Everyone below Mina Manager" in content  # the parts of the organisation
-    assert "Everyone below Remi Report" not in content  # nobody reports to Remi
+    assert re.search(r'name="default_committee"[^>]*checked', content)
+    # People are typed, with suggestions: nobody is listed on the form itself.
+    assert 'list="round-root-suggestions"' in content
+    assert "Mina Manager" not in content
+    assert "Bo Director" not in content
+    client.post(reverse("rounds:new"), round_data(default_committee="on"))
+    assert set(Round.objects.get().committee.all()) == {org.hr, org.boss.user}
 
 
 def test_hr_creates_a_round(org, as_user):
@@ -301,8 +305,8 @@ def test_hr_creates_a_round(org, as_user):
         reverse("rounds:new"),
         round_data(
             ladders=[org.ladder.pk],
-            org_root=org.boss.pk,
-            committee=[org.boss.user.pk, org.manager.user.pk],
+            org_root=org.boss.email,
+            committee_add=f"{org.boss.email}, {org.manager.email}",
             self_nomination="on",
         ),
         follow=True,
@@ -327,7 +331,8 @@ def test_dates_out_of_order_are_refused_and_what_was_typed_is_kept(org, as_user)
         name="Typed name",
         nomination_deadline=deadline.isoformat(),
         calibration_on=(today + datetime.timedelta(days=5)).isoformat(),
-        committee=[org.manager.user.pk],
+        org_root=org.boss.email,
+        committee_add=org.manager.email,
     )
 
     response = as_user(org.hr).post(reverse("rounds:new"), data)
@@ -342,7 +347,8 @@ def test_dates_out_of_order_are_refused_and_what_was_typed_is_kept(org, as_user)
     assert "Nothing was saved." in content
     assert 'value="Typed name"' in content
     assert f'value="{deadline.isoformat()}"' in content
-    assert re.search(rf'value="{org.manager.user.pk}"\s+id="id_committee_\d+" checked', content)
+    assert f'value="{org.boss.email}"' in content
+    assert f'value="{org.manager.email}"' in content
 
 
 def test_missing_fields_are_refused_with_nothing_lost(org, as_user):
@@ -367,7 +373,7 @@ def test_hr_edits_a_round(org, as_user):
     form = client.get(url("edit", round)).context["form"]
     response = client.post(
         url("edit", round),
-        round_data(name="Renamed", committee=[org.manager.user.pk]),
+        round_data(name="Renamed", committee_add=org.manager.email),  # the boss unticked
         follow=True,
     )
 
@@ -409,7 +415,7 @@ def test_a_calibrating_round_keeps_its_scope_whatever_is_sent(org, as_user, defa
             nomination_deadline=round.nomination_deadline.isoformat(),
             calibration_on=round.calibration_on.isoformat(),
             effective_on=round.effective_on.isoformat(),
-            org_root=org.other_manager.pk,
+            org_root=org.other_manager.email,
         ),
     )
 

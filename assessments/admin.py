@@ -11,6 +11,7 @@ nobody else, and is never relinked to another account afterwards.
 """
 
 import datetime
+import functools
 import json
 
 from django import forms
@@ -199,15 +200,6 @@ class PeopleImportForm(forms.Form):
             raise ValidationError(
                 f"The file is {upload.size:,} bytes; people files may be at most {limit:,} bytes."
             )
-        # Refused before importing: a longer file would not finish within the request.
-        rows = peoplefile.max_rows_in_admin()
-        content = upload.read()
-        upload.seek(0)
-        if peoplefile.lists_more_than(content, rows):
-            raise ValidationError(
-                f"The file lists more than {rows:,} people, too many to import here within "
-                "one request. Import it on the server with: manage.py import_people FILE"
-            )
         return upload
 
 
@@ -236,12 +228,12 @@ class PeopleConfirmForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def shown_fields(self, preview):
-        """The boxes that concern this preview: step-downs, level changes to tell people
-        about, and invitations for new people."""
+        """The boxes that concern this preview (a `PreviewSummary`): step-downs, level
+        changes to tell people about, and invitations for new people."""
         wanted = {
-            "allow_step_down": bool(preview.step_downs),
-            "notify": any(change.level_change for change in preview.updated),
-            "invite": bool(preview.created),
+            "allow_step_down": bool(preview.counts["step_downs"]),
+            "notify": bool(preview.counts["level_changes"]),
+            "invite": bool(preview.counts["created"]),
         }
         return [field for field in self.visible_fields() if wanted[field.name]]
 
@@ -421,7 +413,8 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
     def import_view(self, request):
         """Upload a people file: a file that cannot be read is refused with every problem
         listed; a readable one is kept, unapplied, and its preview opens at its own
-        address."""
+        address. A long file is kept as it is, for a background task to read and preview
+        (`people_jobs.in_background`): its problems are listed by that task."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         if request.method == "POST":
@@ -431,16 +424,23 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             name, content = _file_name(upload.name), upload.read()
-            try:
-                peoplefile.read(content)  # the file on its own; the preview checks the rest
-            except peoplefile.PeopleFileError as error:
-                return self._upload_page(request, form, error.problems, file_name=name)
-            PeopleImport.objects.filter(
+            # Only a file that reads as text counts as long: any other is refused here.
+            long = peoplefile.lists_more_than(content, peoplefile.max_rows_in_request())
+            if not long:
+                try:
+                    peoplefile.read(content)  # the file on its own; the preview checks the rest
+                except peoplefile.PeopleFileError as error:
+                    return self._upload_page(request, form, error.problems, file_name=name)
+            expired = PeopleImport.objects.filter(
                 applied_at__isnull=True, created_at__lt=timezone.now() - PREVIEW_MAX_AGE
-            ).delete()
+            )
+            people_jobs.forget_previews(expired.values_list("pk", flat=True))
+            expired.delete()
             kept = PeopleImport.objects.create(
                 file_name=name, content=content.decode("utf-8-sig"), uploaded_by=request.user
             )
+            if long:
+                return redirect(people_jobs.start_preview(kept, by=request.user))
             return redirect(self._people_url("import_preview", kept.pk))
         return self._upload_page(request, form)
 
@@ -455,7 +455,7 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             "columns": peoplefile.COLUMNS,
             "optional_columns": peoplefile.OPTIONAL_COLUMNS,
             "max_bytes": peoplefile.max_bytes(),
-            "max_rows": f"{peoplefile.max_rows_in_admin():,}",
+            "max_rows": f"{peoplefile.max_rows_in_request():,}",
             "has_view_permission": self.has_view_permission(request),
         }
         status = 400 if problems or form.errors else 200
@@ -465,10 +465,16 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
 
     def import_preview_view(self, request, pk):
         """An uploaded file's preview; confirming imports it, if nothing has changed since
-        the preview and any step-down is ticked."""
+        the preview and any step-down is ticked. A long file's preview is made by a
+        background task (`_background_preview`); a short one's, here."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        upload = PeopleImport.objects.filter(pk=pk, uploaded_by=request.user).first()
+        # The file itself (up to PEOPLE_FILE_MAX_BYTES) is read only when it is needed.
+        upload = (
+            PeopleImport.objects.defer("content", "shown")
+            .filter(pk=pk, uploaded_by=request.user)
+            .first()
+        )
         if upload is None:
             raise Http404("No such upload: each person confirms the files they uploaded.")
         if upload.applied_at is not None:
@@ -489,6 +495,9 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
         pending = people_jobs.pending_import(upload)
         if pending is not None:  # confirmed already: follow that import
             return redirect(pending)
+        job = people_jobs.latest_preview(upload)
+        if job is not None or people_jobs.in_background(upload):
+            return self._background_preview(request, upload, job)
         if request.method != "POST":
             # Back from an import refused because people changed: point out what did.
             return self._current_preview(request, upload, stale="changed" in request.GET)
@@ -504,12 +513,34 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             )
         if preview.fingerprint != data["fingerprint"]:  # people changed since the preview
             preview.mark_changed_since(upload.shown)
-            return self._preview_page(
-                request, upload, preview, PeopleConfirmForm(preview=preview), stale=True
-            )
+            return self._shown_preview(request, upload, preview, None, stale=True)
         if not data["allow_step_down"] and preview.step_downs:
-            problems = peoplefile.step_down_problems(preview)
-            return self._preview_page(request, upload, preview, form, problems=problems)
+            return self._shown_preview(request, upload, preview, form, step_downs_refused=True)
+        return self._start_import(request, upload, data)
+
+    def _background_preview(self, request, upload, job):
+        """A long file's preview, as its latest preview task (`job`) found it: while the
+        task runs (or when it failed) its page says how it goes. Confirming is checked
+        against that preview here, then against the people as they are by the import."""
+        if job is None:  # its task was removed: preview the file again
+            job = people_jobs.start_preview(upload, by=request.user)
+        if job.status != Job.Status.SUCCEEDED or not job.result:
+            return redirect(job)
+        summary = peoplefile.PreviewSummary.from_json(job.result)
+        page = functools.partial(self._preview_page, request, upload, summary, job=job)
+        if request.method != "POST":
+            return page(PeopleConfirmForm(preview=summary), stale=summary.stale)
+        form = PeopleConfirmForm(request.POST)
+        if not form.is_valid():
+            return page(form)
+        data = form.cleaned_data
+        if summary.fingerprint != data["fingerprint"]:  # a newer preview than the one seen
+            return page(PeopleConfirmForm(preview=summary), stale=True)
+        if not data["allow_step_down"] and summary.counts["step_downs"]:
+            return page(form, problems=self._step_down_problems(summary))
+        return self._start_import(request, upload, data)
+
+    def _start_import(self, request, upload, data):
         # The import runs as a task, which checks the file against this fingerprint again
         # under the reporting-lines lock, writes all or nothing, then sends the emails.
         job = runner.start(
@@ -526,7 +557,17 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
         )
         return redirect(job)
 
-    def _current_preview(self, request, upload, form=None, *, stale=False, **kwargs):
+    @staticmethod
+    def _step_down_problems(summary):
+        """Why the import is refused without the step-down box: each step-down, the first
+        ones of a long list."""
+        problems = peoplefile.step_down_problems(summary)
+        more = summary.counts["step_downs"] - len(summary.step_downs)
+        if more > 0:
+            problems.append(f"and {more:,} more step-downs, listed in the preview's file")
+        return problems
+
+    def _current_preview(self, request, upload, form=None, *, stale=False):
         """The preview of a kept file as it stands now, with `form` or a fresh one; `stale`
         marks the people who changed since the preview shown before."""
         try:
@@ -537,13 +578,24 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             )
         if stale:
             preview.mark_changed_since(upload.shown)
-        if form is None:
-            form = PeopleConfirmForm(preview=preview)
-        return self._preview_page(request, upload, preview, form, stale=stale, **kwargs)
+        return self._shown_preview(request, upload, preview, form, stale=stale)
 
-    def _preview_page(self, request, upload, preview, form, *, problems=(), stale=False):
-        upload.shown = preview.digests()  # what the confirmation is checked against
+    def _shown_preview(
+        self, request, upload, preview, form, *, stale=False, step_downs_refused=False
+    ):
+        """The page of a preview made here: what it shows is kept on the upload, for the
+        confirmation to be checked against."""
+        upload.shown = preview.digests()
         upload.save(update_fields=["shown"])
+        summary = preview.summary(people_jobs.PREVIEW_ROWS_SHOWN)
+        if form is None:
+            form = PeopleConfirmForm(preview=summary)
+        problems = self._step_down_problems(summary) if step_downs_refused else ()
+        return self._preview_page(request, upload, summary, form, problems=problems, stale=stale)
+
+    def _preview_page(self, request, upload, preview, form, *, problems=(), stale=False, job=None):
+        """The page of a `PreviewSummary`; with the `job` that made it, a link to the
+        whole of it as a file."""
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -553,8 +605,9 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             "form": form,
             "problems": list(problems),
             "stale": stale,
-            "shown": PREVIEW_ROWS_SHOWN,
+            "shown": people_jobs.TASK_PREVIEW_ROWS_SHOWN,
             "confirm_fields": form.shown_fields(preview),
+            "preview_job": job,
             "has_view_permission": self.has_view_permission(request),
         }
         status = (
@@ -591,10 +644,8 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
         return redirect(job)
 
 
-# How long an uploaded people file waits for its confirmation, and how many people of each
-# list its preview shows (the counts are always whole).
+# How long an uploaded people file waits for its confirmation.
 PREVIEW_MAX_AGE = datetime.timedelta(hours=24)
-PREVIEW_ROWS_SHOWN = 1000
 
 
 def _file_name(name):

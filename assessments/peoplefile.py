@@ -34,10 +34,12 @@ of people here already are one `UPDATE … FROM (VALUES …)` a batch. The rules
 the services that place one person at a time (`services.check_placement`,
 `services.check_effective_date`, the order of the level history, who may assign a level).
 `import_people(progress=...)` reports how far it has got, stage by stage, for a background
-task's progress bar; `scripts/bench.py` measures it. The admin refuses files longer than
-`PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN` people, which could not finish within one request;
-`manage.py import_people FILE` takes any size. Invitations, one email a new person, go out
-after the import commits, all over one connection to the mail server.
+task's progress bar; `scripts/bench.py` measures it. The admin previews a file of up to
+`PEOPLE_PREVIEW_MAX_ROWS_IN_REQUEST` people within the upload's request and a longer one
+as a background task, which keeps the preview's `PreviewSummary` (every count, the first
+people of each list) and the whole of it as a CSV file (`preview_lines`). Invitations, one
+email a new person, go out after the import commits, all over one connection to the mail
+server.
 """
 
 import collections
@@ -246,10 +248,10 @@ def max_bytes():
     return settings.PEOPLE_FILE_MAX_BYTES
 
 
-def max_rows_in_admin():
-    """Files listing more people than this are refused by the admin, before importing:
-    they would not finish within a request. The command has no such limit."""
-    return settings.PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN
+def max_rows_in_request():
+    """Files listing up to this many people are previewed by the admin within the upload's
+    request; longer ones, by a background task."""
+    return settings.PEOPLE_PREVIEW_MAX_ROWS_IN_REQUEST
 
 
 def lists_more_than(content, limit):
@@ -989,9 +991,10 @@ class PersonChange:
     level_change: bool = False
     changed_since: bool = False  # differs from the preview shown before (set by the page)
 
-    @property
+    @cached_property
     def digest(self):
-        """A short sum of what changes for this person, to tell two previews apart."""
+        """A short sum of what changes for this person, to tell two previews apart (summed
+        once: the fingerprint, the digests kept for the page and the marks all ask)."""
         # What dataclasses.astuple gives, in half the time (no deep copy).
         summed = json.dumps([(f.label, f.old, f.new) for f in self.fields], ensure_ascii=False)
         return hashlib.sha256(summed.encode()).hexdigest()[:16]
@@ -1071,6 +1074,149 @@ class Preview:
                 "will be left alone"
             )
         return text + "."
+
+    def summary(self, limit, *, stale=False):
+        """The preview as its page shows it, with the first `limit` people of each list."""
+        changes = [*self.created, *self.updated]
+        return PreviewSummary(
+            name=self.name,
+            text=str(self),
+            fingerprint=self.fingerprint,
+            counts={
+                "created": len(self.created),
+                "updated": len(self.updated),
+                "unchanged": self.unchanged,
+                "missing": len(self.missing),
+                "step_downs": len(self.step_downs),
+                "track_changes": len(self.track_changes),
+                "manager_changes": len(self.manager_changes),
+                "level_changes": sum(1 for change in self.updated if change.level_change),
+                "changed_since": sum(1 for change in changes if change.changed_since),
+                "settled": len(self.settled),
+            },
+            created=self.created[:limit],
+            updated=self.updated[:limit],
+            step_downs=self.step_downs[:limit],
+            missing=[tuple(person) for person in self.missing[:limit]],
+            settled=self.settled[:limit],
+            stale=stale,
+        )
+
+
+@dataclass
+class PreviewSummary:
+    """A preview as its page shows it: every count, and the first people of each list
+    (`Preview.summary`), with the fingerprint to confirm it by. It keeps as JSON
+    (`as_json`, `from_json`), for a preview made by a background task to be shown later;
+    `stale` says it was made because the people changed after an earlier one."""
+
+    name: str
+    text: str
+    fingerprint: str
+    counts: dict
+    created: list  # PersonChange, the first ones
+    updated: list
+    step_downs: list
+    missing: list  # (full name, email)
+    settled: list
+    stale: bool = False
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def unchanged(self):
+        return self.counts["unchanged"]
+
+    @property
+    def has_changes(self):
+        return bool(self.counts["created"] or self.counts["updated"])
+
+    def as_json(self):
+        def change(person):
+            return {
+                **{name: getattr(person, name) for name in _CHANGE_FIELDS},
+                "fields": [[f.label, f.old, f.new] for f in person.fields],
+            }
+
+        return {
+            "name": self.name,
+            "text": self.text,
+            "fingerprint": self.fingerprint,
+            "counts": self.counts,
+            "created": [change(person) for person in self.created],
+            "updated": [change(person) for person in self.updated],
+            "step_downs": [change(person) for person in self.step_downs],
+            "missing": [list(person) for person in self.missing],
+            "settled": self.settled,
+            "stale": self.stale,
+        }
+
+    @classmethod
+    def from_json(cls, data):
+        def change(values):
+            values = dict(values)
+            fields = [FieldChange(*field) for field in values.pop("fields")]
+            step_down = tuple(values.pop("step_down") or ()) or None
+            return PersonChange(**values, fields=fields, step_down=step_down)
+
+        return cls(
+            name=data["name"],
+            text=data["text"],
+            fingerprint=data["fingerprint"],
+            counts=data["counts"],
+            created=[change(values) for values in data["created"]],
+            updated=[change(values) for values in data["updated"]],
+            step_downs=[change(values) for values in data["step_downs"]],
+            missing=[tuple(person) for person in data["missing"]],
+            settled=data["settled"],
+            stale=data["stale"],
+        )
+
+
+# What `PreviewSummary.as_json` keeps of each person, besides their fields.
+_CHANGE_FIELDS = (
+    "row",
+    "email",
+    "full_name",
+    "step_down",
+    "track_change",
+    "manager_change",
+    "level_change",
+    "changed_since",
+)
+PREVIEW_COLUMNS = ("what", "row", "email", "full_name", "changes", "flags")
+
+
+def preview_lines(preview):
+    """The whole of a `Preview` as lines of a CSV file, header first: each person created,
+    each person changed (what changes, field by field, and the flags), and each person here
+    whom the file leaves out. Cells are neutralised as the export's are."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+    yield writer.writerow(PREVIEW_COLUMNS)
+    for what, changes in (("new", preview.created), ("changed", preview.updated)):
+        for change in changes:
+            fields = "; ".join(
+                f"{f.label}: {f.old} → {f.new}" if f.old else f"{f.label}: {f.new}"
+                for f in change.fields
+            )
+            flags = [
+                name
+                for name, flagged in (
+                    ("step-down", change.step_down),
+                    ("track change", change.track_change),
+                    ("manager change", change.manager_change),
+                    ("changed since your preview", change.changed_since),
+                )
+                if flagged
+            ]
+            cells = [change.email, change.full_name, fields, ", ".join(flags)]
+            yield writer.writerow(
+                [what, change.row, *(csvcells.neutralise(cell) for cell in cells)]
+            )
+    for full_name, email in preview.missing:
+        cells = [email, full_name, "not in the file: left as they are", ""]
+        yield writer.writerow(["left alone", "", *(csvcells.neutralise(cell) for cell in cells)])
 
 
 def _count(number, one, many):

@@ -29,7 +29,7 @@ class JobAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
     def get_queryset(self, request):
-        return access.visible_jobs(request.user).defer("output", "params")
+        return access.visible_jobs(request.user).defer("output", "params", "result")
 
     @admin.display(description="progress")
     def progress(self, job):
@@ -55,15 +55,21 @@ class JobAdmin(ReadOnlyAdmin):
 
     def _job(self, request, pk, *fields):
         job = access.visible_jobs(request.user).filter(pk=pk)
-        job = job.only(*fields) if fields else job.defer("output").select_related("requested_by")
+        if fields:
+            job = job.only(*fields)
+        else:
+            job = job.defer("output", "result").select_related("requested_by")
         job = job.first()
         if job is None:
             raise Http404("No such task.")
         return job
 
     def progress_view(self, request, pk):
-        """The task's page: a progress bar that follows it, then its outcome."""
+        """The task's page: a progress bar that follows it, then its outcome; or, for the
+        person who asked, the page of its result once done (a preview to confirm)."""
         job = self._job(request, pk)
+        if _opens_result(job, request.user):
+            return redirect(job.result_url)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -92,13 +98,25 @@ class JobAdmin(ReadOnlyAdmin):
         return response
 
     def download_view(self, request, pk):
-        """The file a finished task made (an export)."""
-        job = self._job(request, pk, "output", "output_name", "status")
+        """The file a finished task made (an export; a preview, for whoever asked for it,
+        as its preview page is theirs alone)."""
+        job = self._job(request, pk, "output", "output_name", "status", "kind", "requested_by")
         if job.status != Job.Status.SUCCEEDED or not job.output_name:
             raise Http404("This task has no file to download.")
+        if job.kind in Job.OPENS_RESULT and job.requested_by_id != request.user.pk:
+            raise Http404("This file is for the person who asked for the task.")
         response = HttpResponse(job.output, content_type="text/csv; charset=utf-8")
         response.headers["Content-Disposition"] = content_disposition_header(True, job.output_name)
         return response
+
+
+def _opens_result(job, user):
+    return (
+        job.kind in Job.OPENS_RESULT
+        and job.status == Job.Status.SUCCEEDED
+        and job.requested_by_id == user.pk
+        and bool(job.result_url)
+    )
 
 
 def _progress_text(job):

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 class Job(models.Model):
     class Kind(models.TextChoices):
+        PEOPLE_PREVIEW = "people-preview", "Preview a people file"
         PEOPLE_IMPORT = "people-import", "Import people"
         PEOPLE_EXPORT = "people-export", "Export people"
         LADDER_IMPORT = "ladder-import", "Import a ladder file"
@@ -42,7 +43,9 @@ class Job(models.Model):
     # Where to go next (the imported ladder, the people list, the preview to look again at).
     result_url = models.CharField(max_length=300, blank=True)
     result_label = models.CharField(max_length=100, blank=True)
-    # A file the work made (an export), downloaded from the job's page.
+    # What the work found, for the page that shows it (a large people file's preview).
+    result = models.JSONField(default=dict, blank=True)
+    # A file the work made (an export, a preview in full), downloaded from the job's page.
     output = models.TextField(blank=True)
     output_name = models.CharField(max_length=255, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
@@ -54,6 +57,10 @@ class Job(models.Model):
 
     def __str__(self):
         return self.title
+
+    # Kinds whose result has a page of its own, which the person who asked is taken to as
+    # soon as the work is done (the preview to confirm), rather than to the task's page.
+    OPENS_RESULT = frozenset({Kind.PEOPLE_PREVIEW})
 
     def get_absolute_url(self):
         return reverse("admin:jobs_job_progress", args=[self.pk])

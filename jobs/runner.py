@@ -4,12 +4,17 @@ Each kind of job has one function that does the work, named in `WORK`: it takes 
 and a `Progress` to report to, and returns an `Outcome`. It raises `Refused` (or an error
 with a `problems` list, as the file readers raise) to fail with a message for the person
 who asked; anything else fails the job with a general message, logged in full.
+
+Progress is written on the `JOBS_PROGRESS_DATABASE` connection (settings): on PostgreSQL a
+second connection to the same database, so that work writing in one long transaction (an
+import) is seen moving while that transaction is open; elsewhere the work's own.
 """
 
 import dataclasses
 import logging
 import time
 
+from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -19,6 +24,7 @@ from .models import Job
 logger = logging.getLogger(__name__)
 
 WORK = {
+    Job.Kind.PEOPLE_PREVIEW: "assessments.jobs.preview_people",
     Job.Kind.PEOPLE_IMPORT: "assessments.jobs.import_people",
     Job.Kind.PEOPLE_EXPORT: "assessments.jobs.export_people",
     Job.Kind.LADDER_IMPORT: "levels.jobs.import_ladder",
@@ -38,6 +44,7 @@ class Outcome:
     label: str = ""
     output: str = ""
     output_name: str = ""
+    result: dict = dataclasses.field(default_factory=dict)
 
 
 class Refused(Exception):
@@ -60,18 +67,47 @@ def start(kind, *, by, title, **params):
     return job
 
 
+def record(kind, *, by, title, outcome, **params):
+    """Record a job whose work was done already, elsewhere (a preview an import made when
+    it found the people changed), with its outcome; return it."""
+    now = timezone.now()
+    job = Job.objects.create(
+        kind=kind,
+        title=title[:300],
+        requested_by=by,
+        params=params,
+        status=Job.Status.SUCCEEDED,
+        started_at=now,
+        finished_at=now,
+        done=1,
+        total=1,
+    )
+    _finish(job, Job.Status.SUCCEEDED, outcome)
+    job.refresh_from_db()
+    return job
+
+
+def progress_database():
+    """The alias progress is written on: `JOBS_PROGRESS_DATABASE`, by default the work's own
+    connection."""
+    return getattr(settings, "JOBS_PROGRESS_DATABASE", None) or "default"
+
+
 class Progress:
     """Report how far a job has got: `progress(done, total, stage)`.
 
     Written straight to the job's row, at most a few times a second (a new stage is always
-    written). Work that writes in one transaction reports from inside it, so those reports
-    are seen when it commits; the stages before and after are seen as they happen.
+    written), on the connection `using` (by default `progress_database()`). On a connection
+    of its own, reports from inside the work's transaction are seen at once; on the work's
+    own connection they are seen when it commits. The work never writes its job's row
+    inside its transaction: the two connections would then wait for each other.
     """
 
     INTERVAL = 0.3  # seconds
 
-    def __init__(self, job):
+    def __init__(self, job, *, using=None):
         self.job = job
+        self.using = using or progress_database()
         self.stage = None
         self.written_at = 0.0
 
@@ -80,7 +116,7 @@ class Progress:
         if stage == self.stage and now - self.written_at < self.INTERVAL and done < total:
             return
         self.stage, self.written_at = stage, now
-        Job.objects.filter(pk=self.job.pk).update(
+        Job.objects.using(self.using).filter(pk=self.job.pk).update(
             done=max(0, done), total=max(0, total), stage=stage[:100]
         )
 
@@ -101,7 +137,7 @@ def run_job(job_id):
     except Exception as error:
         problems = getattr(error, "problems", None)
         if problems:
-            _finish(job, Job.Status.FAILED, Outcome(_listed(problems)))
+            _finish(job, Job.Status.FAILED, Outcome(listed(problems)))
         else:
             logger.exception("Job %s (%s) failed", job.pk, job.kind)
             _finish(job, Job.Status.FAILED, Outcome(UNEXPECTED))
@@ -118,11 +154,21 @@ def _finish(job, status, outcome):
         result_label=outcome.label[:100],
         output=outcome.output,
         output_name=outcome.output_name[:255],
+        result=outcome.result,
     )
 
 
-def _listed(problems):
+# A file with problems on every row would make a message of a hundred thousand lines: the
+# first ones say what to fix.
+PROBLEMS_LISTED = 200
+
+
+def listed(problems):
+    """`problems` as a job's message: "Nothing was changed:" and the first of them."""
     problems = [str(problem) for problem in problems]
     if len(problems) == 1:
         return f"Nothing was changed: {problems[0]}"
-    return "Nothing was changed:\n" + "\n".join(f"- {problem}" for problem in problems)
+    lines = [f"- {problem}" for problem in problems[:PROBLEMS_LISTED]]
+    if len(problems) > PROBLEMS_LISTED:
+        lines.append(f"- and {len(problems) - PROBLEMS_LISTED:,} more problems")
+    return "Nothing was changed:\n" + "\n".join(lines)

@@ -145,41 +145,41 @@ def test_a_file_too_big_is_refused_before_reading(hr_client, settings):
     assert Employee.objects.count() == 0
 
 
-def test_a_file_of_more_people_than_the_admin_limit_points_at_the_command(hr_client, settings):
-    settings.PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN = 2
+def test_a_file_of_more_people_than_the_request_limit_is_previewed_by_a_task(hr_client, settings):
+    settings.PEOPLE_PREVIEW_MAX_ROWS_IN_REQUEST = 2
     content = csv_of(small_team()).replace(b"\nben@", b"\n,,,,,,,\nben@")  # a blank row
 
     response = hr_client.post(IMPORT_URL, {"file": upload(content)})
 
-    assert response.status_code == 400
-    assert (
-        "The file lists more than 2 people, too many to import here within one request. "
-        "Import it on the server with: manage.py import_people FILE"
-    ) in response.text
+    job = Job.objects.get()
+    assert (job.kind, job.status) == (Job.Kind.PEOPLE_PREVIEW, Job.Status.SUCCEEDED)
+    assert response.url == job.get_absolute_url()
     assert Employee.objects.count() == 0
 
 
-def test_a_file_at_the_admin_limit_is_imported(hr_client, settings):
-    settings.PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN = 3
+def test_a_file_at_the_request_limit_is_previewed_in_the_request(hr_client, settings):
+    settings.PEOPLE_PREVIEW_MAX_ROWS_IN_REQUEST = 3
     content = csv_of(small_team()).replace(b"\nben@", b"\n,,,,,,,\nben@")  # not counted
 
     response = import_file(hr_client, content, follow=False)
 
     assert response.status_code == 302
+    assert list(Job.objects.values_list("kind", flat=True)) == [Job.Kind.PEOPLE_IMPORT]
     assert Employee.objects.count() == 3
 
 
-def test_the_page_states_the_admin_limit(hr_client, settings):
-    settings.PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN = 1234
+def test_the_page_says_when_a_file_is_previewed_in_the_background(hr_client, settings):
+    settings.PEOPLE_PREVIEW_MAX_ROWS_IN_REQUEST = 1234
 
     response = hr_client.get(IMPORT_URL)
 
-    assert "at most 1,234 people a file" in response.text
-    assert "<code>manage.py import_people FILE</code>" in response.text
+    assert "A file of more than 1,234 people is read and previewed in the background" in (
+        response.text
+    )
 
 
-def test_the_default_admin_limit_is_5000_people():
-    assert peoplefile.max_rows_in_admin() == 5000
+def test_by_default_files_of_up_to_1000_people_are_previewed_in_the_request():
+    assert peoplefile.max_rows_in_request() == 1000
 
 
 @pytest.mark.parametrize(

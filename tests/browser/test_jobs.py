@@ -43,3 +43,37 @@ def test_the_task_page_follows_the_task_to_its_outcome(page, org, assert_accessi
     page.get_by_role("link", name="See everyone").click()
     expect(page).to_have_url("/admin/assessments/employee/")
     assert page.console_errors == []
+
+
+def test_a_long_file_goes_from_its_preview_task_to_the_preview_and_imports(
+    page, org, settings, tmp_path, assert_accessible
+):
+    from tests.assessments.test_import_people import csv_of, person
+
+    settings.PEOPLE_PREVIEW_MAX_ROWS_IN_REQUEST = 2  # so that three people make a long file
+    people = tmp_path / "march.csv"
+    people.write_bytes(
+        csv_of(
+            [
+                person(f"new{number}@example.com", f"New Person {number}", manager="")
+                for number in range(3)
+            ]
+        )
+    )
+    admin_sign_in(page, "hr")
+    page.goto("/admin/assessments/employee/import/")
+    page.get_by_label("CSV file").set_input_files(people)
+    page.get_by_role("button", name="Upload and preview").click()
+
+    # The task's page opens the preview once the task is done (here, at once).
+    expect(page.locator("#import-summary")).to_contain_text("3 people to create")
+    expect(
+        page.get_by_role("link", name="Download the whole preview as a CSV file")
+    ).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Import these changes").click()
+
+    expect(page.locator(".job-message")).to_have_text(
+        "Imported march.csv. Created 3, updated 0, unchanged 0."
+    )
+    assert page.console_errors == []

@@ -249,3 +249,61 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, org):
     response = client.get(progress_url(job))
     assert response.status_code == 302
     assert "login" in response.url
+
+
+def test_a_job_keeps_what_its_work_found_for_its_result_page(org, work):
+    work.run = lambda job, progress: runner.Outcome("ok", result={"counts": {"created": 3}})
+    job = start(org)
+    assert job.result == {"counts": {"created": 3}}
+
+
+def test_a_long_list_of_problems_is_cut_short(org, work, monkeypatch):
+    monkeypatch.setattr(runner, "PROBLEMS_LISTED", 2)
+
+    class FileError(Exception):
+        problems = ["Row 2: no email.", "Row 3: no name.", "Row 4: no level.", "Row 5: no."]
+
+    def run(job, progress):
+        raise FileError()
+
+    work.run = run
+    job = start(org)
+    assert job.message == (
+        "Nothing was changed:\n- Row 2: no email.\n- Row 3: no name.\n- and 2 more problems"
+    )
+
+
+def test_work_done_elsewhere_is_recorded_as_a_finished_job(org):
+    job = runner.record(
+        Job.Kind.PEOPLE_PREVIEW,
+        by=org.hr,
+        title="Preview march.csv again",
+        outcome=runner.Outcome("Previewed.", url="/admin/", output="a\r\n", output_name="p.csv"),
+        upload=7,
+    )
+    assert (job.status, job.params, job.percent) == (Job.Status.SUCCEEDED, {"upload": 7}, 100)
+    assert (job.message, job.result_url, job.output_name) == ("Previewed.", "/admin/", "p.csv")
+    assert job.started_at <= job.finished_at
+
+
+def test_progress_is_written_on_the_connection_the_settings_name(org, settings):
+    settings.JOBS_PROGRESS_DATABASE = ""
+    job = Job.objects.create(kind=Job.Kind.PEOPLE_EXPORT, title="t", requested_by=org.hr)
+    assert runner.Progress(job).using == "default"
+    settings.JOBS_PROGRESS_DATABASE = "progress"
+    assert runner.Progress(job).using == "progress"
+
+
+def test_the_person_who_asked_goes_from_a_finished_preview_task_to_the_preview(client, org):
+    job = Job.objects.create(
+        kind=Job.Kind.PEOPLE_PREVIEW,
+        title="Preview march.csv",
+        requested_by=org.hr,
+        status=Job.Status.SUCCEEDED,
+        result_url="/admin/assessments/employee/import/1/",
+    )
+    client.force_login(org.hr)
+    response = client.get(progress_url(job))
+    assert (response.status_code, response.url) == (302, job.result_url)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    assert client.get(progress_url(job)).status_code == 200  # still running: its page

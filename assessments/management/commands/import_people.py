@@ -1,8 +1,8 @@
 """
 `manage.py import_people FILE`: create and update people from a people file (CSV), under
-the same rules as the admin's import (`assessments.peoplefile`), for files of any size:
-the admin refuses files longer than `PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN` people, which would
-not finish within a request, and points here. A bad file changes nothing; `--dry-run`
+the same rules as the admin's import (`assessments.peoplefile`), for files of any size
+(the admin takes files up to `PEOPLE_FILE_MAX_BYTES`, previewing and importing long ones
+as background tasks), and from scripts. A bad file changes nothing; `--dry-run`
 prints what the file would do, person by person, and changes nothing either; a file that
 moves anyone to a lower level is imported only with `--allow-step-down`. With `-v 2`, how
 far it has got goes to standard error as it goes: a line per stage and thousand rows.

@@ -34,8 +34,9 @@ PostgreSQL's `max_connections` (100 by default, a few of them reserved for super
 must exceed the sum over every app server, plus task workers (`manage.py db_worker`, one
 connection each), migrations and the admin's shell: for instance 4 servers of 2 x 4
 threads need 32 or so. Past that, put a pooler such as PgBouncer in front of PostgreSQL
-(with DB_STATEMENT_TIMEOUT=0, see the README) or set DB_CONN_MAX_AGE=0 to close
-connections after each request, at the cost of a new connection per request.
+(with DB_STATEMENT_TIMEOUT=0, and DB_PREPARED_STATEMENTS=0 before PgBouncer 1.21; see the
+README) or set DB_CONN_MAX_AGE=0 to close connections after each request, at the cost of
+a new connection per request.
 """
 
 import os

@@ -304,6 +304,14 @@ class Evidence(models.Model):
             models.Index(fields=["employee", "status"], name="evidence_by_status"),
             # Everyone's evidence in the admin, newest first, and its search.
             models.Index(fields=["-observed_on", "-id"], name="evidence_list"),
+            # The wins waiting for a manager, newest first: a few in fifty items, so a
+            # manager of thousands finds the newest of their people's wins in the first
+            # rows rather than by reading everyone's evidence (`pending_wins_for_manager`).
+            models.Index(
+                fields=["-observed_on", "-id"],
+                condition=models.Q(status="pending", deleted_at__isnull=True),
+                name="evidence_pending_recent",
+            ),
             TrigramIndex("description", name="evidence_description_trgm"),
             TrigramIndex("expectation_text", name="evidence_expectation_trgm"),
         ]

@@ -17,6 +17,9 @@ from .forms import AssignLevelForm, TeamFilterForm, apply_errors
 from .models import Employee, Review
 
 TEAM_PAGE_SIZE = 25
+# Evidence a person's page lists at first, newest first: years of it would make every visit
+# slow; `?evidence=all` lists the rest.
+EVIDENCE_SHOWN = 50
 
 
 class CountedPaginator(Paginator):
@@ -80,10 +83,14 @@ def _person_context(request, employee, *, own):
             categories=[group.category for group in place.groups],
             result=step.readiness,
         )
+    evidence = evidence_services.evidence_for(request.user, employee)
+    every_item = request.GET.get("evidence") == "all"
+    listed = list(evidence if every_item else evidence[: EVIDENCE_SHOWN + 1])
     return {
         "reviews": reviews.reviews_for(request.user, employee),
         "readiness": current,
-        "evidence": list(evidence_services.evidence_for(request.user, employee)),
+        "evidence": listed[:EVIDENCE_SHOWN] if not every_item else listed,
+        "evidence_more": not every_item and len(listed) > EVIDENCE_SHOWN,
         "employee": employee,
         "own": own,
         "can_manage": not own,  # whoever may see someone else may manage them (`access`)

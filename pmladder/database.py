@@ -7,6 +7,13 @@ for as long as the operating system keeps trying.
 - `statement_timeout`: seconds one statement may run, waits for locks included
   (PostgreSQL's `statement_timeout`; SQLite's busy timeout, its wait for the write lock).
   0 leaves the driver's own default (no limit on PostgreSQL, 5 seconds on SQLite).
+- `prepared_statements` (PostgreSQL): send parameters apart from the SQL and let the
+  server keep each statement's plan once a connection has run it twice. Planning the
+  joins of a page's queries costs more than running them (about 0.5 ms against 0.1 ms
+  for a person with their ladder, level, track and manager), so pages get faster on
+  connections that are kept (`conn_max_age`). A pooler that hands each transaction a
+  different connection (PgBouncer in transaction mode before 1.21) cannot keep them:
+  turn this off there.
 
 Values given in DATABASE_URL's query string (`?connect_timeout=10`) win.
 """
@@ -16,8 +23,14 @@ import sqlite3
 import dj_database_url
 from django.db import InterfaceError, OperationalError
 
+# Runs of a statement on a connection before the server keeps its plan: queries a page
+# runs once in a while are not worth keeping.
+PREPARE_THRESHOLD = 2
 
-def database_settings(url, *, conn_max_age, connect_timeout, statement_timeout):
+
+def database_settings(
+    url, *, conn_max_age, connect_timeout, statement_timeout, prepared_statements=False
+):
     """The `DATABASES["default"]` entry for `url`, with the timeouts applied."""
     config = dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=True)
     options = config.setdefault("OPTIONS", {})
@@ -27,6 +40,9 @@ def database_settings(url, *, conn_max_age, connect_timeout, statement_timeout):
         if statement_timeout > 0 and "statement_timeout" not in options.get("options", ""):
             limit = f"-c statement_timeout={statement_timeout * 1000}"
             options["options"] = f"{options.get('options', '')} {limit}".strip()
+        if prepared_statements:
+            options.setdefault("server_side_binding", True)
+            options.setdefault("prepare_threshold", PREPARE_THRESHOLD)
     elif config["ENGINE"].endswith("sqlite3") and statement_timeout > 0:
         options.setdefault("timeout", statement_timeout)
     return config

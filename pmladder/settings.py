@@ -5,6 +5,7 @@ Development: `DEBUG=1` is enough. Production: set `SECRET_KEY`, `ALLOWED_HOSTS` 
 `DATABASE_URL` at least; `manage.py check --deploy` should then be clean. See the README.
 """
 
+import copy
 import datetime
 import os
 import secrets
@@ -163,12 +164,24 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
         connect_timeout=DB_CONNECT_TIMEOUT,
         statement_timeout=DB_STATEMENT_TIMEOUT if _command in {None, "runserver"} else 0,
+        prepared_statements=env_bool("DB_PREPARED_STATEMENTS", True),
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers take the database's lock when their transaction starts, not at their first
     # write, so check-then-write work (pmladder.locks) is serialised and never deadlocks.
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+else:
+    # Background tasks write their progress on a connection of their own to the same
+    # database (jobs.runner.Progress), so that a task's page sees an import move while
+    # the import's one transaction is still open. Only on PostgreSQL: on SQLite a second
+    # writer would wait for the import's write lock, so progress is written on the
+    # import's own connection there and is seen when it commits. In tests the alias
+    # points at the test database (Django's TEST MIRROR); tests write progress on the
+    # default connection, as a test's transaction is invisible to a second one, except
+    # the test of this connection, which turns it on.
+    DATABASES["progress"] = {**copy.deepcopy(DATABASES["default"]), "TEST": {"MIRROR": "default"}}
+JOBS_PROGRESS_DATABASE = "progress" if "progress" in DATABASES and not TESTING else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -299,9 +312,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 LADDER_FILE_MAX_BYTES = env_int("LADDER_FILE_MAX_BYTES", 1024 * 1024)
 # 16 MiB takes a file of 100,000 people (about 11 MB) from the command.
 PEOPLE_FILE_MAX_BYTES = env_int("PEOPLE_FILE_MAX_BYTES", 16 * 1024 * 1024)
-# People files longer than this are imported with `manage.py import_people`, not in the
-# admin, where they would not finish within a request.
-PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN = env_int("PEOPLE_IMPORT_MAX_ROWS_IN_ADMIN", 5000)
+# The admin previews people files of up to this many people within the upload's request;
+# a longer file (up to PEOPLE_FILE_MAX_BYTES) is previewed by a background task.
+PEOPLE_PREVIEW_MAX_ROWS_IN_REQUEST = env_int("PEOPLE_PREVIEW_MAX_ROWS_IN_REQUEST", 1000)
 
 # Security. Pages carry no inline scripts or styles, so the policy can stay strict.
 SECURE_CSP = {

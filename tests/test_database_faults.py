@@ -58,6 +58,52 @@ def test_zero_turns_the_postgresql_timeouts_off():
     assert options == {}
 
 
+def test_prepared_statements_bind_parameters_on_the_server_and_keep_plans():
+    options = settings_for("postgres://ladder@db.example.com/ladder", prepared_statements=True)[
+        "OPTIONS"
+    ]
+
+    assert options["server_side_binding"] is True
+    assert options["prepare_threshold"] == 2
+
+
+def test_without_prepared_statements_nothing_is_kept_on_the_server():
+    options = settings_for("postgres://ladder@db.example.com/ladder")["OPTIONS"]
+
+    assert "server_side_binding" not in options
+    assert "prepare_threshold" not in options
+
+
+def test_sqlite_has_no_prepared_statements_option():
+    options = settings_for("sqlite:///ladder.sqlite3", prepared_statements=True)["OPTIONS"]
+
+    assert options == {"timeout": 15}
+
+
+@pytest.mark.django_db
+def test_a_statement_run_again_on_a_kept_connection_runs_from_its_kept_plan():
+    """What the setting is for, on the database the suite runs on: the third run of a
+    query finds it prepared on the server (unless DB_PREPARED_STATEMENTS=0)."""
+    from django.db import connection
+
+    from levels.models import Ladder
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    if not connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        pytest.skip("turned off for this run")
+    for _ in range(3):
+        Ladder.objects.filter(slug="kept-plan").exists()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%"levels_ladder"."slug" = $_ LIMIT 1'],
+        )
+        (kept,) = cursor.fetchone()
+
+    assert kept == 1
+
+
 def test_sqlite_waits_for_its_write_lock_at_most_the_statement_timeout():
     assert settings_for("sqlite:///ladder.sqlite3")["OPTIONS"] == {"timeout": 15}
 

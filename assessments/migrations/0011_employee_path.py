@@ -11,10 +11,10 @@ failure leaves no half-filled tree. If the index step fails, drop the invalid in
 (`DROP INDEX CONCURRENTLY employee_path`) and migrate again from this migration.
 """
 
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations, models
 
 import assessments.models
+from pmladder.migrationops import AddIndexConcurrentlyWherePossible
 
 BATCH = 1000
 
@@ -49,26 +49,6 @@ def fill_paths(apps, schema_editor):
             cursor.execute(
                 f"UPDATE {table} SET path = CASE id {branches} END WHERE id IN ({marks})",
                 [*params, *batch],
-            )
-
-
-class AddIndexConcurrentlyWherePossible(AddIndexConcurrently):
-    """CREATE INDEX CONCURRENTLY on PostgreSQL; an ordinary CREATE INDEX elsewhere."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
             )
 
 

@@ -15,30 +15,11 @@ owner may create it; with an older server, a superuser creates it once
 (`CREATE EXTENSION pg_trgm`) before migrating.
 """
 
-from django.contrib.postgres.operations import AddIndexConcurrently, TrigramExtension
+from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 import pmladder.adminlists
-
-
-class AddIndexConcurrentlyWherePossible(AddIndexConcurrently):
-    """CREATE INDEX CONCURRENTLY on PostgreSQL; an ordinary CREATE INDEX elsewhere."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_forwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_backwards(
-                self, app_label, schema_editor, from_state, to_state
-            )
+from pmladder.migrationops import AddIndexConcurrentlyWherePossible
 
 
 class Migration(migrations.Migration):

@@ -358,3 +358,66 @@ def test_the_person_page_shows_the_figures_readiness_gives(measured_org, as_user
     assert as_data(step.readiness) == as_data(
         readiness.readiness(employee=report, level=step.level)
     )
+
+
+@pytest.mark.parametrize("who", ["report", "manager"])
+def test_a_person_page_lists_the_latest_evidence_and_offers_the_rest(
+    org, as_user, who, monkeypatch
+):
+    """Years of evidence would make every visit slow: the page lists the newest
+    EVIDENCE_SHOWN (here 3, newest first) with a link to all of them, in the same queries."""
+    monkeypatch.setattr("assessments.views.EVIDENCE_SHOWN", 3)
+    for days in (2, 3, 4, 5):  # with the fixture's, five pieces, newest 1 day ago
+        record(org, org.report, days_ago=days)
+    client = as_user(getattr(org, who).user)
+    url = (
+        reverse("assessments:me")
+        if who == "report"
+        else reverse("assessments:person", args=[org.report.pk])
+    )
+
+    client.get(url)  # the ladder's structure cached
+    first, _ = count(client, url)
+    every, _ = count(client, url + "?evidence=all")
+
+    assert first == every
+    page = client.get(url).content.decode()
+    assert [f"Evidence from {days} days ago" in page for days in (1, 2, 3, 4, 5)] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert 'href="?evidence=all#evidence-heading"' in page
+    everything = client.get(url + "?evidence=all").content.decode()
+    assert all(f"Evidence from {days} days ago" in everything for days in (1, 2, 3, 4, 5))
+    assert "?evidence=all" not in everything
+
+
+def test_a_person_page_with_little_evidence_offers_no_link_to_more(org, as_user):
+    page = as_user(org.manager.user).get(reverse("assessments:person", args=[org.report.pk]))
+
+    assert "Evidence from 1 days ago" in page.content.decode()
+    assert "?evidence=all" not in page.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_the_wins_waiting_for_a_manager_of_many_are_read_newest_first_from_their_index(org):
+    """A manager high in the tree reads the newest wins of their people from the index of
+    wins waiting, not by sorting everyone's evidence (here the planner may not read whole
+    tables: on a test's few rows it would)."""
+    for days in range(3):
+        win = record(org, org.report, days_ago=days)
+        Evidence.objects.filter(pk=win.pk).update(
+            status=Evidence.Status.PENDING, source=Evidence.Source.SELF
+        )
+    queryset = evidence_services.pending_wins_for_manager(org.boss)[:50]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        shown_plan = queryset.explain()
+
+    assert "evidence_pending_recent" in shown_plan
+    assert len(queryset) == 3

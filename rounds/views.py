@@ -28,6 +28,9 @@ NOMINATIONS_PAGE_SIZE = 50
 NOMINATABLE_PAGE_SIZE = 25
 CANDIDATES_PAGE_SIZE = 50
 SEARCH_MAX = 100
+# Committee members named on a round's page: a default committee of a large organisation
+# holds thousands; the rest are counted.
+COMMITTEE_NAMED = 30
 
 State = Round.State
 
@@ -184,11 +187,17 @@ def round_detail(request, pk):
     for nomination in nominations:
         nomination.nominator_name = selectors.person_name(nomination.nominated_by)
     taking = round.state == State.NOMINATING and round.nomination_deadline >= selectors.today()
+    committee = list(selectors.committee_of(round)[: COMMITTEE_NAMED + 1])
+    more = 0
+    if len(committee) > COMMITTEE_NAMED:
+        committee = committee[:COMMITTEE_NAMED]
+        more = round.committee.count() - COMMITTEE_NAMED
     context = {
         "round": round,
         "steps": _stepper(round),
         "ladders": list(round.ladders.all()),
-        "committee": [selectors.person_name(member) for member in selectors.committee_of(round)],
+        "committee": [selectors.person_name(member) for member in committee],
+        "committee_more": more,
         "can_run": can_run,
         "next_step": NEXT_STEP.get(round.state) if can_run else None,
         "levels": selectors.levels_of(round, visible) if can_calibrate else [],

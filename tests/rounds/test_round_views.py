@@ -458,6 +458,22 @@ def test_round_page_shows_where_it_stands_its_dates_scope_and_committee(org, as_
     assert "Open nominations" in content
 
 
+def test_round_page_names_the_first_of_a_large_committee_and_counts_the_rest(
+    org, as_user, monkeypatch
+):
+    monkeypatch.setattr("rounds.views.COMMITTEE_NAMED", 2)
+    round = a_round(org)
+    round.committee.set([org.boss.user, org.manager.user, org.other_manager.user, org.hr])
+
+    content = as_user(org.hr).get(url("round", round)).content.decode()
+    committee = re.search(r"<dt>Committee</dt><dd>(.*?)</dd>", content).group(1)
+    named, _, rest = committee.partition(" and ")
+
+    assert named.split(", ")[0] == "Bo Director"  # in order of name
+    assert len(named.split(", ")) == 2
+    assert rest == "2 more"
+
+
 def test_round_page_in_words_when_it_covers_everyone(org, as_user):
     round = a_round(org)
 

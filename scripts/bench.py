@@ -57,7 +57,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.test.utils import override_settings, setup_test_environment  # noqa: E402
 
 from scripts import orggen  # noqa: E402
@@ -1054,6 +1054,9 @@ def main(argv=None):
                     traceback.print_exc()
                     report["sizes"][str(size)] = {"error": f"{type(error).__name__}: {error}"}
     finally:
+        # Every connection to the throwaway database closed first, the background tasks'
+        # progress connection too (jobs.runner.Progress): PostgreSQL drops no database in use.
+        connections.close_all()
         runner.teardown_databases(old_config)
     found = misses(report, args)
     missed = {(name, size) for size, name, _ in found if name}

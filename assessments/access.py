@@ -366,12 +366,6 @@ def _can_round(user, action, round):
     raise ValueError(f"Unknown action on a round: {action!r}")
 
 
-def may_look_up_round_people(user):
-    """Whether `user` may look people up by name or email to put in a round (its part of
-    the organisation, its committee): those who create and edit rounds, HR."""
-    return is_hr(user)
-
-
 def _can_nomination(user, action, nomination):
     employee, round = nomination.employee, nomination.round
     own = is_self(user, employee)

@@ -496,7 +496,7 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
         if pending is not None:  # confirmed already: follow that import
             return redirect(pending)
         job = people_jobs.latest_preview(upload)
-        if job is not None or people_jobs.in_background(upload):
+        if job is not None or people_jobs.too_long_for_a_request(upload):
             return self._background_preview(request, upload, job)
         if request.method != "POST":
             # Back from an import refused because people changed: point out what did.

@@ -31,8 +31,10 @@ PREPARING_PREVIEW = "Preparing the preview and its file"
 def in_background(upload):
     """Whether `upload` (a `PeopleImport`) is previewed by tasks: it has been, or it is
     too long to preview within a request."""
-    if latest_preview(upload) is not None:
-        return True
+    return latest_preview(upload) is not None or too_long_for_a_request(upload)
+
+
+def too_long_for_a_request(upload):
     return peoplefile.lists_more_than(upload.content, peoplefile.max_rows_in_request())
 
 

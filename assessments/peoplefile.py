@@ -44,6 +44,7 @@ server.
 
 import collections
 import csv
+import dataclasses
 import datetime
 import functools
 import hashlib
@@ -1175,16 +1176,7 @@ class PreviewSummary:
 
 
 # What `PreviewSummary.as_json` keeps of each person, besides their fields.
-_CHANGE_FIELDS = (
-    "row",
-    "email",
-    "full_name",
-    "step_down",
-    "track_change",
-    "manager_change",
-    "level_change",
-    "changed_since",
-)
+_CHANGE_FIELDS = tuple(f.name for f in dataclasses.fields(PersonChange) if f.name != "fields")
 PREVIEW_COLUMNS = ("what", "row", "email", "full_name", "changes", "flags")
 
 

@@ -137,6 +137,15 @@ def _emails(text):
     return list(seen.values())
 
 
+def _typed_emails(text, doing):
+    """The addresses typed in `text` (`_emails`), refused past COMMITTEE_ADD_AT_ONCE with
+    what the box is for, `doing` ("Add", "Take off")."""
+    emails = _emails(text)
+    if len(emails) > COMMITTEE_ADD_AT_ONCE:
+        raise ValidationError(f"{doing} at most {COMMITTEE_ADD_AT_ONCE} people at a time.")
+    return emails
+
+
 def _people_by_email(emails, users):
     """{typed email: [user, ...]} of the `users` whose sign-in or person has each email."""
     lowered = {email.lower(): email for email in emails}
@@ -335,9 +344,7 @@ class RoundForm(forms.Form):
     def clean_committee_add(self):
         """The sign-ins to add to the committee, from their emails: each must be someone
         who may sit on one, and name only them."""
-        emails = _emails(self.cleaned_data["committee_add"])
-        if len(emails) > COMMITTEE_ADD_AT_ONCE:
-            raise ValidationError(f"Add at most {COMMITTEE_ADD_AT_ONCE} people at a time.")
+        emails = _typed_emails(self.cleaned_data["committee_add"], "Add")
         if not emails:
             return []
         eligible = committee_choices(self.current_committee)
@@ -367,9 +374,7 @@ class RoundForm(forms.Form):
 
     def clean_committee_remove(self):
         """The members to take off a big committee, from their emails."""
-        emails = _emails(self.cleaned_data["committee_remove"])
-        if len(emails) > COMMITTEE_ADD_AT_ONCE:
-            raise ValidationError(f"Take off at most {COMMITTEE_ADD_AT_ONCE} people at a time.")
+        emails = _typed_emails(self.cleaned_data["committee_remove"], "Take off")
         members = _people_by_email(emails, self.round.committee.select_related("employee"))
         missing = [email for email, users in members.items() if not users]
         if missing:

@@ -138,7 +138,7 @@ def people_lookup(request):
     email starts with `q`, at most `forms.SUGGESTIONS`, for the part of the organisation
     (`for=root`: people with a team) or the committee (`for=committee`). For those who run
     rounds; a query nobody could match gets no results rather than an error."""
-    if not access.may_look_up_round_people(request.user):
+    if not access.is_hr(request.user):  # as for creating a round
         access.refuse(
             request.user, "look up", "people for a round", "only HR runs promotion rounds"
         )

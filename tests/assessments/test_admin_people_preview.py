@@ -25,20 +25,6 @@ EXPORT_URL = reverse("admin:assessments_employee_export")
 TEMPLATE_URL = reverse("admin:assessments_employee_template")
 
 
-@pytest.fixture
-def hr(client, default_ladder):
-    user = make_hr_user(first_name="Hana", last_name="Reyes")
-    client.force_login(user)
-    client.user = user
-    return client
-
-
-@pytest.fixture
-def team(default_ladder):
-    peoplefile.import_people(content=csv_of(small_team()))
-    return small_team()
-
-
 def step_down_file(rows):
     return csv_of(
         [

@@ -21,7 +21,7 @@ from jobs.models import Job
 from ..factories import UserFactory, make_hr_user
 from .test_admin_import import CHANGELIST_URL, IMPORT_URL, upload
 from .test_admin_people_preview import step_down_file
-from .test_import_people import csv_of, person, small_team
+from .test_import_people import csv_of, person
 
 pytestmark = pytest.mark.django_db
 
@@ -30,22 +30,6 @@ pytestmark = pytest.mark.django_db
 def long_files(settings):
     """Files of more than two people count as long."""
     settings.PEOPLE_PREVIEW_MAX_ROWS_IN_REQUEST = 2
-
-
-@pytest.fixture
-def hr(client, default_ladder):
-    user = make_hr_user(first_name="Hana", last_name="Reyes")
-    client.force_login(user)
-    client.user = user
-    return client
-
-
-@pytest.fixture
-def team(default_ladder):
-    from assessments import peoplefile
-
-    peoplefile.import_people(content=csv_of(small_team()))
-    return small_team()
 
 
 def preview_url(pk):

@@ -27,19 +27,40 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.db.models import (
+    BooleanField,
+    Case,
     CharField,
     Count,
     DateField,
+    Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     Max,
     Min,
     OuterRef,
+    Q,
     Subquery,
     Value,
+    When,
 )
+from django.db.models.functions import (
+    Coalesce,
+    ExtractDay,
+    ExtractMonth,
+    ExtractYear,
+    Least,
+    Mod,
+)
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual
 
-from levels.models import READY_COVERAGE_DEFAULT, READY_SPAN_MONTHS_DEFAULT, Expectation
+from levels.models import (
+    READY_COVERAGE_DEFAULT,
+    READY_SPAN_MONTHS_DEFAULT,
+    Expectation,
+    Ladder,
+)
+from levels.structure import ladder_structure
 
 from . import access
 from .models import Evidence, Rating, Review, ReviewRating
@@ -513,3 +534,183 @@ def team_badges(people, levels_for):
             rule,
         )
     return result
+
+
+# Readiness in the database -------------------------------------------------------------------
+#
+# Lists that sort, filter or count people by readiness (the team table, the org pipeline)
+# cannot measure each person in Python. `with_readiness` writes the figure `readiness_for`
+# gives in SQL, as annotations of a queryset of people; the tests hold both to the same
+# answers.
+
+_ACTIVE = {"expectation__is_active": True, "expectation__category__is_active": True}
+
+
+def with_readiness(people, *, ladders=None):
+    """`people` (a queryset of employees) annotated with their readiness, as `readiness_for`
+    measures it, for their current level and for the next level on their own track:
+
+    - `current_total`, `current_shown`, `current_percent`;
+    - `next_level_id` (None at the top of a track), `next_total`, `next_shown`,
+      `next_percent`, `next_first` and `next_last` (the span of the counted evidence),
+      `next_spans` (whether it spans the ladder's months) and `next_badge` (the code of
+      READY, CLOSE or NOT_YET; None without a next level).
+
+    The next levels come from the cached structure of `ladders` (by default every ladder:
+    one query, and one for the number of expectations of every level). Each figure is a
+    subquery about one person: cheap for a page of people, linear in the people counted."""
+    if ladders is None:
+        ladders = Ladder.objects.select_related("structure_version")
+    following = {}
+    for ladder in ladders:
+        following.update(ladder_structure(ladder).next_levels())
+    totals = dict(
+        Expectation.objects.active()
+        .order_by()
+        .values("level")
+        .annotate(n=Count("id"))
+        .values_list("level", "n")
+    )
+    people = people.alias(
+        _next=Case(
+            *[
+                When(track_id=track, level_id=level, then=Value(after.pk))
+                for (track, level), after in following.items()
+            ],
+            default=Value(None),
+            output_field=IntegerField(),
+        )
+    )
+    people = people.annotate(
+        current_total=_total("level", totals),
+        current_shown=_shown("level"),
+        current_percent=_percent("current_shown", "current_total"),
+        next_level_id=F("_next"),
+        next_total=_total("_next", totals),
+        next_shown=_shown("_next"),
+        next_percent=_percent("next_shown", "next_total"),
+        next_first=_evidence_day("_next", Min),
+        next_last=_evidence_day("_next", Max),
+    )
+    people = people.annotate(
+        next_spans=_spans(F("next_first"), F("next_last"), F("ladder__ready_span_months"))
+    )
+    at_least = lambda percent: GreaterThanOrEqual(  # noqa: E731
+        F("next_shown") * 100, percent * F("next_total")
+    )
+    ready = Q(next_total__gt=0) & Q(at_least(F("ladder__ready_coverage"))) & Q(next_spans=True)
+    close = Q(next_total__gt=0) & Q(
+        at_least(Least(Value(CLOSE_COVERAGE), F("ladder__ready_coverage")))
+    )
+    return people.annotate(
+        next_badge=Case(
+            When(_next__isnull=True, then=Value(None)),
+            When(ready, then=Value(READY[0])),
+            When(close, then=Value(CLOSE[0])),
+            default=Value(NOT_YET[0]),
+            output_field=CharField(),
+        )
+    )
+
+
+def _total(level, totals):
+    """The number of active expectations of the level in field `level` (from `totals`)."""
+    return Case(
+        *[When(**{level: pk}, then=Value(n)) for pk, n in totals.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def _counted_at(level):
+    """The person's counted evidence on active expectations of the level in `level`."""
+    return (
+        Evidence.objects.counted()
+        .filter(employee=OuterRef("pk"), expectation__level=OuterRef(level), **_ACTIVE)
+        .order_by()
+    )
+
+
+def _shown(level):
+    """How many active expectations of the level in `level` the person shows: by counted
+    evidence, or by a Meets or Exceeds in their latest shared review against that level."""
+    by_evidence = (
+        _counted_at(level)
+        .values("employee")
+        .annotate(n=Count("expectation", distinct=True))
+        .values("n")
+    )
+    rated_only = (
+        ReviewRating.objects.filter(
+            review__employee=OuterRef("pk"),
+            review__target_level=OuterRef(level),
+            expectation__level=OuterRef(level),
+            rating__in=SHOWN_RATINGS,
+            **_ACTIVE,
+        )
+        .filter(
+            review=_latest_shared_review(
+                employee=OuterRef("review__employee"),
+                target_level=OuterRef("review__target_level"),
+            )
+        )
+        .exclude(
+            Exists(
+                Evidence.objects.counted().filter(
+                    employee=OuterRef("review__employee"), expectation=OuterRef("expectation")
+                )
+            )
+        )
+        .order_by()
+        .values("review__employee")
+        .annotate(n=Count("expectation", distinct=True))
+        .values("n")
+    )
+    return Coalesce(Subquery(by_evidence), 0) + Coalesce(Subquery(rated_only), 0)
+
+
+def _evidence_day(level, aggregate):
+    """The first (`Min`) or latest (`Max`) day of the person's counted evidence on the
+    level in `level`."""
+    days = (
+        _counted_at(level).values("employee").annotate(day=aggregate("observed_on")).values("day")
+    )
+    return Subquery(days, output_field=DateField())
+
+
+def _percent(shown, total):
+    """`shown` of `total` in whole percent, rounded down (as `Readiness.percent`)."""
+    return Case(
+        When(**{total: 0}, then=Value(0)),
+        default=ExpressionWrapper(F(shown) * 100 / F(total), output_field=IntegerField()),
+        output_field=IntegerField(),
+    )
+
+
+def _spans(first, last, months):
+    """Whether `last` is at least `months` calendar months after `first` (as `Rule.spans`
+    and `add_months`: from 31 January, one month is reached on the last day of February)."""
+    gap = (ExtractYear(last) * 12 + ExtractMonth(last)) - (
+        ExtractYear(first) * 12 + ExtractMonth(first)
+    )
+    day_reached = Q(GreaterThanOrEqual(ExtractDay(last), ExtractDay(first))) | Q(
+        Exact(ExtractDay(last), _days_in_month(ExtractYear(last), ExtractMonth(last)))
+    )
+    return Case(
+        When(Q(GreaterThan(gap, months)) | (Q(Exact(gap, months)) & day_reached), then=True),
+        default=False,
+        output_field=BooleanField(),
+    )
+
+
+def _days_in_month(year, month):
+    """The number of days of `month` of `year` (expressions)."""
+    leap = Q(Exact(Mod(year, 4), 0)) & (~Q(Exact(Mod(year, 100), 0)) | Q(Exact(Mod(year, 400), 0)))
+    thirty = Q(Exact(month, 4)) | Q(Exact(month, 6)) | Q(Exact(month, 9)) | Q(Exact(month, 11))
+    return Case(
+        When(thirty, then=Value(30)),
+        When(Q(Exact(month, 2)) & leap, then=Value(29)),
+        When(Exact(month, 2), then=Value(28)),
+        default=Value(31),
+        output_field=IntegerField(),
+    )

@@ -13,8 +13,8 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import DateField, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat, Substr
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -51,6 +51,33 @@ def level_since(employee):
             break
         since = assignment.effective_on
     return since
+
+
+def with_level_since(people):
+    """`people` (a queryset of employees) annotated with `level_since`: what `level_since`
+    says of each, in SQL, so that lists can sort, filter and count by time in level. The
+    run at the current level starts after the latest assignment to another level (by
+    date, then by id, the history's order)."""
+    history = LevelAssignment.objects.filter(employee=OuterRef("pk")).order_by(
+        "-effective_on", "-id"
+    )
+    other = history.exclude(level=OuterRef("level"))
+    people = people.alias(
+        _other_on=Coalesce(Subquery(other.values("effective_on")[:1]), Value(EARLIEST_DATE)),
+        _other_id=Coalesce(Subquery(other.values("id")[:1]), Value(0)),
+    )
+    run = (
+        history.filter(level=OuterRef("level"))
+        .filter(
+            Q(effective_on__gt=OuterRef("_other_on"))
+            | Q(effective_on=OuterRef("_other_on"), id__gt=OuterRef("_other_id"))
+        )
+        .order_by()
+        .values("employee")
+        .annotate(since=Min("effective_on"))
+        .values("since")
+    )
+    return people.annotate(level_since=Subquery(run, output_field=DateField()))
 
 
 def check_placement(*, ladder, track, level):

@@ -491,6 +491,45 @@ class TrackLevel(models.Model):
         check_same_ladder(self, "track", "level")
 
 
+class NextLevel(models.Model):
+    """Each level of a track with the next level after it (`selectors.next_levels`), and
+    how many active expectations both have, kept as rows so that a query over many people
+    can join them (readiness counted over a whole organisation) instead of spelling the
+    rule out in SQL.
+
+    Derived from the ladder's structure and written by `structure.keep_next_levels`
+    whenever the structure version it was written for (`stamp`) is no longer the
+    ladder's. Not a part of the ladder: writing it changes no version and no history, and
+    its links hold no database constraint, so deleting a level or a track never waits for
+    it or lists it (its rows are rewritten on the next read)."""
+
+    track = models.ForeignKey(
+        Track, on_delete=models.DO_NOTHING, db_constraint=False, related_name="next_levels"
+    )
+    level = models.ForeignKey(
+        Level, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    expectations = models.PositiveIntegerField(default=0)
+    next_level = models.ForeignKey(
+        Level,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        help_text="None at the top of the track.",
+    )
+    next_expectations = models.PositiveIntegerField(default=0)
+    stamp = models.UUIDField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["track", "level"], name="next_level_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.track_id}: {self.level_id} → {self.next_level_id}"
+
+
 class Aspect(StaysOnItsLadder, models.Model):
     """A row of the comparison grid, e.g. Time Horizon."""
 

@@ -22,9 +22,18 @@ from dataclasses import dataclass, replace
 
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
+from django.db.models import Count
 
 from .compare import compare_levels
-from .models import Category, Expectation, Level, PromotionBlocker, PromotionCriterion
+from .models import (
+    Category,
+    Expectation,
+    Level,
+    NextLevel,
+    PromotionBlocker,
+    PromotionCriterion,
+)
 from .selectors import TrackPath, next_levels_on, next_steps, track_paths
 
 # Old versions are never read again; this only bounds how long they take room.
@@ -38,6 +47,54 @@ def stamp(ladder):
         return ladder.structure_version.stamp
     except ObjectDoesNotExist:
         return None
+
+
+def keep_next_levels(ladders):
+    """Make the `NextLevel` rows of `ladders` (loaded with their structure version) those
+    of their structures now: one query when they are, and a rewrite of a ladder's rows
+    (two queries and the count of its expectations) when its structure has changed since
+    they were written."""
+    ladders = list(ladders)
+    written = {}
+    rows = NextLevel.objects.filter(track__ladder__in=ladders).order_by()
+    for ladder_id, kept in rows.values_list("track__ladder", "stamp").distinct():
+        written.setdefault(ladder_id, set()).add(kept)
+    for ladder in ladders:
+        version = stamp(ladder)
+        if version is not None and written.get(ladder.pk) == {version}:
+            continue
+        structure = ladder_structure(ladder)
+        following = structure.next_levels()
+        totals = dict(
+            Expectation.objects.active()
+            .filter(level__ladder=ladder)
+            .order_by()
+            .values("level")
+            .annotate(n=Count("id"))
+            .values_list("level", "n")
+        )
+        places = [
+            (path.track.pk, level.pk, following.get((path.track.pk, level.pk)))
+            for path in structure.paths
+            for level in path.levels
+        ]
+        with transaction.atomic():
+            NextLevel.objects.filter(track__ladder=ladder).delete()
+            # Another request may be writing the same rows: they are the same rows.
+            NextLevel.objects.bulk_create(
+                [
+                    NextLevel(
+                        track_id=track,
+                        level_id=level,
+                        expectations=totals.get(level, 0),
+                        next_level=after,
+                        next_expectations=totals.get(after.pk, 0) if after else 0,
+                        stamp=version,
+                    )
+                    for track, level, after in places
+                ],
+                ignore_conflicts=True,
+            )
 
 
 def _key(ladder, version):

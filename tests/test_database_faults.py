@@ -38,7 +38,7 @@ def test_postgresql_connections_get_both_timeouts():
     options = settings_for("postgres://ladder@db.example.com/ladder")["OPTIONS"]
 
     assert options["connect_timeout"] == 5
-    assert options["options"] == "-c statement_timeout=15000"
+    assert options["options"] == "-c statement_timeout=15000 -c jit=off"
 
 
 def test_timeouts_are_added_to_options_from_the_address():
@@ -47,7 +47,13 @@ def test_timeouts_are_added_to_options_from_the_address():
     options = settings_for(url)["OPTIONS"]
 
     assert options["connect_timeout"] == 9  # the address wins
-    assert options["options"] == "-c search_path=x -c statement_timeout=15000"
+    assert options["options"] == "-c search_path=x -c statement_timeout=15000 -c jit=off"
+
+
+def test_jit_stays_as_the_address_sets_it():
+    url = "postgres://ladder@db.example.com/ladder?options=-c%20jit%3Don"
+
+    assert settings_for(url)["OPTIONS"]["options"] == "-c jit=on -c statement_timeout=15000"
 
 
 def test_zero_turns_the_postgresql_timeouts_off():
@@ -55,7 +61,7 @@ def test_zero_turns_the_postgresql_timeouts_off():
         "postgres://ladder@db.example.com/ladder", connect_timeout=0, statement_timeout=0
     )["OPTIONS"]
 
-    assert options == {}
+    assert options == {"options": "-c jit=off"}
 
 
 def test_prepared_statements_bind_parameters_on_the_server_and_keep_plans():

@@ -335,6 +335,19 @@ def _can_ladder(user, action, ladder):
     return ladder.status == Ladder.Status.PUBLISHED or is_hr(user)
 
 
+def org_people(user):
+    """The active people `user`'s view of the organisation (`/org/`) covers: everyone for
+    HR; for a manager, the people below them at any depth, never themselves; nobody for
+    anyone else (one query when read: a range of the tree's paths)."""
+    people = Employee.objects.filter(is_active=True)
+    if is_hr(user):
+        return people
+    me = employee_of(user)
+    if me is None or not user.is_active:
+        return people.none()
+    return people.filter(below_q(me))
+
+
 def visible_ladders(user):
     """The ladders `user` may browse: the published ones; every ladder for HR."""
     return restrict(Ladder.objects.all(), user)

@@ -11,6 +11,7 @@ from levels.models import Level, PromotionCriterion, Track
 from levels.selectors import is_step_down
 from pmladder.widgets import LongSelect
 
+from . import teamtable
 from .models import Employee, Evidence
 
 
@@ -185,7 +186,7 @@ class AssignLevelForm(forms.Form):
 
 
 class TeamFilterForm(forms.Form):
-    """The filters of the team page (GET)."""
+    """The filters and the sort of the team page and its CSV (GET)."""
 
     scope = forms.ChoiceField(
         choices=[("direct", "Direct reports"), ("all", "Everyone below me")],
@@ -199,6 +200,17 @@ class TeamFilterForm(forms.Form):
         queryset=Track.objects.none(), required=False, empty_label="Any track"
     )
     q = forms.CharField(label="Name or title", required=False, max_length=100)
+    readiness = forms.ChoiceField(
+        label="Readiness",
+        choices=[
+            ("", "Anyone"),
+            ("ready-or-close", "Getting close or Ready"),
+            ("close", "Getting close"),
+            ("ready", "Ready"),
+        ],
+        required=False,
+    )
+    sort = forms.ChoiceField(label="Sort by", choices=teamtable.sort_choices(), required=False)
 
     def __init__(self, *args, ladder_ids, **kwargs):
         super().__init__(*args, **kwargs)

@@ -35,6 +35,8 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FilteredRelation,
+    Func,
     IntegerField,
     Max,
     Min,
@@ -46,21 +48,17 @@ from django.db.models import (
 )
 from django.db.models.functions import (
     Coalesce,
-    ExtractDay,
-    ExtractMonth,
-    ExtractYear,
     Least,
-    Mod,
 )
-from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual
+from django.db.models.lookups import GreaterThanOrEqual
 
 from levels.models import (
     READY_COVERAGE_DEFAULT,
     READY_SPAN_MONTHS_DEFAULT,
-    Expectation,
     Ladder,
+    NextLevel,
 )
-from levels.structure import ladder_structure
+from levels.structure import keep_next_levels
 
 from . import access
 from .models import Evidence, Rating, Review, ReviewRating
@@ -468,74 +466,6 @@ def _measure(level, expectations, criteria, rule, days, support, ratings):
     )
 
 
-def team_badges(people, levels_for):
-    """{employee pk: (level, percent shown, badge, rule)} for a page of people, measured
-    against the level `levels_for(employee)` returns (the next on their track): the figure
-    `readiness` gives, for the whole page in two queries (expectations per level; counted
-    evidence and the shown ratings of each latest shared review, together)."""
-    targets = {person.pk: levels_for(person) for person in people}
-    targets = {pk: level for pk, level in targets.items() if level is not None}
-    level_ids = {level.pk for level in targets.values()}
-    totals = dict(
-        Expectation.objects.active()
-        .filter(level__in=level_ids)
-        .values("level")
-        .annotate(n=Count("id"))
-        .values_list("level", "n")
-    )
-    current = {"expectation__is_active": True, "expectation__category__is_active": True}
-    evidence = (
-        Evidence.objects.counted()
-        .filter(employee__in=list(targets), expectation__level__in=level_ids, **current)
-        .values_list("employee", "expectation", "expectation__level")
-        .annotate(first=Min("observed_on"), last=Max("observed_on"))
-        .order_by()
-    )
-    rated = (
-        ReviewRating.objects.filter(
-            review__employee__in=list(targets),
-            review__target_level__in=level_ids,
-            rating__in=SHOWN_RATINGS,
-            **current,
-        )
-        .filter(
-            review=_latest_shared_review(
-                employee=OuterRef("review__employee"),
-                target_level=OuterRef("review__target_level"),
-            )
-        )
-        .values_list("review__employee", "expectation", "expectation__level")
-        .annotate(
-            first=Value(None, output_field=DateField()), last=Value(None, output_field=DateField())
-        )
-        .order_by()
-    )
-    shown, firsts, lasts = {}, {}, {}
-    rows = evidence.union(rated, all=True).order_by()
-    for employee_id, expectation_id, level_id, first, last in rows:
-        if targets[employee_id].pk != level_id:
-            continue
-        shown.setdefault(employee_id, set()).add(expectation_id)
-        if first is not None:
-            firsts[employee_id] = min(first, firsts.get(employee_id, first))
-            lasts[employee_id] = max(last, lasts.get(employee_id, last))
-    result = {}
-    for person in people:
-        level = targets.get(person.pk)
-        if level is None:
-            continue
-        rule = Rule.of(person.ladder)
-        covered, total = len(shown.get(person.pk, ())), totals.get(level.pk, 0)
-        spans = rule.spans(firsts.get(person.pk), lasts.get(person.pk))
-        result[person.pk] = (
-            level,
-            covered * 100 // total if total else 0,
-            rule.badge(covered, total, spans),
-            rule,
-        )
-    return result
-
-
 # Readiness in the database -------------------------------------------------------------------
 #
 # Lists that sort, filter or count people by readiness (the team table, the org pipeline)
@@ -543,7 +473,14 @@ def team_badges(people, levels_for):
 # gives in SQL, as annotations of a queryset of people; the tests hold both to the same
 # answers.
 
-_ACTIVE = {"expectation__is_active": True, "expectation__category__is_active": True}
+_EVIDENCE_COUNTED = {
+    "evidence__deleted_at__isnull": True,
+    "evidence__status": Evidence.Status.CONFIRMED,
+    "evidence__visibility": Evidence.Visibility.SHARED,
+    "evidence__kind": Evidence.Kind.SHOWS,
+    "evidence__expectation__is_active": True,
+    "evidence__expectation__category__is_active": True,
+}
 
 
 def with_readiness(people, *, ladders=None):
@@ -556,55 +493,58 @@ def with_readiness(people, *, ladders=None):
       `next_spans` (whether it spans the ladder's months) and `next_badge` (the code of
       READY, CLOSE or NOT_YET; None without a next level).
 
-    The next levels come from the cached structure of `ladders` (by default every ladder:
-    one query, and one for the number of expectations of every level). Each figure is a
-    subquery about one person: cheap for a page of people, linear in the people counted."""
+    The people's evidence is read in one pass, grouped by person (an aggregate over the
+    join, not a subquery a person: counting a whole organisation reads each piece of
+    evidence once); review ratings, which are few, by a subquery. Count the result with
+    `aggregate`, never `values(...).annotate(...)`: the query is grouped by person already.
+
+    Each person's place (their level on their track, the next level and how many
+    expectations both have) is joined from the `NextLevel` rows of `ladders` (by default
+    every ladder: one query, and one to check that the rows are up to date)."""
     if ladders is None:
         ladders = Ladder.objects.select_related("structure_version")
-    following = {}
-    for ladder in ladders:
-        following.update(ladder_structure(ladder).next_levels())
-    totals = dict(
-        Expectation.objects.active()
-        .order_by()
-        .values("level")
-        .annotate(n=Count("id"))
-        .values_list("level", "n")
-    )
+    keep_next_levels(ladders)
     people = people.alias(
-        _next=Case(
-            *[
-                When(track_id=track, level_id=level, then=Value(after.pk))
-                for (track, level), after in following.items()
-            ],
-            default=Value(None),
-            output_field=IntegerField(),
+        _place=FilteredRelation(
+            "track__next_levels", condition=Q(track__next_levels__level=F("level"))
         )
     )
+    at_current = Q(evidence__expectation__level=F("level"), **_EVIDENCE_COUNTED)
+    at_next = Q(evidence__expectation__level=F("_place__next_level"), **_EVIDENCE_COUNTED)
     people = people.annotate(
-        current_total=_total("level", totals),
-        current_shown=_shown("level"),
+        current_total=Coalesce(Min("_place__expectations"), 0),
+        current_shown=Count("evidence__expectation", filter=at_current, distinct=True)
+        + _rated_only(OuterRef("level_id")),
         current_percent=_percent("current_shown", "current_total"),
-        next_level_id=F("_next"),
-        next_total=_total("_next", totals),
-        next_shown=_shown("_next"),
+        # As aggregates, like the totals: a query reading some of the figures only is
+        # still grouped by person alone.
+        next_level_id=Min("_place__next_level"),
+        next_total=Coalesce(Min("_place__next_expectations"), 0),
+        next_shown=Count("evidence__expectation", filter=at_next, distinct=True)
+        + _rated_only(
+            Subquery(
+                NextLevel.objects.filter(
+                    track=OuterRef(OuterRef("track_id")), level=OuterRef(OuterRef("level_id"))
+                ).values("next_level")[:1]
+            )
+        ),
         next_percent=_percent("next_shown", "next_total"),
-        next_first=_evidence_day("_next", Min),
-        next_last=_evidence_day("_next", Max),
+        next_first=Min("evidence__observed_on", filter=at_next),
+        next_last=Max("evidence__observed_on", filter=at_next),
     )
-    people = people.annotate(
-        next_spans=_spans(F("next_first"), F("next_last"), F("ladder__ready_span_months"))
-    )
+    # The ladder's rule, as aggregates: the query is grouped by person, and a plain column
+    # of the ladder would have to be grouped by too.
+    coverage, span_months = Min("ladder__ready_coverage"), Min("ladder__ready_span_months")
+    people = people.annotate(next_spans=_spans(F("next_first"), F("next_last"), span_months))
     at_least = lambda percent: GreaterThanOrEqual(  # noqa: E731
-        F("next_shown") * 100, percent * F("next_total")
+        ExpressionWrapper(F("next_shown") * 100, output_field=IntegerField()),
+        ExpressionWrapper(percent * F("next_total"), output_field=IntegerField()),
     )
-    ready = Q(next_total__gt=0) & Q(at_least(F("ladder__ready_coverage"))) & Q(next_spans=True)
-    close = Q(next_total__gt=0) & Q(
-        at_least(Least(Value(CLOSE_COVERAGE), F("ladder__ready_coverage")))
-    )
+    ready = Q(next_total__gt=0) & Q(at_least(coverage)) & Q(next_spans=True)
+    close = Q(next_total__gt=0) & Q(at_least(Least(Value(CLOSE_COVERAGE), coverage)))
     return people.annotate(
         next_badge=Case(
-            When(_next__isnull=True, then=Value(None)),
+            When(next_level_id__isnull=True, then=Value(None)),
             When(ready, then=Value(READY[0])),
             When(close, then=Value(CLOSE[0])),
             default=Value(NOT_YET[0]),
@@ -613,40 +553,29 @@ def with_readiness(people, *, ladders=None):
     )
 
 
-def _total(level, totals):
-    """The number of active expectations of the level in field `level` (from `totals`)."""
-    return Case(
-        *[When(**{level: pk}, then=Value(n)) for pk, n in totals.items()],
-        default=Value(0),
-        output_field=IntegerField(),
-    )
+class _OfThePerson(ExpressionWrapper):
+    """An expression made only of the person's own columns (a next level, a subquery about
+    them), in a query grouped by person: left out of the GROUP BY, which their primary
+    key determines already, so the database works it out once a person after grouping
+    rather than for every row of evidence joined."""
+
+    def get_group_by_cols(self):
+        return []
 
 
-def _counted_at(level):
-    """The person's counted evidence on active expectations of the level in `level`."""
-    return (
-        Evidence.objects.counted()
-        .filter(employee=OuterRef("pk"), expectation__level=OuterRef(level), **_ACTIVE)
-        .order_by()
-    )
-
-
-def _shown(level):
-    """How many active expectations of the level in `level` the person shows: by counted
-    evidence, or by a Meets or Exceeds in their latest shared review against that level."""
-    by_evidence = (
-        _counted_at(level)
-        .values("employee")
-        .annotate(n=Count("expectation", distinct=True))
-        .values("n")
-    )
-    rated_only = (
+def _rated_only(level):
+    """How many active expectations of `level` (an expression about the person: an
+    `OuterRef`, or a subquery of `OuterRef(OuterRef(...))`s) the person shows only by a
+    Meets or Exceeds in their latest shared review against that level (those with counted
+    evidence are counted with the evidence)."""
+    rated = (
         ReviewRating.objects.filter(
             review__employee=OuterRef("pk"),
-            review__target_level=OuterRef(level),
-            expectation__level=OuterRef(level),
+            review__target_level=level,
+            expectation__level=level,
             rating__in=SHOWN_RATINGS,
-            **_ACTIVE,
+            expectation__is_active=True,
+            expectation__category__is_active=True,
         )
         .filter(
             review=_latest_shared_review(
@@ -666,16 +595,16 @@ def _shown(level):
         .annotate(n=Count("expectation", distinct=True))
         .values("n")
     )
-    return Coalesce(Subquery(by_evidence), 0) + Coalesce(Subquery(rated_only), 0)
-
-
-def _evidence_day(level, aggregate):
-    """The first (`Min`) or latest (`Max`) day of the person's counted evidence on the
-    level in `level`."""
-    days = (
-        _counted_at(level).values("employee").annotate(day=aggregate("observed_on")).values("day")
+    # Most people have no shared review against the level: a look at the index first.
+    reviewed = Exists(
+        Review.objects.filter(
+            employee=OuterRef("pk"), target_level=level, status__in=access.SHARED_REVIEW
+        )
     )
-    return Subquery(days, output_field=DateField())
+    return _OfThePerson(
+        Case(When(reviewed, then=Coalesce(Subquery(rated), 0)), default=0),
+        output_field=IntegerField(),
+    )
 
 
 def _percent(shown, total):
@@ -688,29 +617,34 @@ def _percent(shown, total):
 
 
 def _spans(first, last, months):
-    """Whether `last` is at least `months` calendar months after `first` (as `Rule.spans`
-    and `add_months`: from 31 January, one month is reached on the last day of February)."""
-    gap = (ExtractYear(last) * 12 + ExtractMonth(last)) - (
-        ExtractYear(first) * 12 + ExtractMonth(first)
-    )
-    day_reached = Q(GreaterThanOrEqual(ExtractDay(last), ExtractDay(first))) | Q(
-        Exact(ExtractDay(last), _days_in_month(ExtractYear(last), ExtractMonth(last)))
-    )
+    """Whether `last` is at least `months` calendar months after `first` (`Rule.spans`)."""
     return Case(
-        When(Q(GreaterThan(gap, months)) | (Q(Exact(gap, months)) & day_reached), then=True),
+        When(GreaterThanOrEqual(last, AddMonths(first, months)), then=True),
         default=False,
         output_field=BooleanField(),
     )
 
 
-def _days_in_month(year, month):
-    """The number of days of `month` of `year` (expressions)."""
-    leap = Q(Exact(Mod(year, 4), 0)) & (~Q(Exact(Mod(year, 100), 0)) | Q(Exact(Mod(year, 400), 0)))
-    thirty = Q(Exact(month, 4)) | Q(Exact(month, 6)) | Q(Exact(month, 9)) | Q(Exact(month, 11))
-    return Case(
-        When(thirty, then=Value(30)),
-        When(Q(Exact(month, 2)) & leap, then=Value(29)),
-        When(Exact(month, 2), then=Value(28)),
-        default=Value(31),
-        output_field=IntegerField(),
-    )
+class AddMonths(Func):
+    """A date plus a number of calendar months, clamped to the end of shorter months
+    (`add_months`: 31 January plus one month is the last day of February). PostgreSQL's
+    date arithmetic does exactly this; SQLite calls `add_months` itself, given to each of
+    its connections as `pm_add_months` (`sqlite_add_months`, `apps`)."""
+
+    function = "pm_add_months"
+    arity = 2
+    output_field = DateField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        (day, day_params), (months, months_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        sql = f"(({day}) + make_interval(months => ({months})::integer))::date"
+        return sql, (*day_params, *months_params)
+
+
+def sqlite_add_months(day, months):
+    """`add_months` for SQLite, which passes dates as ISO text."""
+    if day is None or months is None:
+        return None
+    return add_months(datetime.date.fromisoformat(str(day)[:10]), int(months)).isoformat()

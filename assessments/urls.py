@@ -7,6 +7,7 @@ app_name = "assessments"
 urlpatterns = [
     path("me/", views.me, name="me"),
     path("team/", views.team, name="team"),
+    path("team/export.csv", views.team_export, name="team_export"),
     path("people/<int:pk>/", views.person, name="person"),
     path("people/<int:pk>/level/", views.assign_level, name="assign_level"),
     path("people/<int:pk>/packet/", views.packet, name="packet"),

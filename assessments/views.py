@@ -1,17 +1,31 @@
 """Pages about people. Every person-scoped view loads its person through
 `access.get_employee`, so what a user may not see is a 404, logged."""
 
+from typing import NamedTuple
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import F, Func, Q, Subquery
-from django.http import Http404
+from django.db.models import F, Func, Q, QuerySet, Subquery
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
+from levels import careerpath
 from levels.structure import ladder_structure
+from levels.views import level_urls
 from rounds import selectors as round_selectors
 
-from . import access, notifications, readiness, reviews, selectors, services
+from . import (
+    access,
+    notifications,
+    readiness,
+    reviews,
+    selectors,
+    services,
+    teamtable,
+    waiting,
+)
 from . import evidence as evidence_services
 from .forms import AssignLevelForm, TeamFilterForm, apply_errors
 from .models import Employee, Review
@@ -25,7 +39,8 @@ EVIDENCE_SHOWN = 50
 class CountedPaginator(Paginator):
     """A paginator of a queryset that reads a page's rows and the total in one query: the
     count rides along each row as an uncorrelated subquery, which the database works out
-    once, by the same index as the rows. Only a page past the end (or nobody at all)
+    once, by the same index as the rows. Rows that are groups (people with aggregated
+    figures) are counted as a set of ids. Only a page past the end (or nobody at all)
     costs a count and then the last page, as Django's own paginator does."""
 
     def get_page(self, number):
@@ -35,7 +50,10 @@ class CountedPaginator(Paginator):
             number = 1
         except EmptyPage:  # below 1: Django's paginator shows the last page
             return super().get_page(number)
-        total = self.object_list.order_by().annotate(n=Func(F("pk"), function="COUNT"))
+        counted = self.object_list.order_by()
+        if counted.query.group_by is not None:  # rows are groups (`readiness.with_readiness`)
+            counted = counted.model._base_manager.filter(pk__in=counted.values("pk")).order_by()
+        total = counted.annotate(n=Func(F("pk"), function="COUNT"))
         bottom = (number - 1) * self.per_page
         rows = list(
             self.object_list.annotate(paged_total=Subquery(total.values("n")))[
@@ -50,9 +68,16 @@ class CountedPaginator(Paginator):
 
 def me(request):
     employee = selectors.employee_of(request.user)
+    # Read only when the navigation counts drafts to finish (`waiting`).
+    drafts = waiting.drafts(request.user).select_related("employee")
     if employee is None:
-        return render(request, "assessments/me_unplaced.html")
-    return render(request, "assessments/me.html", _person_context(request, employee, own=True))
+        return render(request, "assessments/me_unplaced.html", {"drafts": drafts})
+    context = _person_context(request, employee, own=True)
+    # The banner: shared reviews waiting for the person's acknowledgement, from the list the
+    # page shows further down (no query of its own).
+    context["waiting_reviews"] = [r for r in context["reviews"] if r.status == Review.Status.SHARED]
+    context["drafts"] = drafts
+    return render(request, "assessments/me.html", context)
 
 
 def person(request, pk):
@@ -99,6 +124,11 @@ def _person_context(request, employee, *, own):
         "placement": place,
         "manager_visible": not own or access.is_hr(request.user),
         "promotion": _promotion(request.user, employee),
+        # The ladder's picture, marking where the person is (`levels.careerpath.marker`).
+        "career_paths": careerpath.pictures(
+            structure.track_paths(), url=level_urls(employee.ladder)
+        ),
+        "career_path_person": employee,
     }
 
 
@@ -168,18 +198,95 @@ def assign_level(request, pk):
 
 
 def team(request):
+    """The people below the signed-in manager (or everyone, for HR) in a table sorted and
+    filtered through the address, a page at a time."""
+    listing = _team_listing(request)
+    if listing is None:
+        return _nobody_reports(request)
+    me, everyone = listing.me, listing.everyone
+    arranged = teamtable.arrange(
+        listing.people, sort=listing.sort, badges=listing.badges, ladders=listing.ladders
+    )
+    page = CountedPaginator(arranged, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The figures of the page's rows only, in one query (sorting by name needs none).
+    teamtable.measure(listing.people, page.object_list, listing.ladders)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assessments/team.html",
+        {
+            "form": listing.form,
+            "page": page,
+            "everyone": everyone,
+            "me": me,
+            "query": query.urlencode(),
+            "headers": _team_headers(request, listing.sort, everyone=everyone),
+            "sort": listing.sort,
+            "filtered": listing.filtered,
+            "pending_wins": (
+                list(evidence_services.pending_wins_for_manager(me)[:50]) if me else []
+            ),
+            "ignored": listing.ignored,
+        },
+    )
+
+
+def team_export(request):
+    """The team table as CSV, filtered and sorted as the page is, every page of it:
+    streamed, so a whole organisation downloads without being held in memory."""
+    listing = _team_listing(request)
+    if listing is None:
+        return _nobody_reports(request)
+    arranged = teamtable.arrange(
+        listing.people,
+        sort=listing.sort,
+        badges=listing.badges,
+        ladders=listing.ladders,
+        figures=True,
+    )
+    response = StreamingHttpResponse(
+        teamtable.csv_lines(arranged, listing.ladders), content_type="text/csv; charset=utf-8"
+    )
+    name = f"{'everyone' if listing.everyone else 'team'}-{timezone.localdate():%Y-%m-%d}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+def _nobody_reports(request):
+    messages.info(request, "The team page lists the people who report to you; nobody does yet.")
+    return redirect("assessments:me")
+
+
+class TeamListing(NamedTuple):
+    """Who the team table lists for a request, by its filters, and how it sorts them."""
+
+    me: Employee | None
+    form: TeamFilterForm
+    everyone: bool
+    people: QuerySet
+    ladders: list
+    sort: str  # a value of `teamtable.sort_choices`
+    badges: list | None  # the readiness badges kept, or None for everyone
+    filtered: bool
+    ignored: list  # the labels of the filters ignored
+
+
+def _team_listing(request):
+    """The `TeamListing` of the team page and its CSV; None for a person with nobody
+    reporting to them (the page sends them to their own); PermissionDenied for a user
+    with no place on the ladder who is not HR. Filters that cannot be used are ignored
+    and named, the rest applied."""
     me = selectors.employee_of(request.user)
     if not access.is_manager(request.user):  # HR, and anyone with someone reporting to them
         if me is None:
             raise PermissionDenied("The team page is for managers.")
-        messages.info(request, "The team page lists the people who report to you; nobody does yet.")
-        return redirect("assessments:me")
+        return None
     if me is not None:
         ladder_ids = Employee.objects.filter(Q(pk=me.pk) | Q(manager=me)).values("ladder")
     else:
         ladder_ids = Employee.objects.values("ladder")
     form = TeamFilterForm(request.GET or None, ladder_ids=ladder_ids)
-    # Apply the filters that make sense, and say which ones were ignored.
     ignored = [] if not form.is_bound or form.is_valid() else list(form.errors)
     filters = form.cleaned_data if form.is_bound else {}
     everyone = filters.get("scope") == "all"
@@ -188,6 +295,8 @@ def team(request):
     else:  # HR without a place in the tree sees the whole organisation
         people = selectors.team_of_everyone()
         everyone = True
+    # The time in level is read with the figures (`teamtable`), not from each history.
+    people = people.prefetch_related(None)
     if filters.get("level"):
         people = people.filter(level=filters["level"])
     if filters.get("track"):
@@ -196,34 +305,47 @@ def team(request):
         people = people.filter(
             Q(full_name__icontains=filters["q"]) | Q(job_title__icontains=filters["q"])
         )
-    page = CountedPaginator(people, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
-    following = {}
-    for ladder in {person.ladder for person in page}:
-        following.update(ladder_structure(ladder).next_levels())
-    badges = readiness.team_badges(
-        page.object_list, lambda person: following.get((person.track_id, person.level_id))
+    sort = filters.get("sort") or teamtable.DEFAULT_SORT
+    if teamtable.parse_sort(sort)[0].everyone_only and not everyone:
+        ignored.append("sort")  # no manager column: they all report to you
+        sort = teamtable.DEFAULT_SORT
+    return TeamListing(
+        me=me,
+        form=form,
+        everyone=everyone,
+        people=people,
+        ladders=teamtable.every_ladder(),
+        sort=sort,
+        badges=teamtable.READINESS_FILTERS.get(filters.get("readiness")),
+        filtered=any(filters.get(name) for name in ("level", "track", "q", "readiness")),
+        ignored=[form.fields[name].label or name.title() for name in ignored],
     )
-    for employee in page:
-        employee.since = services.level_since(employee)
-        employee.readiness = badges.get(employee.pk)
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "assessments/team.html",
-        {
-            "form": form,
-            "page": page,
-            "everyone": everyone,
-            "me": me,
-            "query": query.urlencode(),
-            "filtered": any(filters.get(name) for name in ("level", "track", "q")),
-            "pending_wins": (
-                list(evidence_services.pending_wins_for_manager(me)[:50]) if me else []
-            ),
-            "ignored": [form.fields[name].label or name.title() for name in ignored],
-        },
-    )
+
+
+def _team_headers(request, sort, *, everyone):
+    """{column key: header} for the table's column headers: a link sorting by the column
+    (the other way round when it is the sort already), and `aria_sort` on the sorted one.
+    Filters stay; the page goes back to the first."""
+    column, descending = teamtable.parse_sort(sort)
+    headers = {}
+    for each in teamtable.COLUMNS:
+        if each.everyone_only and not everyone:
+            continue
+        if each is column:
+            reverse_it = not descending
+            aria_sort = "descending" if descending else "ascending"
+        else:
+            reverse_it = each.first == "descending"
+            aria_sort = None
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["sort"] = f"-{each.key}" if reverse_it else each.key
+        headers[each.key] = {
+            "label": each.label,
+            "url": f"?{query.urlencode()}",
+            "aria_sort": aria_sort,
+        }
+    return headers
 
 
 def packet(request, pk):

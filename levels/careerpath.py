@@ -4,6 +4,11 @@ that every track shares drawn once before the fork. `layout()` computes the geom
 (lanes are rows, for screens) or tall (lanes are columns, for phones);
 `templates/levels/_career_path.html` draws it as inline SVG (its boxes with the
 `career_path_shapes` tag of `levels/templatetags/ladder_pages.py`).
+
+"You are here": the picture marks the level of the person it is about with a text tag on
+their box and in its description, never by colour alone (`marker`): on the ladder pages
+and on one's own page, the viewer's level ("You are here"); on the page of someone else,
+theirs ("Remi is here").
 """
 
 from dataclasses import dataclass
@@ -53,6 +58,38 @@ class CareerPath:
     height: int
     box_width: int = BOX_WIDTH
     box_height: int = BOX_HEIGHT
+
+
+@dataclass
+class Marker:
+    """Where someone is on the picture: their level, the tag drawn on its box and the
+    words for screen readers."""
+
+    level_id: int
+    tag: str
+    words: str
+
+
+# A first name longer than this is cut short on the tag (the words keep it whole).
+TAG_NAME_LENGTH = 14
+
+
+def marker(ladder, *, viewer=None, person=None):
+    """The `Marker` for a picture of `ladder`: `person` (the one a page is about) when they
+    are someone other than `viewer`, otherwise `viewer` (the signed-in person); None when
+    the one to mark is not on `ladder`."""
+    if ladder is None:
+        return None
+    if person is not None and (viewer is None or person.pk != viewer.pk):
+        if person.ladder_id != ladder.pk:
+            return None
+        first = person.full_name.split()[0] if person.full_name.split() else person.full_name
+        if len(first) > TAG_NAME_LENGTH:
+            first = first[: TAG_NAME_LENGTH - 1] + "…"
+        return Marker(person.level_id, f"{first} is here", f"{person.full_name} is here")
+    if viewer is not None and viewer.ladder_id == ladder.pk:
+        return Marker(viewer.level_id, "You are here", "You are here")
+    return None
 
 
 def _shared_prefix(paths):
@@ -132,3 +169,15 @@ def layout(paths, *, current=None, tall=False):
         width=width + 2 * MARGIN,
         height=height + top + MARGIN,
     )
+
+
+def pictures(paths, *, url, current=None):
+    """The picture in both shapes as (picture, variant) pairs, each level given its page's
+    address (`url(level.key)`) as `.url`; empty when there are no tracks."""
+    for path in paths:
+        for level in path.levels:
+            level.url = url(level.key)
+    wide = layout(paths, current=current)
+    if wide is None:
+        return []
+    return [(wide, "wide"), (layout(paths, current=current, tall=True), "tall")]

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "levels",
     "assessments",
     "rounds",
+    "insights",
     "django_tasks_db",
     "jobs",
 ]

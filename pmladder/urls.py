@@ -27,5 +27,6 @@ urlpatterns = [
     path("ladders/", include("levels.urls")),
     path("", include("assessments.urls")),
     path("", include("rounds.urls")),
+    path("", include("insights.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -174,6 +174,10 @@ EXPECTED = {
     # People
     "assessments:me": SIGNED_IN,
     "assessments:team": row(L, W, W, 200, 200, 200, 200, 200, 403, L),
+    # The organisation view: HR's whole organisation, a manager's people below them; read only.
+    "insights:org": row(L, *[(403, 405)] * 2, *[(200, 405)] * 5, (403, 405), L),
+    "insights:export": row(L, *[(403, 405)] * 2, *[(200, 405)] * 5, (403, 405), L),
+    "assessments:team_export": row(L, W, W, 200, 200, 200, 200, 200, 403, L),
     "assessments:person": PERSON_PAGE,
     "assessments:assign_level": MANAGE_PAGE,
     "assessments:packet": row(L, 403, 404, 200, 200, 404, 200, 200, 404, L),
@@ -516,6 +520,7 @@ class Sweep:
             "rounds:nomination_withdraw": {"pk": self.nomination.pk},
             "rounds:nomination_endorse": {"pk": self.nomination.pk},
             "rounds:nomination_decide": {"pk": self.calibrated.pk},
+            "insights:export": {"table": "people"},
             "admin:assessments_employee_import_preview": {"pk": self.people_import.pk},
             "admin:jobs_job_progress": {"pk": self.job.pk},
             "admin:jobs_job_status": {"pk": self.job.pk},

@@ -1,6 +1,7 @@
 """
 The parts of the ladder pages that repeat once per level or per expectation, written here
-rather than in the templates: the career-path boxes (`career_path_shapes`), the
+rather than in the templates: the career-path boxes (`career_path_shapes`, with the
+"you are here" tag of `career_path_here`), the
 overview's lists and table of levels (`level_links`, `level_rows`), the compare page's
 level pickers (`level_options`) and compared expectations (`compared_items`,
 `dropped_items`). A large ladder draws a few hundred of each on one page, and the template
@@ -17,6 +18,8 @@ from html import escape
 
 from django import template
 from django.utils.safestring import mark_safe
+
+from levels import careerpath
 
 register = template.Library()
 
@@ -44,24 +47,57 @@ _NODE = """
 _CODE = '<text class="cp-code" x="{}" y="{}" text-anchor="middle">{}</text>'
 
 
+# "You are here": a tag across the bottom edge of the box, drawn over the line below it.
+_HERE = """<g class="cp-here-tag" aria-hidden="true">
+        <rect x="{x}" y="{y}" width="{width}" height="18" rx="9"/>
+        <text x="{cx}" y="{text_y}" text-anchor="middle">{tag}</text>
+      </g>
+      """
+_HERE_HEIGHT = 18
+_HERE_CHAR = 6.6  # about the width of a character of the tag's bold 11px type
+
+
+@register.simple_tag(takes_context=True)
+def career_path_here(context, ladder):
+    """Who the picture of `ladder` marks (`careerpath.marker`): the person the page is about
+    (`career_path_person`), else the signed-in person (`nav_employee`); None."""
+    return careerpath.marker(
+        ladder, viewer=context.get("nav_employee"), person=context.get("career_path_person")
+    )
+
+
 @register.simple_tag
-def career_path_shapes(picture):
+def career_path_shapes(picture, here=None):
     """The lines, track names and level boxes of a `careerpath.CareerPath`, each box a link
-    to its level."""
+    to its level; with `here` (a `careerpath.Marker`), its level's box tagged."""
     edges = "".join(_EDGE.format(esc(edge)) for edge in picture.edges)
     labels = "".join(_LABEL.format(label.x, label.y, esc(label.text)) for label in picture.labels)
-    nodes = "".join(_node(picture, node) for node in picture.nodes)
+    nodes = "".join(_node(picture, node, here) for node in picture.nodes)
     return mark_safe(f"{edges}\n    {labels}\n    {nodes}")
 
 
-def _node(picture, node):
+def _node(picture, node, here=None):
     level = node.level
     code = esc(level.code) if level.code else ""
+    label = f"{esc(level.name)} ({code})" if code else esc(level.name)
+    marked = here is not None and level.pk == here.level_id
+    code_text = _CODE.format(node.cx, node.code_y, code) if code else ""
+    if marked:
+        width = min(picture.box_width, round(len(here.tag) * _HERE_CHAR) + 16)
+        code_text += _HERE.format(
+            x=node.cx - width // 2,
+            y=node.y + picture.box_height - _HERE_HEIGHT // 2,
+            width=width,
+            cx=node.cx,
+            text_y=node.y + picture.box_height + 4,
+            tag=esc(here.tag),
+        )
+        label = f"{label}: {esc(here.words)}"
     return _NODE.format(
         url=esc(level.url),
-        current_class=" cp-current" if node.current else "",
+        current_class=(" cp-current" if node.current else "") + (" cp-here" if marked else ""),
         current_attr='aria-current="page"' if node.current else "",
-        label=f"{esc(level.name)} ({code})" if code else esc(level.name),
+        label=label,
         x=node.x,
         y=node.y,
         width=picture.box_width,
@@ -69,8 +105,22 @@ def _node(picture, node):
         cx=node.cx,
         text_y=node.text_y,
         short_name=esc(level.short_name),
-        code=_CODE.format(node.cx, node.code_y, code) if code else "",
+        code=code_text,
     )
+
+
+def here_words(picture, here):
+    """The picture's description: who is where, or "" when nobody is marked on it."""
+    if here is None:
+        return ""
+    for node in picture.nodes:
+        if node.level.pk == here.level_id:
+            name = f"{node.level.name} ({node.level.code})" if node.level.code else node.level.name
+            return f"{here.words}: {name}."
+    return ""
+
+
+register.simple_tag(here_words, name="career_path_here_words")
 
 
 # The overview ------------------------------------------------------------------------------

@@ -7,9 +7,8 @@ from django.utils import timezone
 
 from assessments import evidence as evidence_services
 from assessments import readiness
-from assessments.models import Review, ReviewRating
+from assessments.models import Employee, Review, ReviewRating
 from levels.models import Expectation
-from levels.selectors import next_levels
 
 from ..factories import LevelFactory
 
@@ -174,20 +173,25 @@ def test_badge_words_are_the_review_readiness_labels():
     assert [readiness.NOT_YET[1], readiness.CLOSE[1], readiness.READY[1]] == labels
 
 
-def test_team_badges_measure_against_the_next_level(org):
+def test_the_database_figure_measures_against_the_next_level(org):
     senior = expectations(org, "senior-pm")
     for index, expectation in enumerate(senior[:13]):
         record(org, expectation, 10 + index * 20)
 
-    following = next_levels([org.ladder])
-    badges = readiness.team_badges(
-        [org.report, org.teammate], lambda p: following.get((p.track_id, p.level_id))
-    )
+    rows = {
+        row.pk: row
+        for row in readiness.with_readiness(
+            Employee.objects.filter(pk__in=[org.report.pk, org.teammate.pk])
+        )
+    }
 
-    level, percent, (code, _), rule = badges[org.report.pk]
-    assert (level.key, percent, code) == ("senior-pm", 81, "ready")
-    assert rule == readiness.Rule(80, 6)
-    assert badges[org.teammate.pk][1] == 0
+    report = rows[org.report.pk]
+    assert (report.next_level_id, report.next_percent, report.next_badge) == (
+        senior[0].level_id,
+        81,
+        "ready",
+    )
+    assert rows[org.teammate.pk].next_percent == 0
 
 
 def test_pages_show_coverage_at_a_glance(org, as_user):
@@ -200,5 +204,5 @@ def test_pages_show_coverage_at_a_glance(org, as_user):
 
     assert "Evidence for 1 of 16 expectations (6%)" in me
     assert "1 piece of evidence" in me
-    assert "Towards next level" in team
-    assert "0% of Senior PM" in team
+    assert "Next level" in team
+    assert "0 of 16 (0%)" in team

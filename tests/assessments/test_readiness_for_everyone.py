@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from assessments import evidence as evidence_services
 from assessments import readiness, reviews
-from assessments.models import Evidence, Review
+from assessments.models import Employee, Review
 from levels.models import Expectation
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +134,7 @@ def test_the_pages_show_the_person_the_manager_and_hr_the_same_figure(mixed, as_
     assert b"A concern" not in pages["me"].content
     me_next = pages["me"].context["placement"].next_steps[0].readiness
     team_row = next(p for p in team.context["page"] if p.pk == org.report.pk)
-    assert team_row.readiness[1:3] == (me_next.percent, me_next.badge)
+    assert (team_row.next_percent, team_row.badge) == (me_next.percent, me_next.badge)
 
 
 def test_a_private_note_and_a_growth_note_change_nothing(org):
@@ -272,7 +272,7 @@ def test_a_ladder_with_no_minimum_span_and_a_low_coverage(org):
     )
 
 
-def test_the_team_page_uses_each_ladders_rule(org):
+def test_the_database_figure_uses_each_ladders_rule(org):
     org.ladder.ready_coverage, org.ladder.ready_span_months = 50, 3
     org.ladder.save()
     org.report.refresh_from_db()
@@ -281,11 +281,14 @@ def test_the_team_page_uses_each_ladders_rule(org):
     record(org, senior[0], first)
     for item in senior[1:8]:
         record(org, item, readiness.add_months(first, 3))
-    following = {(org.report.track_id, org.report.level_id): senior[0].level}
 
-    badges = readiness.team_badges([org.report], lambda p: following.get((p.track_id, p.level_id)))
+    row = readiness.with_readiness(Employee.objects.filter(pk=org.report.pk)).get()
 
-    assert badges[org.report.pk][1:] == (50, ("ready", "Ready"), readiness.Rule(50, 3))
+    assert (row.next_level_id, row.next_percent, row.next_badge) == (
+        senior[0].level_id,
+        50,
+        "ready",
+    )
 
 
 def test_the_ladder_admin_shows_the_readiness_rule(org, admin_client):
@@ -374,20 +377,3 @@ def test_readiness_costs_one_query_with_the_expectations_and_criteria_at_hand(mi
     # evidence per expectation and day, criteria support and the latest shared review's
     # ratings, together (readiness.readiness_for)
     assert len(queries) == 1
-
-
-def test_team_badges_cost_two_queries_however_many_people(mixed):
-    org = mixed
-    shared_review(org, "senior-pm", {0: "meets"})
-    people = [org.report, org.teammate, org.stranger]
-    for person in people:
-        person.ladder  # noqa: B018 (loaded with the page of people, as on the team page)
-    target = org.ladder.levels.get(key="senior-pm")
-
-    with CaptureQueriesContext(connection) as queries:
-        badges = readiness.team_badges(people, lambda person: target)
-
-    # expectations per level; counted evidence and latest shared reviews' ratings together
-    assert len(queries) == 2
-    assert badges[org.report.pk][1] == 6  # the review's Meets: 1 of 16
-    assert Evidence.objects.filter(employee=org.report).count() == 4

@@ -664,8 +664,9 @@ def test_draft_page_query_count_is_pinned(org, as_user, django_assert_num_querie
     # 1 session, 2 user, 3 the review with its person, their level and ladder, its author
     # and target level, 4 HR group (is_hr), 5 the signed-in employee (employee_of; whether
     # they are above the person is read from the two paths), 6 the ratings, 7 the evidence
-    # with its authors (restricted to what they may read in the same query).
-    with django_assert_num_queries(7):
+    # with its authors (restricted to what they may read in the same query), 8 the
+    # navigation's counts.
+    with django_assert_num_queries(8):
         response = client.get(url("review", review.pk))
 
     assert response.status_code == 200

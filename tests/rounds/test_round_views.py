@@ -246,8 +246,9 @@ def test_list_query_budget(org, as_user, django_assert_max_num_queries):
 
     # 1 session, 2 user, 3 HR group (is_hr), 4 the signed-in employee (employee_of),
     # 5 count of the rounds they may see (paginator), 6 the page of rounds with how many
-    # of their nominations each holds that they may see (one query, subquery counted).
-    with django_assert_max_num_queries(6):
+    # of their nominations each holds that they may see (one query, subquery counted),
+    # 7 the navigation's counts.
+    with django_assert_max_num_queries(7):
         response = client.get(reverse("rounds:list"))
 
     assert response.status_code == 200
@@ -1071,8 +1072,9 @@ def test_calibrate_query_budget(org, as_user, django_assert_max_num_queries):
 
     # 1 session, 2 user, 3 the round, 4 its ladders, 5 HR group (is_hr), 6 its committee
     # (may they see and calibrate it?), 7 the signed-in employee (employee_of), 8 the
-    # levels with their counts, 9 the candidates with their people, 10 their endorsements.
-    with django_assert_max_num_queries(10):
+    # levels with their counts, 9 the candidates with their people, 10 their endorsements,
+    # 11 the navigation's counts.
+    with django_assert_max_num_queries(11):
         response = client.get(url("calibrate", round, level=level))
 
     assert response.status_code == 200

@@ -45,7 +45,7 @@ ORG = [
     ("dana", "Dana Okafor", "Product Manager Manager, APIs", "taylor", "management", [("pm-manager", 15)]),
     ("lars", "Lars Nilsson", "Product Manager Manager, Data", "taylor", "management", [("senior-pm", 24), ("pm-manager", 5)]),
     ("amara", "Amara Singh", "Principal Product Manager", "taylor", "ic", [("staff-pm", 26), ("principal-pm", 10)]),
-    ("ruth", "Ruth Mendel", "Staff Product Manager", "taylor", "ic", [("staff-pm", 16)]),
+    ("ruth", "Ruth Mendel", "Staff Product Manager", "taylor", "ic", [("staff-pm", 30)]),
     # Jordan's team (the demo manager).
     ("pm", "Priya Shah", "Product Manager, Sign-up", "manager", "ic", [("apm", 26), ("pm", 11)]),
     ("tom", "Tom Becker", "Senior Product Manager, Activation", "manager", "ic", [("pm", 22), ("senior-pm", 6)]),
@@ -54,15 +54,15 @@ ORG = [
     ("grace", "Grace Liu", "Associate Product Manager", "manager", "ic", [("apm", 3)]),
     ("mateo", "Mateo Ruiz", "Product Manager, Lifecycle", "manager", "ic", [("apm", 20), ("pm", 4)]),
     # Casey's team.
-    ("hana", "Hana Yoshida", "Senior Product Manager, Checkout", "casey", "ic", [("senior-pm", 19)]),
+    ("hana", "Hana Yoshida", "Senior Product Manager, Checkout", "casey", "ic", [("senior-pm", 28)]),
     ("ben", "Ben Adeyemi", "Product Manager, Billing", "casey", "ic", [("pm", 12)]),
     ("sofia", "Sofia Rossi", "Product Manager, Fraud", "casey", "ic", [("apm", 30), ("pm", 10)]),
     ("kwame", "Kwame Mensah", "Associate Product Manager", "casey", "ic", [("apm", 6)]),
-    ("elin", "Elin Berg", "Product Manager, Payouts", "casey", "ic", [("pm", 9)]),
+    ("elin", "Elin Berg", "Product Manager, Payouts", "casey", "ic", [("senior-pm", 22), ("pm", 5)]),
     ("raj", "Raj Malhotra", "Senior Product Manager, Risk", "casey", "ic", [("pm", 34), ("senior-pm", 12)]),
     # Dana's team.
     ("zoe", "Zoe Martin", "Senior Product Manager, Public API", "dana", "ic", [("senior-pm", 13)]),
-    ("yusuf", "Yusuf Demir", "Product Manager, SDKs", "dana", "ic", [("pm", 16)]),
+    ("yusuf", "Yusuf Demir", "Product Manager, SDKs", "dana", "ic", [("pm", 27)]),
     ("mia", "Mia Schneider", "Product Manager, Webhooks", "dana", "ic", [("apm", 18), ("pm", 5)]),
     ("leo", "Leo Novak", "Associate Product Manager", "dana", "ic", [("apm", 11)]),
     ("aisha", "Aisha Bello", "Senior Product Manager, Developer Experience", "dana", "ic", [("senior-pm", 25)]),
@@ -73,7 +73,7 @@ ORG = [
     ("ivan", "Ivan Petrov", "Associate Product Manager", "lars", "ic", [("apm", 2)]),
     ("nina", "Nina Kowalski", "Product Manager, Experimentation", "lars", "ic", [("apm", 27), ("pm", 12)]),
     # Individual contributors reporting to directors.
-    ("oscar", "Oscar Lindqvist", "Senior Product Manager, Mobile", "director", "ic", [("senior-pm", 10)]),
+    ("oscar", "Oscar Lindqvist", "Senior Product Manager, Mobile", "director", "ic", [("senior-pm", 26)]),
     ("maya", "Maya Cohen", "Product Manager, Search", "taylor", "ic", [("pm", 5)]),
     ("felix", "Felix Wagner", "Staff Product Manager, Infrastructure", "director", "ic", [("senior-pm", 28), ("staff-pm", 2)]),
 ]  # fmt: skip
@@ -374,13 +374,18 @@ class Command(BaseCommand):
 
     def assign(self, employee, level, track, effective_on, people):
         manager = employee.manager
+        promoted = level.grade > employee.level.grade
         services.assign_level(
             employee=employee,
             level=level,
             track=track,
             effective_on=effective_on,
             by=manager.user if manager else None,
-            rationale="Consistently working at the next level; promoted at the review cycle.",
+            rationale=(
+                "Consistently working at the next level; promoted at the review cycle."
+                if promoted
+                else "Moved to a smaller scope at their own request, to focus on payouts."
+            ),
         )
 
     # The promotion round -------------------------------------------------------------------

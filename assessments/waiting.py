@@ -1,0 +1,246 @@
+"""
+What waits for the signed-in person, for the navigation: wins to confirm, reviews to
+acknowledge, drafts to finish and rounds taking nominations. Every page draws the
+navigation, so every count comes from one SELECT of scalar subqueries, made only when the
+navigation asks for a count (`Waiting` is read lazily by the context processor).
+
+What counts as waiting for someone:
+- wins to confirm: pending wins of anyone below them in the reporting tree, the list the
+  team page offers them to confirm (HR may decide anyone's wins, but the people's own
+  managers are the ones waited on);
+- reviews to acknowledge: shared reviews of themselves they have not acknowledged;
+- drafts to finish: level reviews they are writing of someone they still manage (rounds
+  keep no draft nominations: a nomination is made whole);
+- nominations due: rounds taking nominations, deadline not passed, that cover someone
+  below them in the tree who is not nominated in it yet (as for wins, HR's right to
+  nominate anyone is not a queue).
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.urls import reverse
+from django.utils import timezone
+
+from rounds.models import Nomination, Round
+
+from . import access
+from .evidence import pending_wins_for_manager
+from .models import Employee, Review
+from .selectors import below_q, employee_of
+
+
+@dataclass
+class Item:
+    """One kind of thing waiting: how many, what they are (the full words, for screen
+    readers and the phone menu), a short visible label and where they are dealt with."""
+
+    key: str
+    count: int
+    words: str
+    short: str
+    url: str
+
+    @property
+    def label(self):
+        """The words without the count, shown beside the count's badge in the phone menu."""
+        return self.words.partition(" ")[2]
+
+
+@dataclass
+class Waiting:
+    """The counts of what waits for someone, with the id of the one review, draft or round
+    when there is exactly one (the link then leads straight to it)."""
+
+    wins: int = 0
+    to_acknowledge: int = 0
+    to_acknowledge_id: int | None = None
+    drafts: int = 0
+    draft_id: int | None = None
+    rounds: int = 0
+    round_id: int | None = None
+    sees_rounds: bool | None = None  # asked in the same query for the navigation
+
+    @property
+    def total(self):
+        return self.wins + self.to_acknowledge + self.drafts + self.rounds
+
+    @property
+    def items(self):
+        """The non-zero counts, in the order the navigation shows them."""
+        found = []
+        if self.wins:
+            found.append(
+                Item(
+                    "wins",
+                    self.wins,
+                    _plural(self.wins, "win to confirm", "wins to confirm"),
+                    "to confirm",
+                    reverse("assessments:team") + "#pending-heading",
+                )
+            )
+        if self.to_acknowledge:
+            found.append(
+                Item(
+                    "acknowledge",
+                    self.to_acknowledge,
+                    _plural(self.to_acknowledge, "review to acknowledge", "reviews to acknowledge"),
+                    "to acknowledge",
+                    _one_or_many(
+                        self.to_acknowledge,
+                        self.to_acknowledge_id,
+                        "assessments:review",
+                        reverse("assessments:me") + "#waiting-reviews",
+                    ),
+                )
+            )
+        if self.drafts:
+            found.append(
+                Item(
+                    "drafts",
+                    self.drafts,
+                    _plural(self.drafts, "draft review to finish", "draft reviews to finish"),
+                    "draft" if self.drafts == 1 else "drafts",
+                    _one_or_many(
+                        self.drafts,
+                        self.draft_id,
+                        "assessments:review",
+                        reverse("assessments:me") + "#drafts-heading",
+                    ),
+                )
+            )
+        if self.rounds:
+            found.append(
+                Item(
+                    "rounds",
+                    self.rounds,
+                    _plural(
+                        self.rounds,
+                        "round taking your nominations",
+                        "rounds taking your nominations",
+                    ),
+                    "round open" if self.rounds == 1 else "rounds open",
+                    _one_or_many(
+                        self.rounds, self.round_id, "rounds:round", reverse("rounds:list")
+                    ),
+                )
+            )
+        return found
+
+    @property
+    def summary(self):
+        """The total in words, for the phone menu's button."""
+        return _plural(self.total, "thing waits for you", "things wait for you")
+
+
+def _plural(count, one, many):
+    return f"{count} {one if count == 1 else many}"
+
+
+def _one_or_many(count, first_id, name, many_url):
+    return reverse(name, kwargs={"pk": first_id}) if count == 1 and first_id else many_url
+
+
+# The query -----------------------------------------------------------------------------------
+
+
+def _count(queryset):
+    """`queryset`'s row count as a scalar subquery (no GROUP BY: one row, whatever the
+    table holds)."""
+    queryset = queryset.select_related(None).order_by()
+    return Subquery(queryset.annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
+
+
+def _first(queryset):
+    """The smallest id of `queryset`, as a scalar subquery."""
+    queryset = queryset.select_related(None).order_by()
+    return Subquery(queryset.annotate(m=Func(F("pk"), function="MIN")).values("m")[:1])
+
+
+def to_acknowledge(user):
+    """Shared reviews of `user` waiting for their acknowledgement."""
+    return access.restrict(
+        Review.objects.filter(status=Review.Status.SHARED), user, access.ACKNOWLEDGE
+    )
+
+
+def drafts(user):
+    """The draft reviews `user` is writing, of people they still manage."""
+    return access.restrict(Review.objects.filter(status=Review.Status.DRAFT), user, access.CHANGE)
+
+
+def rounds_to_nominate_in(me):
+    """Rounds taking nominations, before their deadline, that cover someone below `me` in
+    the tree who is not nominated in them yet (the scope of `rounds.selectors.scope`,
+    read against each round in the database)."""
+    round_ladders = Round.ladders.through.objects.filter(round_id=OuterRef(OuterRef("pk")))
+    candidates = Employee.objects.filter(
+        below_q(me),
+        Q(ladder__in=round_ladders.values("ladder_id")) | ~Exists(round_ladders),
+        path__startswith=OuterRef("root_path"),
+        is_active=True,
+    ).exclude(pk=OuterRef("root_id"))
+    candidates = candidates.exclude(
+        Exists(
+            Nomination.objects.filter(round_id=OuterRef(OuterRef("pk")), employee=OuterRef("pk"))
+        )
+    )
+    return (
+        Round.objects.filter(
+            state=Round.State.NOMINATING, nomination_deadline__gte=timezone.localdate()
+        )
+        .annotate(
+            # Everyone when the round names no part of the organisation; nobody below a
+            # root that was never placed in the tree.
+            root_path=Case(
+                When(org_root__isnull=True, then=Value("")),
+                When(org_root__path="", then=Value("-")),
+                default=F("org_root__path"),
+                output_field=CharField(),
+            ),
+            root_id=Case(
+                When(org_root__isnull=True, then=Value(0)),
+                default=F("org_root_id"),
+                output_field=IntegerField(),
+            ),
+        )
+        .filter(Exists(candidates))
+    )
+
+
+def waiting_for(user, *, ask_rounds=False):
+    """What waits for `user` (see the module's docstring): one query, none for a sign-in
+    with nothing that could wait (no place on a ladder, not HR). With `ask_rounds`, also
+    whether they may see any round (`sees_rounds`), in the same query."""
+    me = employee_of(user)
+    if not user.is_authenticated or (me is None and not access.is_hr(user)):
+        return Waiting(sees_rounds=False if ask_rounds else None)
+    values = {
+        "drafts": _count(drafts(user)),
+        "draft_id": _first(drafts(user)),
+    }
+    if me is not None:
+        values.update(
+            wins=_count(pending_wins_for_manager(me)),
+            to_acknowledge=_count(to_acknowledge(user)),
+            to_acknowledge_id=_first(to_acknowledge(user)),
+            rounds=_count(rounds_to_nominate_in(me)),
+            round_id=_first(rounds_to_nominate_in(me)),
+        )
+    if ask_rounds:
+        values["sees_rounds"] = Exists(access.restrict(Round.objects.all(), user, access.VIEW))
+    row = get_user_model().objects.filter(pk=user.pk).values(**values).first() or {}
+    return Waiting(**{name: value for name, value in row.items() if value is not None})

@@ -1,0 +1,145 @@
+"""
+The organisation view (`/org/`) and its CSV exports: for HR, the whole organisation; for a
+manager, the people below them (`access.org_people`, the one rule). Anyone else is refused
+with the reason. Filters live in the address and only narrow the view (`filters`); every
+figure is counted by the database (`figures`).
+
+Exports write the same tables as the page, every row, streamed; every cell goes through
+`csvcells.neutralise`, so nothing in a name runs as a formula in a spreadsheet.
+"""
+
+import csv
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.text import slugify
+from django.views.decorators.http import require_safe
+
+from assessments import access
+from pmladder.csvcells import neutralise
+
+from . import figures
+from .filters import read_scope
+
+try:  # the SVG charts; until they are there, the page shows its tables alone
+    from . import charts
+except ImportError:  # pragma: no cover
+    charts = None
+
+
+def _allowed(user):
+    """Refuse (403, with the reason) anyone whose view would cover nobody: neither HR nor
+    the manager of anyone."""
+    if not access.is_manager(user):
+        raise PermissionDenied(
+            "The organisation view is for managers and HR: it covers the people below you, "
+            "and nobody reports to you."
+        )
+
+
+def _draw(table, kind="bars"):
+    """`table` with its chart drawn as SVG (nothing when it has no rows or no charts)."""
+    table.svg = ""
+    if charts is not None and table.chart and table.rows:
+        table.svg = getattr(charts, kind)(**table.chart)
+    return table
+
+
+@require_safe
+def org(request):
+    _allowed(request.user)
+    form, scope = read_scope(request.GET, request.user)
+    levels = figures.levels_by_id()
+    round = figures.open_round(scope)
+    totals = figures.activity_totals(scope)
+    query = request.GET.urlencode()
+    sections = {
+        "headcount": _draw(figures.headcount(scope, levels)),
+        "time_in_level": _draw(figures.time_in_level(scope, levels)),
+        "long_in_level": figures.long_in_level(scope, levels),
+        "pipeline": _draw(figures.pipeline(scope, levels, round)),
+        "pipeline_people": figures.pipeline_people(scope, levels, round),
+        "changes": _draw(figures.level_changes(scope), "columns"),
+        "evidence": _draw(figures.evidence_activity(scope)),
+        "quiet_people": figures.quiet_people(scope),
+        "span": _draw(figures.span_of_control(scope)),
+        "wide_managers": figures.wide_managers(scope),
+        "depth": _draw(figures.depth(scope)),
+    }
+    exports = {
+        name: reverse("insights:export", kwargs={"table": name.replace("_", "-")})
+        + (f"?{query}" if query else "")
+        for name in [*sections, "people"]
+    }
+    return render(
+        request,
+        "insights/org.html",
+        {
+            "form": form,
+            "scope": scope,
+            "round_state": figures.round_state(scope, round),
+            "totals": totals,
+            "promotions": sum(row[1] for row in sections["changes"].rows),
+            "s": sections,
+            "exports": exports,
+            "quiet_days": figures.QUIET_DAYS,
+            "list_limit": figures.LIST_LIMIT,
+            "section": "org",
+        },
+    )
+
+
+class _Echo:
+    """A file that hands back what is written to it, for the CSV writer to stream."""
+
+    def write(self, value):
+        return value
+
+
+def _export_table(name, scope):
+    """The Table named `name` (as in the address) with every row, or None."""
+    levels = figures.levels_by_id()
+    tables = {
+        "headcount": lambda: figures.headcount(scope, levels),
+        "time-in-level": lambda: figures.time_in_level(scope, levels),
+        "long-in-level": lambda: figures.long_in_level(scope, levels, limit=None),
+        "pipeline": lambda: figures.pipeline(scope, levels, figures.open_round(scope)),
+        "pipeline-people": lambda: figures.pipeline_people(
+            scope, levels, figures.open_round(scope), limit=None
+        ),
+        "changes": lambda: figures.level_changes(scope),
+        "evidence": lambda: figures.evidence_activity(scope, limit=None),
+        "quiet-people": lambda: figures.quiet_people(scope, limit=None),
+        "span": lambda: figures.span_of_control(scope),
+        "wide-managers": lambda: figures.wide_managers(scope, limit=None),
+        "depth": lambda: figures.depth(scope),
+        "people": lambda: figures.Table(
+            caption="People",
+            columns=figures.PEOPLE_COLUMNS,
+            rows=figures.people_rows(scope, levels),
+        ),
+    }
+    make = tables.get(name)
+    return make() if make else None
+
+
+@require_safe
+def export(request, table):
+    _allowed(request.user)
+    _, scope = read_scope(request.GET, request.user)
+    found = _export_table(table, scope)
+    if found is None:
+        raise Http404(f"No table {table!r} to export.")
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow([neutralise(column) for column in found.columns])
+        for row in found.rows:
+            yield writer.writerow([neutralise(cell) for cell in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    name = slugify(f"org {table} {scope.today:%Y-%m-%d}")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response

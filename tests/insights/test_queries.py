@@ -1,0 +1,91 @@
+"""The organisation view counts in the database: the same number of queries at 50 people
+and at 500 and more, for HR and for a manager; and its exports stream."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from ..factories import bulk_people
+
+pytestmark = pytest.mark.django_db
+
+ORG = reverse("insights:org")
+
+# The queries of the page, for HR narrowing to a subtree (one fewer for a manager, whose
+# own record is loaded once for the access rule and the navigation):
+#   1 the session, 2 the user, 3 whether they are HR,
+#   4 the person the subtree filter names (a manager: their own record),
+#   5 every level, with its ladder (labels),
+#   6 the open promotion round they may see,
+#   7 everyone in view and how many have no recent evidence,
+#   8 headcount by level and track,
+#   9 time in level per level, in buckets,
+#   10-11 the people two years or more in level: the first 50, and how many,
+#   12-13 what `readiness.with_readiness` reads first: the ladders, their next levels,
+#   14 the pipeline per next level, with how many in all and Ready but not nominated,
+#   15 the people Ready or Getting close: the first 50,
+#   16 level changes per quarter and kind,
+#   17-18 quiet reports per manager: the first 50 managers, and how many,
+#   19-20 the quiet people: the first 50, and how many,
+#   21 managers per span bucket,
+#   22-23 managers above the span threshold: the first 50, and how many,
+#   24 people per layer of the tree,
+#   25 the round's nominations in view, by decision,
+#   26 (HR) their own employee record, for the navigation,
+#   27 what waits for them, for the navigation,
+#   28-30 the filters' choices: ladders, tracks, levels.
+PAGE_QUERIES = 30
+
+
+def _grow(org, count, batch):
+    """`count` more people: half under the manager, half under the other manager."""
+    bulk_people(
+        count,
+        like=org.report,
+        manager=lambda i: org.manager if i % 2 else org.other_manager,
+        name=f"Person {batch}-{{i:04}}",
+        email=f"person{batch}-{{i:04}}@example.com",
+    )
+
+
+def _count(client, user, params):
+    client.force_login(user)
+    client.get(ORG, params)  # caches the ladder's structure, as a running server has it
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(ORG, params)
+    assert response.status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("who", ["hr", "manager"])
+def test_the_page_makes_as_many_queries_at_500_people_as_at_50(
+    client, known, who, django_assert_max_num_queries
+):
+    org = known.org
+    user = org.hr if who == "hr" else org.boss.user
+    params = {"manager": org.boss.email} if who == "hr" else {}
+    _grow(org, 44, 1)  # 50 people
+    small = _count(client, user, params)
+    _grow(org, 500, 2)
+    with django_assert_max_num_queries(PAGE_QUERIES):
+        client.get(ORG, params)
+    assert _count(client, user, params) == small
+    assert small <= PAGE_QUERIES
+
+
+def test_a_large_people_export_streams_in_constant_queries(client, known):
+    org = known.org
+    _grow(org, 44, 1)
+    client.force_login(org.hr)
+    url = reverse("insights:export", kwargs={"table": "people"})
+    b"".join(client.get(url).streaming_content)  # caches the ladder's structure
+    with CaptureQueriesContext(connection) as queries:
+        small = b"".join(client.get(url).streaming_content)
+    _grow(org, 500, 2)
+    with CaptureQueriesContext(connection) as more_queries:
+        response = client.get(url)
+        large = b"".join(response.streaming_content)
+    assert response.streaming
+    assert large.count(b"\n") == small.count(b"\n") + 500
+    assert len(more_queries) == len(queries)

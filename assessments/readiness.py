@@ -483,11 +483,12 @@ _EVIDENCE_COUNTED = {
 }
 
 
-def with_readiness(people, *, ladders=None):
+def with_readiness(people, *, ladders=None, current=True):
     """`people` (a queryset of employees) annotated with their readiness, as `readiness_for`
     measures it, for their current level and for the next level on their own track:
 
-    - `current_total`, `current_shown`, `current_percent`;
+    - `current_total`, `current_shown`, `current_percent` (unless `current` is False:
+      a count of readiness for the next level is cheaper without them);
     - `next_level_id` (None at the top of a track), `next_total`, `next_shown`,
       `next_percent`, `next_first` and `next_last` (the span of the counted evidence),
       `next_spans` (whether it spans the ladder's months) and `next_badge` (the code of
@@ -511,11 +512,14 @@ def with_readiness(people, *, ladders=None):
     )
     at_current = Q(evidence__expectation__level=F("level"), **_EVIDENCE_COUNTED)
     at_next = Q(evidence__expectation__level=F("_place__next_level"), **_EVIDENCE_COUNTED)
+    if current:
+        people = people.annotate(
+            current_total=Coalesce(Min("_place__expectations"), 0),
+            current_shown=Count("evidence__expectation", filter=at_current, distinct=True)
+            + _rated_only(OuterRef("level_id")),
+            current_percent=_percent("current_shown", "current_total"),
+        )
     people = people.annotate(
-        current_total=Coalesce(Min("_place__expectations"), 0),
-        current_shown=Count("evidence__expectation", filter=at_current, distinct=True)
-        + _rated_only(OuterRef("level_id")),
-        current_percent=_percent("current_shown", "current_total"),
         # As aggregates, like the totals: a query reading some of the figures only is
         # still grouped by person alone.
         next_level_id=Min("_place__next_level"),

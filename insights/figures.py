@@ -275,7 +275,7 @@ def _readied(scope):
     """The people in view with their readiness (built once a request: building it reads
     the ladders' structure)."""
     if "readied" not in scope.cache:
-        scope.cache["readied"] = readiness.with_readiness(scope.people)
+        scope.cache["readied"] = readiness.with_readiness(scope.people, current=False)
     return scope.cache["readied"]
 
 

@@ -437,6 +437,11 @@ def pages_of(org, sweep, args):
         ("team, direct reports, as the head", team, top),
         ("team, everyone, by name, as the head", f"{team}?scope=all&q=person+1", top),
         ("team, everyone, as a director", f"{team}?scope=all", director),
+        (
+            "team, everyone, closest to ready first, as a director",
+            f"{team}?scope=all&sort=-next",
+            director,
+        ),
         ("org view, the whole organisation, as HR", reverse("insights:org"), hr),
         ("org view, as a director", reverse("insights:org"), director),
         ("person page of a leaf, as the head", person(org.leaf), top),

@@ -252,3 +252,11 @@ def test_with_level_since_on_one_day_follows_the_order_of_the_history(org):
     row = services.with_level_since(Employee.objects.filter(pk=person.pk)).get()
     assert row.level_since is None  # the history's newest is not the person's level
     assert services.level_since(person) is None
+
+
+def test_without_the_current_level_the_next_levels_figures_are_the_same(varied):
+    people = Employee.objects.filter(pk__in=[p.pk for p in varied]).order_by("pk")
+    fields = ("pk", "next_level_id", "next_shown", "next_percent", "next_badge", "next_spans")
+    both = list(readiness.with_readiness(people).values_list(*fields))
+    assert list(readiness.with_readiness(people, current=False).values_list(*fields)) == both
+    assert not hasattr(readiness.with_readiness(people, current=False).first(), "current_shown")

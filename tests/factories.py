@@ -190,3 +190,25 @@ def fill_paths():
     Employee.objects.bulk_update(
         [Employee(pk=pk, path=path) for pk, path in tree_paths(manager_of).items()], ["path"]
     )
+
+
+def make_evidence(person, expectation, observed_on, *, by=None, **fields):
+    """Evidence about `person` written straight to the table, past the services (confirmed,
+    shared and showing the expectation unless `fields` say otherwise), with the
+    expectation's wording copied as recording it copies it."""
+    from assessments.models import Evidence
+
+    values = {
+        "employee": person,
+        "expectation": expectation,
+        "level": expectation.level,
+        "expectation_text": expectation.text,
+        "category_name": expectation.category.name,
+        "level_name": expectation.level.name,
+        "author": by,
+        "source": Evidence.Source.MANAGER,
+        "observed_on": observed_on,
+        "description": "Seen",
+        **fields,
+    }
+    return Evidence.objects.create(**values)

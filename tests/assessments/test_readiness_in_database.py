@@ -14,6 +14,7 @@ from levels.models import Expectation
 from levels.structure import ladder_structure
 
 from ..conftest import place
+from ..factories import make_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -32,23 +33,6 @@ EDGE_DAYS = [
     datetime.date(2026, 3, 31),
     datetime.date(2026, 9, 30),
 ]
-
-
-def _evidence(person, expectation, day, by, **fields):
-    values = {
-        "employee": person,
-        "expectation": expectation,
-        "level": expectation.level,
-        "expectation_text": expectation.text,
-        "category_name": expectation.category.name,
-        "level_name": expectation.level.name,
-        "author": by,
-        "source": Evidence.Source.MANAGER,
-        "observed_on": day,
-        "description": "Seen",
-        **fields,
-    }
-    return Evidence.objects.create(**values)
 
 
 def _python_figures(person):
@@ -101,7 +85,7 @@ def varied(org):
                     {"deleted_at": timezone.now()},
                 ]
             )
-            _evidence(person, expectation, rng.choice(EDGE_DAYS), manager_user, **fields)
+            make_evidence(person, expectation, rng.choice(EDGE_DAYS), by=manager_user, **fields)
         if after and index % 3 == 0:
             review = reviews.start_review(employee=person, target_level=after, by=manager_user)
             ratings = {

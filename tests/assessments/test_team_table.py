@@ -14,10 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.models import Evidence
 from levels.models import Expectation
 
 from ..conftest import place
+from ..factories import make_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -38,20 +38,11 @@ def _show(org, person, key, count, *, first_days_ago=10, last_days_ago=10):
     """Counted evidence that `person` shows the first `count` expectations of level `key`:
     the first piece on one day, the rest on another."""
     for index, expectation in enumerate(_expectations(org, key)[:count]):
-        Evidence.objects.create(
-            employee=person,
-            expectation=expectation,
-            level=expectation.level,
-            expectation_text=expectation.text,
-            category_name=expectation.category.name,
-            level_name=expectation.level.name,
-            author=org.manager.user,
-            source=Evidence.Source.MANAGER,
-            observed_on=TODAY
-            - datetime.timedelta(days=first_days_ago if index == 0 else last_days_ago),
-            description="Seen",
-            visibility=Evidence.Visibility.SHARED,
-            kind=Evidence.Kind.SHOWS,
+        make_evidence(
+            person,
+            expectation,
+            TODAY - datetime.timedelta(days=first_days_ago if index == 0 else last_days_ago),
+            by=org.manager.user,
         )
 
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from assessments.models import Evidence, LevelAssignment
+from assessments.models import LevelAssignment
 from levels.models import Expectation
 from rounds.models import Nomination
 
-from ..factories import make_round
+from ..factories import make_evidence, make_round
 
 TODAY = timezone.localdate()
 
@@ -49,19 +49,7 @@ def history(person, *steps):
 
 
 def evidence(person, expectation, days, *, by=None, **fields):
-    return Evidence.objects.create(
-        employee=person,
-        expectation=expectation,
-        level=expectation.level,
-        expectation_text=expectation.text,
-        category_name=expectation.category.name,
-        level_name=expectation.level.name,
-        author=by,
-        source=Evidence.Source.MANAGER,
-        observed_on=ago(days),
-        description="Seen",
-        **fields,
-    )
+    return make_evidence(person, expectation, ago(days), by=by, **fields)
 
 
 @dataclass

@@ -20,9 +20,11 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
+    BigIntegerField,
     Case,
     CharField,
     Exists,
+    ExpressionWrapper,
     F,
     Func,
     IntegerField,
@@ -32,6 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -164,10 +167,25 @@ def _count(queryset):
     return Subquery(queryset.annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
 
 
-def _first(queryset):
-    """The smallest id of `queryset`, as a scalar subquery."""
+# A count and the smallest id, packed in one number: a subquery fewer for each kind.
+_PACK = 2**32
+
+
+def _count_and_first(queryset):
+    """`queryset`'s row count and smallest id in one scalar subquery, as count * _PACK +
+    id (`_unpack` reads them back)."""
     queryset = queryset.select_related(None).order_by()
-    return Subquery(queryset.annotate(m=Func(F("pk"), function="MIN")).values("m")[:1])
+    packed = ExpressionWrapper(
+        Func(F("pk"), function="COUNT") * _PACK + Coalesce(Func(F("pk"), function="MIN"), Value(0)),
+        output_field=BigIntegerField(),
+    )
+    return Subquery(queryset.annotate(packed=packed).values("packed")[:1])
+
+
+def _unpack(value):
+    """(count, smallest id or None) from what `_count_and_first` gave."""
+    count, first = divmod(value or 0, _PACK)
+    return count, first or None
 
 
 def to_acknowledge(user):
@@ -228,19 +246,28 @@ def waiting_for(user, *, ask_rounds=False):
     me = employee_of(user)
     if not user.is_authenticated or (me is None and not access.is_hr(user)):
         return Waiting(sees_rounds=False if ask_rounds else None)
-    values = {
-        "drafts": _count(drafts(user)),
-        "draft_id": _first(drafts(user)),
-    }
+    # Wins, drafts and nominations wait only for someone who manages people (a draft is
+    # of someone they still manage): most sign-ins, who manage nobody, skip those counts.
+    manages = access.is_hr(user) or (me is not None and me.has_reports)
+    values = {}
+    if manages:
+        values["drafts"] = _count_and_first(drafts(user))
     if me is not None:
+        values["to_acknowledge"] = _count_and_first(to_acknowledge(user))
+    if me is not None and me.has_reports:
         values.update(
             wins=_count(pending_wins_for_manager(me)),
-            to_acknowledge=_count(to_acknowledge(user)),
-            to_acknowledge_id=_first(to_acknowledge(user)),
-            rounds=_count(rounds_to_nominate_in(me)),
-            round_id=_first(rounds_to_nominate_in(me)),
+            rounds=_count_and_first(rounds_to_nominate_in(me)),
         )
     if ask_rounds:
         values["sees_rounds"] = Exists(access.restrict(Round.objects.all(), user, access.VIEW))
     row = get_user_model().objects.filter(pk=user.pk).values(**values).first() or {}
-    return Waiting(**{name: value for name, value in row.items() if value is not None})
+    found = {name: value for name, value in row.items() if value is not None}
+    for name, first in (
+        ("drafts", "draft_id"),
+        ("to_acknowledge", "to_acknowledge_id"),
+        ("rounds", "round_id"),
+    ):
+        if name in found:
+            found[name], found[first] = _unpack(found[name])
+    return Waiting(**found)

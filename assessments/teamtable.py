@@ -162,15 +162,16 @@ def measure(people, rows, ladders):
         return rows
     names = [name for name in FIGURES if not hasattr(rows[0], name)]
     if names:
-        missing = people.filter(pk__in=[row.pk for row in rows]).order_by()
+        # The rows are in view already: read their figures alone, grouped by id only.
+        missing = people.model.objects.filter(pk__in=[row.pk for row in rows]).order_by()
         if "next_badge" in names:
             missing = readiness.with_readiness(missing, ladders=ladders)
         if "level_since" in names:
             missing = services.with_level_since(missing)
-        figures = {row.pk: row for row in missing}
+        figures = {values["pk"]: values for values in missing.values("pk", *names)}
         for row in rows:
             for name in names:
-                setattr(row, name, getattr(figures[row.pk], name))
+                setattr(row, name, figures[row.pk][name])
     following = next_levels(ladders)
     for row in rows:
         row.since = row.level_since

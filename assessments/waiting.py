@@ -176,7 +176,10 @@ def _count_and_first(queryset):
     id (`_unpack` reads them back)."""
     queryset = queryset.select_related(None).order_by()
     packed = ExpressionWrapper(
-        Func(F("pk"), function="COUNT") * _PACK + Coalesce(Func(F("pk"), function="MIN"), Value(0)),
+        # Typed as big integers: PostgreSQL would take a plain integer parameter as 32-bit.
+        Func(F("pk"), function="COUNT", output_field=BigIntegerField())
+        * Value(_PACK, output_field=BigIntegerField())
+        + Coalesce(Func(F("pk"), function="MIN", output_field=BigIntegerField()), Value(0)),
         output_field=BigIntegerField(),
     )
     return Subquery(queryset.annotate(packed=packed).values("packed")[:1])

@@ -11,7 +11,7 @@ query. Nothing here walks the tree.
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 
 from levels.selectors import group_expectations
 from levels.structure import ladder_structure
@@ -136,14 +136,5 @@ def team_of_everyone():
 
 
 def _for_team_page(people):
-    return (
-        people.filter(is_active=True)
-        .select_related(*PAGE_RELATIONS)
-        .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=LevelAssignment.objects.order_by("-effective_on", "-id"),
-                to_attr="assignment_list",
-            )
-        )
-    )
+    # Time in level and readiness are read with the table's figures (`teamtable`).
+    return people.filter(is_active=True).select_related(*PAGE_RELATIONS)

@@ -245,7 +245,7 @@ def csv_lines(people, ladders):
     following = next_levels(ladders)
     today = timezone.localdate()
     yield writer.writerow(CSV_HEADER)
-    for person in people.prefetch_related(None).iterator(chunk_size=CSV_CHUNK):
+    for person in people.iterator(chunk_size=CSV_CHUNK):
         yield writer.writerow([neutralise(cell) for cell in _csv_row(person, following, today)])
 
 

@@ -295,8 +295,6 @@ def _team_listing(request):
     else:  # HR without a place in the tree sees the whole organisation
         people = selectors.team_of_everyone()
         everyone = True
-    # The time in level is read with the figures (`teamtable`), not from each history.
-    people = people.prefetch_related(None)
     if filters.get("level"):
         people = people.filter(level=filters["level"])
     if filters.get("track"):

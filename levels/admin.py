@@ -6,6 +6,8 @@ checks its preview and writes under the import lock, so of two people confirming
 same new ladder at once, one creates it and the other sees the preview again.
 """
 
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -33,7 +35,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from jobs import runner
 from jobs.models import Job
 
-from . import changes, history, importplan, ladderfile, selectors, services
+from . import changes, history, importplan, ladderfile, rules, selectors, services
 from .concurrency import (
     GONE_MESSAGE,
     ConcurrencyAdminMixin,
@@ -503,7 +505,13 @@ class RetireInsteadOfDeleting:
 class CategoryInline(LabelledInputs, RetireInsteadOfDeleting, LadderRows, TabularRows):
     model = Category
     extra = 0
-    fields = ["name", "key", "position", "is_active"]
+    fields = ["name", "key", "group", "description", "position", "is_active"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "description":
+            field.widget.attrs.update(rows=2, cols=40)
+        return field
 
 
 class LevelInline(LabelledInputs, LadderRows, TabularRows):
@@ -1294,9 +1302,81 @@ class AspectAdmin(LadderDataAdmin):
     inlines = [AspectValueInline]
 
 
+class ExamplesField(forms.CharField):
+    """An expectation's examples as one text: each example a paragraph, a blank line
+    between two."""
+
+    widget = forms.Textarea(attrs={"rows": 6})
+
+    def prepare_value(self, value):
+        return "\n\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [part.strip() for part in re.split(r"\n\s*\n", text) if part.strip()]
+
+
+class LinksField(forms.CharField):
+    """An expectation's links as one text: a link a line, its title, a bar and its
+    address (`Interviewing guide | https://example.com/guide`)."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(f"{link['title']} | {link['url']}" for link in value)
+        return value
+
+    def to_python(self, value):
+        links = []
+        for number, line in enumerate(super().to_python(value).splitlines(), start=1):
+            if not line.strip():
+                continue
+            title, bar, url = line.rpartition("|")
+            title, url = title.strip(), url.strip()
+            if not bar or not title:
+                raise ValidationError(
+                    f"Line {number}: write the title, a bar and the address "
+                    "(Guide | https://example.com/guide)."
+                )
+            problem = rules.link_problem(url)
+            if problem:
+                raise ValidationError(f"Line {number}: the address {problem}.")
+            links.append({"title": title, "url": url})
+        return links
+
+
 @admin.register(Expectation)
 class ExpectationAdmin(RetireActions, LadderDataAdmin):
-    list_display = ["text", "level", "category", "position", "is_active"]
+    list_display = ["text", "level", "category", "key", "position", "is_active"]
     list_filter = ["level__ladder", "level", "category__name", "is_active"]
     list_select_related = ["level", "category"]
-    search_fields = ["text"]
+    search_fields = ["text", "key"]
+    fieldsets = [
+        (None, {"fields": ["level", "category", "text", "key"]}),
+        ("Details", {"fields": ["proficiency", "examples", "links"]}),
+        ("Place", {"fields": ["position", "is_active"]}),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        # The fingerprint against stale saves travels with the first fieldset.
+        first = {**fieldsets[0][1], "fields": [*fieldsets[0][1]["fields"], "edit_token"]}
+        return [(fieldsets[0][0], first), *fieldsets[1:]]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "examples":
+            return draw_plainly(
+                ExamplesField(
+                    required=False,
+                    help_text="Each example a paragraph: leave a blank line between two.",
+                )
+            )
+        if db_field.name == "links":
+            return draw_plainly(
+                LinksField(
+                    required=False,
+                    help_text="A link a line: its title, a bar, its http or https address.",
+                )
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -29,12 +29,9 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-from django.db import router
-from django.db.models import ProtectedError, RestrictedError
-from django.db.models.deletion import Collector
 from django.template.defaultfilters import truncatechars
 
-from . import ladderfile, selectors
+from . import ladderfile, rules, selectors
 from .changes import changes_since, excerpts
 from .models import Category, Ladder, Level, Track
 
@@ -250,10 +247,7 @@ def plan_import(spec, *, source="the file"):
     removed_categories = [c.key for c in categories.changes if c.action == REMOVE]
     for category in Category.objects.filter(ladder=ladder, key__in=removed_categories):
         if _in_use(category):
-            problems.append(
-                f"categories: '{category.key}' is missing, but evidence or reviews were "
-                "recorded against its expectations; keep the category"
-            )
+            problems.append(rules.category_in_use(category.key))
     categories.removal_note = "A removed category takes its expectations with it."
 
     levels = _diff("Levels", current["levels"], spec["levels"], _key, LEVEL_FIELDS)
@@ -327,7 +321,7 @@ def _plan_new(spec):
         return [Change(ADD, key(item), name(item), notes=notes(item)) for item in items]
 
     def expectation_note(level):
-        count = sum(len(texts) for texts in level["expectations"].values())
+        count = sum(len(items) for items in level["expectations"].values())
         notes = [f"{count} expectation{'' if count == 1 else 's'}"]
         if not level["active"]:
             notes.append("retired (active: false)")
@@ -485,41 +479,51 @@ def _show(value):
 
 
 def _expectation_counts(old, new):
-    """Per category, as `services._sync_expectations` does: equal texts are kept, the
-    remaining new texts reword the remaining old ones, the rest is added or dropped."""
-    total = ExpectationCounts()
-    for category in {*old, *new}:
-        old_texts, new_texts = old.get(category, []), new.get(category, [])
-        kept = Counter(old_texts) & Counter(new_texts)
-        spare, unmatched = _leftover(old_texts, kept), _leftover(new_texts, kept)
-        reworded = list(zip(spare, unmatched, strict=False))
-        details = (
-            *(FieldChange("reworded", before, after) for before, after in reworded),
-            *(FieldChange("added", "", text) for text in unmatched[len(reworded) :]),
-            *(FieldChange("removed", text, "") for text in spare[len(reworded) :]),
-        )
-        counts = ExpectationCounts(
-            added=len(unmatched) - len(reworded),
-            changed=len(reworded),
-            removed=len(spare) - len(reworded),
-            details=details,
-        )
-        if not counts and old_texts != new_texts:
-            counts = ExpectationCounts(reordered=True)
-        total = total + counts
-    return total
-
-
-def _leftover(texts, kept):
-    """`texts` in order, less the first occurrences counted in `kept`."""
-    taken = Counter()
-    left = []
-    for text in texts:
-        if taken[text] < kept[text]:
-            taken[text] += 1
+    """How a level's expectations change ({category key: items} before and after), paired
+    as `services._sync_expectations` pairs them (`rules.match`): kept, reworded (or with
+    new details, or moved to another category), added or dropped; a category whose
+    expectations only change places is reordered."""
+    old_items = [(category, item) for category, items in old.items() for item in items]
+    new_items = [(category, item) for category, items in new.items() for item in items]
+    pairs = rules.match(
+        [rules.Listed(category, item["key"], item["text"]) for category, item in old_items],
+        [rules.Listed(category, item["key"], item["text"]) for category, item in new_items],
+    )
+    changed, added, touched = [], [], set()
+    for j, (category, item) in enumerate(new_items):
+        if j not in pairs:
+            added.append(FieldChange("added", "", item["text"]))
+            touched.add(category)
+            continue
+        before_category, before = old_items[pairs[j]]
+        if before["text"] != item["text"]:
+            changed.append(FieldChange("reworded", before["text"], item["text"]))
+        elif before != item or before_category != category:
+            changed.append(FieldChange("details changed", before["text"], item["text"]))
         else:
-            left.append(text)
-    return left
+            continue
+        touched.update((category, before_category))
+    taken = set(pairs.values())
+    removed = []
+    for i, (category, item) in enumerate(old_items):
+        if i not in taken:
+            removed.append(FieldChange("removed", item["text"], ""))
+            touched.add(category)
+    reordered = any(
+        category not in touched and _texts(old.get(category)) != _texts(new.get(category))
+        for category in {*old, *new}
+    )
+    return ExpectationCounts(
+        added=len(added),
+        changed=len(changed),
+        removed=len(removed),
+        reordered=reordered,
+        details=(*changed, *added, *removed),
+    )
+
+
+def _texts(items):
+    return [item["text"] for item in items or ()]
 
 
 def _retire_in_use(section, rows, old_items, note):
@@ -542,12 +546,7 @@ def _retire_in_use(section, rows, old_items, note):
 
 def _in_use(row):
     """Whether deleting `row` would be refused because records point at it (read only)."""
-    collector = Collector(using=router.db_for_write(type(row)))
-    try:
-        collector.collect([row])
-    except (ProtectedError, RestrictedError):
-        return True
-    return False
+    return bool(rules.in_use(type(row), [row.pk]))
 
 
 def _by_key(items, key="key"):

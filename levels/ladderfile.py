@@ -1,5 +1,11 @@
 """
-Ladder files (`format: ladder/v1`, YAML or JSON): reading, checking and writing.
+Ladder files (`format: ladder/v2`, and the older `ladder/v1`; YAML or JSON): reading,
+checking and writing.
+
+A v2 file may say more than a v1 file: a proficiency scale on the ladder, a description and
+a group on each category, expectations written as mappings (`text` with an optional `key`,
+`examples`, `links` and `proficiency`), and levels without a summary or a short name (the
+name serves). A v1 file is read by the v1 rules, as before; every file is written as v2.
 
 `read(content, name=...)` parses and checks a file and returns its *spec*: the same
 structure as the file, with every optional field filled in, so two specs of the same
@@ -22,20 +28,27 @@ from django.conf import settings
 
 from pmladder import textfiles
 
+from . import rules
 from .models import READY_COVERAGE_DEFAULT, READY_SPAN_MONTHS_DEFAULT, READY_SPAN_MONTHS_MAX
 
-FORMAT = "ladder/v1"
+FORMAT = "ladder/v2"
+FORMATS = ("ladder/v1", FORMAT)
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Longest accepted text of each kind; short fields match the database columns.
 MAX_KEY = 50
 MAX_NAME = 100
-MAX_SHORT_NAME = 40
+MAX_SHORT_NAME = 100
+MAX_SHORT_NAME_V1 = 40
+MAX_GROUP = 100
+MAX_EXAMPLES = 50
+MAX_LINKS = 20
 MAX_CODE = 20
 MAX_VALUE = 200
 MAX_QUESTION = 300
 MAX_TEXT = 5000
-# How deep lists and mappings may sit inside each other. A ladder file needs five (the file,
-# `levels`, a level, its `expectations`, a category's list); parsers recurse on nesting.
+# How deep lists and mappings may sit inside each other. A ladder file needs eight (the file,
+# `levels`, a level, its `expectations`, a category's list, an expectation, its `links`, a
+# link); parsers recurse on nesting.
 MAX_DEPTH = 20
 # Longest number read as a number: a grade has at most five digits, and converting a very
 # long one is slow (Python refuses past 4300 digits). Longer ones are kept as `LongNumber`.
@@ -125,7 +138,7 @@ def _check_json_depth(content):
 def _too_deep(line, column):
     return (
         f"line {line}, column {column}: lists and mappings are nested more than "
-        f"{MAX_DEPTH} deep (a ladder file needs 5 at most)"
+        f"{MAX_DEPTH} deep (a ladder file needs 8 at most)"
     )
 
 
@@ -254,10 +267,12 @@ MISSING = _Missing()
 
 
 class _Checker:
-    """Walks raw data, collecting problems by path and building the clean spec."""
+    """Walks raw data, collecting problems by path and building the clean spec; `v2` when
+    the file says it is v2 (what only v2 allows is then known)."""
 
-    def __init__(self):
+    def __init__(self, v2=True):
         self.problems = []
+        self.v2 = v2
 
     def error(self, path, message):
         self.problems.append(f"{path}: {message}" if path else message)
@@ -384,7 +399,8 @@ class _Checker:
 
 
 def check(data):
-    """Check parsed data against the ladder/v1 format; return the spec or raise."""
+    """Check parsed data against its format (ladder/v2 or ladder/v1); return the spec (in
+    the v2 form, whichever the file used) or raise."""
     c = _Checker()
     top = c.mapping(
         data,
@@ -394,8 +410,10 @@ def check(data):
     )
     if top is None:
         raise LadderFileError(c.problems)
-    if "format" in top and top["format"] != FORMAT:
-        c.error("format", f"expected '{FORMAT}', got {_brief(top['format'])}")
+    if "format" in top and top["format"] not in FORMATS:
+        wanted = " or ".join(f"'{name}'" for name in reversed(FORMATS))
+        c.error("format", f"expected {wanted}, got {_brief(top['format'])}")
+    c.v2 = top.get("format") != "ladder/v1"
 
     spec = {
         "format": FORMAT,
@@ -403,7 +421,9 @@ def check(data):
         "categories": _check_categories(c, top.get("categories")),
     }
     category_keys = [category["key"] for category in spec["categories"]]
-    spec["levels"] = _check_levels(c, top.get("levels"), category_keys)
+    spec["levels"] = _check_levels(
+        c, top.get("levels"), category_keys, spec["ladder"]["proficiency"]
+    )
     level_keys = [level["key"] for level in spec["levels"]]
     spec["tracks"] = _check_tracks(c, top.get("tracks"), level_keys)
     spec["comparison"] = _check_comparison(c, top.get("comparison"), level_keys)
@@ -426,16 +446,29 @@ DEFAULT_READINESS = {"coverage": READY_COVERAGE_DEFAULT, "span_months": READY_SP
 
 
 def _check_ladder(c, value):
-    value = c.mapping(
-        value, "ladder", required=("slug", "name"), optional=("description", "readiness")
-    )
+    optional = ("description", "readiness", *(("proficiency",) if c.v2 else ()))
+    value = c.mapping(value, "ladder", required=("slug", "name"), optional=optional)
     if value is None:
-        return {"slug": "", "name": "", "description": "", "readiness": dict(DEFAULT_READINESS)}
+        return {
+            "slug": "",
+            "name": "",
+            "description": "",
+            "readiness": dict(DEFAULT_READINESS),
+            "proficiency": [],
+        }
+    labels = c.text_list(
+        value.get("proficiency"),
+        "ladder.proficiency",
+        max_length=rules.MAX_PROFICIENCY,
+        one_line=True,
+    )
+    c.unique(labels, lambda i: f"ladder.proficiency[{i}]", "label")
     return {
         "slug": c.key(value.get("slug"), "ladder.slug"),
         "name": c.text(value.get("name"), "ladder.name", max_length=MAX_NAME),
         "description": c.text(value.get("description"), "ladder.description", required=False),
         "readiness": _check_readiness(c, value.get("readiness")),
+        "proficiency": labels,
     }
 
 
@@ -464,13 +497,24 @@ def _check_categories(c, value):
     categories = []
     for index, item in enumerate(c.list(value, "categories", non_empty=True)):
         path = f"categories[{index}]"
-        item = c.mapping(item, path, required=("key", "name"), optional=("active",))
+        optional = ("description", "group", "active") if c.v2 else ("active",)
+        item = c.mapping(item, path, required=("key", "name"), optional=optional)
         if item is None:
             continue
         categories.append(
             {
                 "key": c.key(item.get("key"), f"{path}.key"),
                 "name": c.text(item.get("name"), f"{path}.name", max_length=MAX_NAME),
+                "description": c.text(
+                    item.get("description"), f"{path}.description", required=False
+                ),
+                "group": c.text(
+                    item.get("group"),
+                    f"{path}.group",
+                    required=False,
+                    max_length=MAX_GROUP,
+                    one_line=True,
+                ),
                 "active": c.boolean(item.get("active"), f"{path}.active", True),
             }
         )
@@ -478,35 +522,43 @@ def _check_categories(c, value):
     return categories
 
 
-def _check_levels(c, value, category_keys):
+def _check_levels(c, value, category_keys, proficiency):
     levels = []
+    # v1 asks for a summary and a short name within 40 characters; v2 takes the name as
+    # the short name when it has none.
+    if c.v2:
+        required = ("key", "name")
+        optional = ("short_name", "summary", "code", "grade", "next_step", "active")
+    else:
+        required = ("key", "name", "short_name", "summary")
+        optional = ("code", "grade", "next_step", "active")
     for index, item in enumerate(c.list(value, "levels", non_empty=True)):
         path = f"levels[{index}]"
-        item = c.mapping(
-            item,
-            path,
-            required=("key", "name", "short_name", "summary"),
-            optional=("code", "grade", "next_step", "active", "expectations"),
-        )
+        item = c.mapping(item, path, required=required, optional=(*optional, "expectations"))
         if item is None:
             levels.append(_empty_level())
             continue
+        name = c.text(item.get("name"), f"{path}.name", max_length=MAX_NAME)
+        short_name = c.text(
+            item.get("short_name"),
+            f"{path}.short_name",
+            required=not c.v2,
+            max_length=MAX_SHORT_NAME if c.v2 else MAX_SHORT_NAME_V1,
+        )
         levels.append(
             {
                 "key": c.key(item.get("key"), f"{path}.key"),
-                "name": c.text(item.get("name"), f"{path}.name", max_length=MAX_NAME),
-                "short_name": c.text(
-                    item.get("short_name"), f"{path}.short_name", max_length=MAX_SHORT_NAME
-                ),
+                "name": name,
+                "short_name": short_name or name,
                 "code": c.text(
                     item.get("code"), f"{path}.code", required=False, max_length=MAX_CODE
                 ),
                 "grade": c.integer(item.get("grade"), f"{path}.grade"),
-                "summary": c.text(item.get("summary"), f"{path}.summary"),
+                "summary": c.text(item.get("summary"), f"{path}.summary", required=not c.v2),
                 "next_step": c.text(item.get("next_step"), f"{path}.next_step", required=False),
                 "active": c.boolean(item.get("active"), f"{path}.active", True),
                 "expectations": _check_expectations(
-                    c, item.get("expectations"), f"{path}.expectations", category_keys
+                    c, item.get("expectations"), f"{path}.expectations", category_keys, proficiency
                 ),
             }
         )
@@ -518,7 +570,7 @@ def _empty_level():
     return {"key": "", "active": False}
 
 
-def _check_expectations(c, value, path, category_keys):
+def _check_expectations(c, value, path, category_keys, proficiency):
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -531,8 +583,97 @@ def _check_expectations(c, value, path, category_keys):
                 f"undeclared category '{key}' (declared: {', '.join(category_keys)})",
             )
     # Keep the categories' declared order, whatever order the file used; drop empty lists.
-    lists = {key: c.text_list(value[key], f"{path}.{key}") for key in category_keys if key in value}
-    return {key: texts for key, texts in lists.items() if texts}
+    lists = {}
+    for category in category_keys:
+        if category not in value:
+            continue
+        items = c.list(value[category], f"{path}.{category}", required=False)
+        lists[category] = [
+            _check_expectation(c, item, f"{path}.{category}[{i}]", proficiency)
+            for i, item in enumerate(items)
+        ]
+    keys = [
+        (item["key"], f"{path}.{category}[{i}]")
+        for category, items in lists.items()
+        for i, item in enumerate(items)
+    ]
+    c.unique([key for key, _ in keys], lambda i: f"{keys[i][1]}.key", "expectation key")
+    return {key: items for key, items in lists.items() if items}
+
+
+def expectation(text, *, key="", examples=(), links=(), proficiency=""):
+    """An expectation as a spec holds it."""
+    return {
+        "text": text,
+        "key": key,
+        "examples": list(examples),
+        "links": [dict(link) for link in links],
+        "proficiency": proficiency,
+    }
+
+
+def _check_expectation(c, item, path, proficiency):
+    """One expectation: a text, or (v2) a mapping with its text and details."""
+    if isinstance(item, dict) and not c.v2:
+        c.error(path, "expected text, got a mapping (expectations with details need ladder/v2)")
+        return expectation("")
+    if isinstance(item, str) or not c.v2:
+        return expectation(c.text(item, path))
+    if not isinstance(item, dict):
+        c.error(path, f"expected text or a mapping with 'text', got {_kind(item)}")
+        return expectation("")
+    item = c.mapping(
+        item, path, required=("text",), optional=("key", "examples", "links", "proficiency")
+    )
+    if item is None:
+        return expectation("")
+    key = item.get("key")
+    label = c.text(
+        item.get("proficiency"),
+        f"{path}.proficiency",
+        required=False,
+        max_length=rules.MAX_PROFICIENCY,
+        one_line=True,
+    )
+    if label and label not in proficiency:
+        scale = ", ".join(proficiency) if proficiency else "none: add ladder.proficiency"
+        c.error(f"{path}.proficiency", f"'{label}' is not on the ladder's scale ({scale})")
+    examples = c.text_list(item.get("examples"), f"{path}.examples")
+    if len(examples) > MAX_EXAMPLES:
+        c.error(f"{path}.examples", f"lists {len(examples)}; at most {MAX_EXAMPLES} allowed")
+    return expectation(
+        c.text(item.get("text"), f"{path}.text"),
+        key=""
+        if key is None or (isinstance(key, str) and not key.strip())
+        else c.key(key, f"{path}.key"),
+        examples=[example for example in examples if example],
+        links=_check_links(c, item.get("links"), f"{path}.links"),
+        proficiency=label,
+    )
+
+
+def _check_links(c, value, path):
+    links = []
+    items = c.list(value, path, required=False)
+    if len(items) > MAX_LINKS:
+        c.error(path, f"lists {len(items)}; at most {MAX_LINKS} allowed")
+    for index, item in enumerate(items):
+        where = f"{path}[{index}]"
+        item = c.mapping(item, where, required=("title", "url"))
+        if item is None:
+            continue
+        title = c.text(item.get("title"), f"{where}.title", max_length=rules.MAX_LINK_TITLE)
+        url = item.get("url")
+        if url is MISSING:
+            continue
+        problem = (
+            rules.link_problem(url) if isinstance(url, str) else f"expected text, got {_kind(url)}"
+        )
+        if problem:
+            c.error(f"{where}.url", problem)
+            continue
+        links.append({"title": title, "url": url.strip()})
+    return links
 
 
 def _check_tracks(c, value, level_keys):
@@ -664,18 +805,24 @@ def to_file_data(spec):
     """The file form of a spec: the same data with empty optional fields left out."""
     levels = []
     for level in spec["levels"]:
-        item = {"key": level["key"], "name": level["name"], "short_name": level["short_name"]}
+        item = {"key": level["key"], "name": level["name"]}
+        if level["short_name"] != level["name"]:
+            item["short_name"] = level["short_name"]
         if level["code"]:
             item["code"] = level["code"]
         if level["grade"] is not None:
             item["grade"] = level["grade"]
-        item["summary"] = level["summary"]
+        if level["summary"]:
+            item["summary"] = level["summary"]
         if level["next_step"]:
             item["next_step"] = level["next_step"]
         if not level["active"]:
             item["active"] = False
         if level["expectations"]:
-            item["expectations"] = level["expectations"]
+            item["expectations"] = {
+                category: [_expectation_data(e) for e in items]
+                for category, items in level["expectations"].items()
+            }
         levels.append(item)
     tracks = []
     for track in spec["tracks"]:
@@ -690,6 +837,8 @@ def to_file_data(spec):
     ladder = {"slug": spec["ladder"]["slug"], "name": spec["ladder"]["name"]}
     if spec["ladder"]["description"]:
         ladder["description"] = spec["ladder"]["description"]
+    if spec["ladder"].get("proficiency"):
+        ladder["proficiency"] = spec["ladder"]["proficiency"]
     readiness = {  # only what differs from the default rule
         key: value
         for key, value in spec["ladder"].get("readiness", DEFAULT_READINESS).items()
@@ -700,10 +849,7 @@ def to_file_data(spec):
     data = {
         "format": FORMAT,
         "ladder": ladder,
-        "categories": [
-            {"key": c["key"], "name": c["name"], **({} if c["active"] else {"active": False})}
-            for c in spec["categories"]
-        ],
+        "categories": [_category_data(category) for category in spec["categories"]],
         "levels": levels,
         "tracks": tracks,
     }
@@ -726,6 +872,26 @@ def to_file_data(spec):
     return data
 
 
+def _category_data(category):
+    item = {"key": category["key"], "name": category["name"]}
+    for optional in ("description", "group"):
+        if category.get(optional):
+            item[optional] = category[optional]
+    if not category["active"]:
+        item["active"] = False
+    return item
+
+
+def _expectation_data(item):
+    """An expectation as a file writes it: its text alone when that is all it has."""
+    details = {
+        name: item[name] for name in ("key", "examples", "links", "proficiency") if item[name]
+    }
+    if not details:
+        return item["text"]
+    return {"text": item["text"], **details}
+
+
 def dump(spec, fmt="yaml"):
     """Write a spec as ladder file text, YAML or JSON."""
     data = to_file_data(spec)
@@ -733,4 +899,16 @@ def dump(spec, fmt="yaml"):
         return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt != "yaml":
         raise ValueError(f"unknown ladder file format {fmt!r} (use yaml or json)")
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Writes a text of several lines as a block (`|`), as a person would, where YAML can."""
+
+
+def _represent_text(dumper, text):
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)

@@ -101,6 +101,13 @@ class Ladder(models.Model):
         help_text="A draft is seen by HR only; a published ladder by everyone, and people can "
         "be placed on it; a retired one leaves the ladder pages and keeps every record.",
     )
+    proficiency_scale = models.TextField(
+        "proficiency scale",
+        blank=True,
+        help_text="Optional labels for how well an expectation is to be met, one per line, "
+        "lowest first (e.g. Awareness, Working, Practitioner, Expert). An expectation may "
+        "name one of them.",
+    )
     draft_of = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -144,6 +151,11 @@ class Ladder(models.Model):
 
     def get_absolute_url(self):
         return reverse("levels:ladder", kwargs={"slug": self.slug})
+
+    @property
+    def proficiency_labels(self):
+        """The ladder's proficiency scale, lowest first (empty when it has none)."""
+        return split_lines(self.proficiency_scale)
 
     @property
     def is_published(self):
@@ -302,6 +314,15 @@ class Category(StaysOnItsLadder, models.Model):
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="categories")
     key = models.SlugField(max_length=50)
     name = models.CharField(max_length=100)
+    description = models.TextField(
+        blank=True, help_text="What the category covers, shown above its expectations."
+    )
+    group = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Categories with the same group show together under its name as a heading, "
+        "e.g. Validation for Customer interviewing and Experiments.",
+    )
     position = models.PositiveIntegerField(
         default=0, help_text="Categories show in this order, lowest first."
     )
@@ -337,14 +358,18 @@ class Level(StaysOnItsLadder, models.Model):
     ladder = models.ForeignKey(Ladder, on_delete=models.CASCADE, related_name="levels")
     key = models.SlugField(max_length=50)
     name = models.CharField(max_length=100)
-    short_name = models.CharField(max_length=40, help_text="e.g. Senior PM")
+    short_name = models.CharField(
+        max_length=100,
+        help_text="e.g. Senior PM. The career-path picture shortens a long one and shows it "
+        "whole on hover and to screen readers.",
+    )
     code = models.CharField(max_length=20, blank=True, help_text="e.g. L5")
     grade = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         help_text="Lines up levels of different tracks: equal grades are peers.",
     )
-    summary = models.TextField()
+    summary = models.TextField(blank=True)
     next_step = models.TextField(blank=True, help_text="How to reach the next level.")
     position = models.PositiveIntegerField(
         default=0,
@@ -387,11 +412,27 @@ class ExpectationQuerySet(LadderPartQuerySet):
 
 
 class Expectation(models.Model):
-    """What a person at a level does or knows, in one category."""
+    """What a person at a level does or knows, in one category; with, optionally, a key
+    that names it at every level (it matches the expectation with its counterparts when
+    levels are compared and when a ladder file is imported again), examples, links and a
+    proficiency label from the ladder's scale."""
 
     level = models.ForeignKey(Level, on_delete=models.CASCADE, related_name="expectations")
     category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="expectations")
     text = models.TextField()
+    key = models.SlugField(
+        max_length=50,
+        blank=True,
+        help_text="Optional. The same key at several levels marks one expectation growing "
+        "from level to level, e.g. customer-interviewing.",
+    )
+    examples = models.JSONField(default=list, blank=True)
+    links = models.JSONField(
+        default=list, blank=True, help_text="Each a title and an http or https address."
+    )
+    proficiency = models.CharField(
+        max_length=50, blank=True, help_text="A label from the ladder's proficiency scale."
+    )
     position = models.PositiveIntegerField(
         default=0, help_text="Order within its category on the level page, lowest first."
     )
@@ -406,6 +447,14 @@ class Expectation(models.Model):
 
     class Meta:
         ordering = ["level", "category__position", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "key"],
+                condition=~Q(key=""),
+                name="expectation_key_unique_per_level",
+                violation_error_message="This level already has an expectation with this key.",
+            ),
+        ]
 
     def __str__(self):
         return self.text
@@ -413,6 +462,9 @@ class Expectation(models.Model):
     def clean(self):
         super().clean()
         check_same_ladder(self, "level", "category")
+        from . import rules
+
+        rules.check_expectation_details(self)
 
 
 class Track(StaysOnItsLadder, models.Model):

@@ -253,9 +253,19 @@ def ladder_spec(ladder):
     for level in levels:
         expectations = {}
         for category in categories:
-            texts = [e.text for e in level.expectations.all() if e.category_id == category.pk]
-            if texts:
-                expectations[category.key] = texts
+            items = [
+                ladderfile.expectation(
+                    e.text,
+                    key=e.key,
+                    examples=e.examples,
+                    links=e.links,
+                    proficiency=e.proficiency,
+                )
+                for e in level.expectations.all()
+                if e.category_id == category.pk
+            ]
+            if items:
+                expectations[category.key] = items
         spec_levels.append(
             {
                 "key": level.key,
@@ -301,8 +311,18 @@ def ladder_spec(ladder):
                 "coverage": ladder.ready_coverage,
                 "span_months": ladder.ready_span_months,
             },
+            "proficiency": ladder.proficiency_labels,
         },
-        "categories": [{"key": c.key, "name": c.name, "active": c.is_active} for c in categories],
+        "categories": [
+            {
+                "key": c.key,
+                "name": c.name,
+                "description": c.description,
+                "group": c.group,
+                "active": c.is_active,
+            }
+            for c in categories
+        ],
         "levels": spec_levels,
         "tracks": tracks,
         "comparison": comparison,

@@ -21,11 +21,10 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, Q
 
 from pmladder import locks
 
-from . import history, importplan, ladderfile
+from . import history, importplan, ladderfile, rules
 from .models import (
     Aspect,
     AspectValue,
@@ -96,6 +95,7 @@ def _import_ladder(spec, replace, publish):
         rule = spec["ladder"].get("readiness", ladderfile.DEFAULT_READINESS)
         ladder.ready_coverage = rule["coverage"]
         ladder.ready_span_months = rule["span_months"]
+        ladder.proficiency_scale = "\n".join(spec["ladder"].get("proficiency", []))
 
     _save_if_changed(ladder, describe)
 
@@ -160,20 +160,17 @@ def _sync_categories(ladder, items):
     def make(category, item):
         category.ladder = ladder
         category.name = item["name"]
+        category.description = item.get("description", "")
+        category.group = item.get("group", "")
         category.is_active = item["active"]
 
     categories = _sync_by_key(Category, existing, items, make)
+    in_use = rules.in_use(Category, [category.pk for category in existing.values()])
+    refused = [rules.category_in_use(c.key) for c in existing.values() if c.pk in in_use]
+    if refused:
+        raise ladderfile.LadderFileError(refused)
     for leftover in existing.values():
-        try:
-            with transaction.atomic():
-                leftover.delete()
-        except ProtectedError:
-            raise ladderfile.LadderFileError(
-                [
-                    f"categories: '{leftover.key}' is missing, but evidence or reviews were "
-                    "recorded against its expectations; keep the category"
-                ]
-            ) from None
+        leftover.delete()
     return categories
 
 
@@ -193,65 +190,90 @@ def _sync_levels(ladder, items):
 
 
 def _delete_or_retire(row):
-    """Delete a level or track, or retire it when records about people point at it."""
-    try:
-        with transaction.atomic():
-            row.delete()
-    except ProtectedError:
-        if row.is_active:
-            row.is_active = False
-            row.save(update_fields=["is_active"])
+    """Delete a level or track, or retire it when records about people point at it
+    (`rules.in_use`)."""
+    if not rules.in_use(type(row), [row.pk]):
+        row.delete()
+    elif row.is_active:
+        row.is_active = False
+        row.save(update_fields=["is_active"])
 
 
 def _sync_expectations(levels, categories, items):
     """Bring each level's expectations in line with the spec, keeping rows (and so what
-    was recorded against them): first those whose text is unchanged, then, in order, the
-    rest as rewordings; rows left over are deleted, or retired when in use."""
+    was recorded against them) as `rules.match` pairs them: by key, then by the same text,
+    then as rewordings in order. Rows left over are deleted, or retired when in use; a
+    retired row whose key comes back is brought back."""
+    category_keys = {category.pk: key for key, category in categories.items()}
     existing = {}
     # Expectations of retired categories too: the file lists them under their category.
-    active = Expectation.objects.filter(is_active=True, level__in=levels.values())
-    for expectation in active.order_by("position", "id"):
-        existing.setdefault((expectation.level_id, expectation.category_id), []).append(expectation)
+    rows = Expectation.objects.filter(level__in=levels.values()).order_by("position", "id")
+    for expectation in rows:
+        if expectation.is_active or expectation.key:
+            existing.setdefault(expectation.level_id, []).append(expectation)
     to_create, to_update, to_delete = [], [], []
     for item in items:
         level = levels[item["key"]]
-        for category_key, category in categories.items():
-            texts = item["expectations"].get(category_key, [])
-            rows = existing.pop((level.pk, category.pk), [])
-            by_text = {}
-            for row in rows:
-                by_text.setdefault(row.text, []).append(row)
-            matched = [by_text[text].pop(0) if by_text.get(text) else None for text in texts]
-            spare = [row for row in rows if row not in matched]
-            for position, (text, row) in enumerate(zip(texts, matched, strict=True)):
-                if row is None and spare:
-                    row = spare.pop(0)
-                if row is None:
-                    to_create.append(
-                        Expectation(level=level, category=category, text=text, position=position)
-                    )
-                elif (row.text, row.position) != (text, position):
-                    row.text, row.position = text, position
-                    to_update.append(row)
-            to_delete.extend(spare)
+        old = [
+            row
+            for row in existing.pop(level.pk, [])
+            # A retired row takes part only through its key.
+            if row.is_active
+            or any(e["key"] == row.key for es in item["expectations"].values() for e in es)
+        ]
+        new = [
+            (category_key, position, expectation)
+            for category_key, expectations in item["expectations"].items()
+            for position, expectation in enumerate(expectations)
+        ]
+        pairs = rules.match(
+            [rules.Listed(category_keys[row.category_id], row.key, row.text) for row in old],
+            [rules.Listed(key, e["key"], e["text"]) for key, _, e in new],
+        )
+        for j, (category_key, position, expectation) in enumerate(new):
+            wanted = {
+                "category_id": categories[category_key].pk,
+                "text": expectation["text"],
+                "position": position,
+                **{name: expectation[name] for name in EXPECTATION_DETAILS},
+                "is_active": True,
+            }
+            if j not in pairs:
+                row = Expectation(level=level, category=categories[category_key], **wanted)
+                to_create.append(row)
+                continue
+            row = old[pairs[j]]
+            if any(getattr(row, name) != value for name, value in wanted.items()):
+                for name, value in wanted.items():
+                    setattr(row, name, value)
+                to_update.append(row)
+        taken = set(pairs.values())
+        to_delete.extend(row for i, row in enumerate(old) if i not in taken and row.is_active)
     for rows in existing.values():
-        to_delete.extend(rows)
+        to_delete.extend(row for row in rows if row.is_active)
     for row in to_create:
         check_same_ladder(row, "level", "category")
+    for row in to_update:
+        row.category = categories[category_keys[row.category_id]]
+        check_same_ladder(row, "level", "category")
     _delete_or_retire_expectations([row.pk for row in to_delete])
-    history.bulk_update(Expectation, to_update, ["text", "position"])
+    history.bulk_update(
+        Expectation,
+        to_update,
+        ["category", "text", "position", *EXPECTATION_DETAILS, "is_active"],
+    )
     history.bulk_create(Expectation, to_create)
+
+
+# What a ladder file says of an expectation beside its text.
+EXPECTATION_DETAILS = ("key", "examples", "links", "proficiency")
 
 
 def _delete_or_retire_expectations(pks):
     """Delete expectations nobody recorded anything against; retire the others, so the
     evidence and reviews that point at them keep their place."""
     dropped = Expectation.objects.filter(pk__in=pks)
-    in_use = set(
-        dropped.filter(Q(evidence__isnull=False) | Q(ratings__isnull=False)).values_list(
-            "pk", flat=True
-        )
-    )
+    in_use = rules.in_use(Expectation, pks)
     retire(dropped.filter(pk__in=in_use))
     dropped.exclude(pk__in=in_use).delete()
 

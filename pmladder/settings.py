@@ -67,6 +67,7 @@ OFFLINE_COMMANDS = {
     "import_ladder",
     "export_ladder",
     "load_default_ladder",
+    "check_ladder",
 }
 _command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[0].endswith("manage.py") else None
 

@@ -334,7 +334,7 @@ def test_export_as_json(hr_client, default_ladder):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="product-management.json"'
-    assert response.content.startswith(b'{\n  "format": "ladder/v1"')
+    assert response.content.startswith(b'{\n  "format": "ladder/v2"')
     assert ladderfile.read(response.content, name="x.json") == ladder_spec(default_ladder)
 
 

@@ -95,8 +95,9 @@ def test_a_renamed_level_an_added_level_and_a_removed_expectation(default_ladder
 def test_a_reworded_expectation_is_a_change_not_an_add_and_a_remove(default_ladder):
     spec = copy.deepcopy(ladder_spec(default_ladder))
     skills = level_of(spec, "apm")["expectations"]["skills"]
-    skills[0] = skills[0] + " (reworded)"
-    skills.append("A brand new skill")
+    original = skills[0]["text"]
+    skills[0]["text"] = original + " (reworded)"
+    skills.append(ladderfile.expectation("A brand new skill"))
     expected = level_of(spec, "apm")["expectations"]["expected"]
     expected.reverse()
 
@@ -105,9 +106,8 @@ def test_a_reworded_expectation_is_a_change_not_an_add_and_a_remove(default_ladd
     counts = changes(plan, "Levels")["apm"].expectations
     assert counts == importplan.ExpectationCounts(added=1, changed=1, reordered=True)
     assert str(counts) == "1 added, 1 reworded, new order"
-    original = skills[0].removesuffix(" (reworded)")
     assert [(d.label, d.old, d.new) for d in counts.details] == [
-        ("reworded", original, skills[0]),
+        ("reworded", original, skills[0]["text"]),
         ("added", "", "A brand new skill"),
     ]
 

@@ -283,8 +283,11 @@ def test_a_bad_file_lists_every_problem_with_its_place_and_writes_nothing(
     assert response.status_code == 400
     assert "bad.yaml was not imported and nothing was changed." in response.text
     problems = [html.unescape(p) for p in re.findall(r"<li>(.*?)</li>", response.text)]
-    assert "format: expected 'ladder/v1', got 'ladder/v9'" in problems
-    assert "levels[3].expectations.skills[2]: expected text, got a list" in problems
+    assert "format: expected 'ladder/v2' or 'ladder/v1', got 'ladder/v9'" in problems
+    assert (
+        "levels[3].expectations.skills[2]: expected text or a mapping with 'text', got a list"
+        in problems
+    )
     assert "tracks[1].levels[7]: unknown level 'ghost'" in problems
     assert 'name="preview"' not in response.text
     assert ladder_spec(default_ladder) == before
@@ -332,7 +335,7 @@ def test_a_tampered_confirmation_is_refused(hr_client, default_ladder):
 def test_the_confirmation_reads_and_checks_the_file_again(hr_client, hr_user, default_ladder):
     """Even a correctly signed preview is checked again, e.g. after a lower size limit."""
     before = ladder_spec(default_ladder)
-    bad = ladderfile.dump(before).replace("format: ladder/v1", "format: ladder/v2")
+    bad = ladderfile.dump(before).replace("format: ladder/v2", "format: ladder/v3")
     token = signing.dumps(
         {"name": "pm.yaml", "content": bad, "base": ""}, salt=preview_salt(hr_user), compress=True
     )
@@ -340,7 +343,10 @@ def test_the_confirmation_reads_and_checks_the_file_again(hr_client, hr_user, de
     response = hr_client.post(CONFIRM_URL, {"preview": token})
 
     assert response.status_code == 400
-    assert "format: expected &#x27;ladder/v1&#x27;, got &#x27;ladder/v2&#x27;" in response.text
+    assert (
+        "format: expected &#x27;ladder/v2&#x27; or &#x27;ladder/v1&#x27;, got &#x27;ladder/v3&#x27;"
+        in response.text
+    )
     assert ladder_spec(default_ladder) == before
 
 

@@ -266,7 +266,7 @@ def test_field_sets_of_every_shape_are_drawn_as_django_draws_them(
     monkeypatch.setattr(LevelAdmin, "readonly_fields", ["code"])
     url = change_url(default_ladder.levels.get(key="pm"))
     page = client.get(url)
-    data = {**change_form_data(page), "name": "", "summary": ""}
+    data = {**change_form_data(page), "name": "", "short_name": ""}
 
     drawn = [drawn_by_us(page), drawn_by_us(client.post(url, data))]
     as_django_draws_it(monkeypatch)

@@ -9,6 +9,8 @@ from django.core.management import CommandError, call_command
 
 from levels.models import Ladder
 
+from .ladderdata import as_exported
+
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +28,8 @@ def test_import_then_export_to_a_file(tmp_path):
     run("export_ladder", "engineering", "-o", str(target))
 
     assert "Created ladder 'engineering'" in out
-    assert yaml.safe_load(target.read_text(encoding="utf-8")) == yaml.safe_load(
-        (DATA / "engineering.yaml").read_text(encoding="utf-8")
+    assert yaml.safe_load(target.read_text(encoding="utf-8")) == as_exported(
+        yaml.safe_load((DATA / "engineering.yaml").read_text(encoding="utf-8"))
     )
 
 
@@ -43,7 +45,7 @@ def test_import_then_export_keeps_the_readiness_rule(tmp_path):
 
     ladder = Ladder.objects.get(slug="engineering")
     assert (ladder.ready_coverage, ladder.ready_span_months) == (50, 3)
-    assert yaml.safe_load(target.read_text(encoding="utf-8")) == data
+    assert yaml.safe_load(target.read_text(encoding="utf-8")) == as_exported(data)
 
 
 def test_export_to_json_by_file_name(tmp_path):
@@ -52,7 +54,7 @@ def test_export_to_json_by_file_name(tmp_path):
 
     run("export_ladder", "product-management", "-o", str(target))
 
-    assert target.read_text(encoding="utf-8").startswith('{\n  "format": "ladder/v1"')
+    assert target.read_text(encoding="utf-8").startswith('{\n  "format": "ladder/v2"')
 
 
 def test_export_to_standard_output():
@@ -86,7 +88,7 @@ def test_bad_file_fails_listing_every_problem(tmp_path):
 
     message = str(error.value)
     assert "nothing was changed. 2 problem(s)" in message
-    assert "format: expected 'ladder/v1'" in message
+    assert "format: expected 'ladder/v2' or 'ladder/v1'" in message
     assert "tracks[0].levels[4]: unknown level 'ghost'" in message
     assert not Ladder.objects.exists()
 

@@ -63,7 +63,9 @@ def test_the_default_ladder_starts_its_history_with_a_reason(default_ladder):
 def test_an_import_records_its_changes_and_a_repeat_records_none(default_ladder):
     spec = selectors.ladder_spec(default_ladder)
     spec["levels"][1]["name"] = "Product Manager I"
-    spec["levels"][1]["expectations"]["responsibilities"][0] = "Own a product area end to end."
+    spec["levels"][1]["expectations"]["responsibilities"][0] = ladderfile.expectation(
+        "Own a product area end to end."
+    )
     spec["faq"] = spec["faq"][:-1]
     before = {model: model.history.count() for model in (Level, Expectation, FAQEntry)}
 

@@ -10,7 +10,9 @@ from levels import history, ladderfile, services
 
 
 class Command(BaseCommand):
-    help = "Import a ladder file (format ladder/v1, YAML or JSON). A bad file changes nothing."
+    help = (
+        "Import a ladder file (format ladder/v2 or v1, YAML or JSON). A bad file changes nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="path of the ladder file")

@@ -295,17 +295,16 @@ def _day(day):
     return f"{day.day} {day:%b %Y}"
 
 
-def pair_changes(*, changes, categories, result):
-    """Give each item of `changes` (`levels.compare.compare_levels` over `categories`, into
+def pair_changes(*, changes, result):
+    """Give each item of `changes` (`levels.compare.compare_levels` into
     `result.level`) the `ExpectationReadiness` of the expectation it lists, as
-    `item.readiness`: both list a category's expectations in the level's order. No query."""
-    per_category = {}
-    for measured in result.items:
-        per_category.setdefault(measured.expectation.category_id, []).append(measured)
-    for category, change in zip(categories, changes, strict=True):
-        measured_items = per_category.get(category.pk, [])
-        for item, measured in zip(change.items, measured_items, strict=False):
-            item.readiness = measured if item.text == measured.expectation.text else None
+    `item.readiness`, by the expectation's pk (None for one readiness does not measure).
+    No query."""
+    measured = {entry.expectation.pk: entry for entry in result.items}
+    for change in changes:
+        for item in change.items:
+            expectation = item.expectation
+            item.readiness = None if expectation is None else measured.get(expectation.pk)
 
 
 def _latest_shared_review(**match):

@@ -103,11 +103,7 @@ def _person_context(request, employee, *, own):
     )
     for step, measured in zip(place.next_steps, following, strict=True):
         step.readiness = measured
-        readiness.pair_changes(
-            changes=step.changes,
-            categories=[group.category for group in place.groups],
-            result=step.readiness,
-        )
+        readiness.pair_changes(changes=step.changes, result=step.readiness)
     evidence = evidence_services.evidence_for(request.user, employee)
     every_item = request.GET.get("evidence") == "all"
     listed = list(evidence if every_item else evidence[: EVIDENCE_SHOWN + 1])

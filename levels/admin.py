@@ -574,7 +574,7 @@ class LadderFileForm(forms.Form):
 
     file = forms.FileField(
         label="Ladder file",
-        help_text="A .yaml, .yml or .json file in the ladder/v1 format, saved as UTF-8.",
+        help_text="A .yaml, .yml or .json file in the ladder/v2 (or v1) format, saved as UTF-8.",
     )
 
     def clean_file(self):

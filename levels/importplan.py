@@ -53,8 +53,14 @@ LADDER_FIELDS = {
     "name": ("name", True),
     "description": ("description", False),
     "readiness": ("readiness rule", True),
+    "proficiency": ("proficiency scale", True),
 }
-CATEGORY_FIELDS = {"name": ("name", True), "active": ("active", True)}
+CATEGORY_FIELDS = {
+    "name": ("name", True),
+    "group": ("group", True),
+    "description": ("description", False),
+    "active": ("active", True),
+}
 LEVEL_FIELDS = {
     "name": ("name", True),
     "short_name": ("short name", True),

@@ -18,14 +18,14 @@ comparison of two levels), so a page reads only the levels it shows: reading bac
 expectation of a large ladder costs more than the page.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.db.models import Count
 
-from .compare import compare_levels
+from .compare import compare_levels, for_cache, from_cache
 from .models import (
     Category,
     Expectation,
@@ -97,8 +97,13 @@ def keep_next_levels(ladders):
             )
 
 
+# The shape of what is kept: a release that changes it (the fields of the cached objects)
+# takes a new one, so a shared cache never hands it what an earlier release kept.
+CACHE_FORMAT = 2
+
+
 def _key(ladder, version):
-    return f"ladder-structure:{ladder.pk}:{version.hex}"
+    return f"ladder-structure:{CACHE_FORMAT}:{ladder.pk}:{version.hex}"
 
 
 @dataclass
@@ -168,12 +173,10 @@ class Structure:
         changes = cache.get(key)
         if changes is None:
             changes = compare_levels(self.categories, before, after)
-            # Kept without the level compared with (and its expectations): the caller has it.
-            cache.set(key, [replace(c, previous=None) for c in changes], CACHE_SECONDS)
+            # Kept without the levels compared (and their expectations): the caller has them.
+            cache.set(key, for_cache(changes), CACHE_SECONDS)
             return changes
-        for change in changes:
-            change.previous = before
-        return changes
+        return from_cache(changes, before, after)
 
 
 def _read_expectations(level_pks, categories):

@@ -367,3 +367,26 @@ def test_the_admin_refuses_bad_details_and_keeps_what_was_typed(
     assert value.replace("'", "&#x27;").split(" | ")[0] in response.text
     expectation.refresh_from_db()
     assert (expectation.links, expectation.proficiency, expectation.key) == ([], "", "")
+
+
+def test_the_history_of_an_expectation_shows_its_details(hr_client, default_ladder):
+    from tests.adminforms import change_form_data
+
+    expectation = Expectation.objects.filter(level__ladder=default_ladder)[0]
+    url = reverse("admin:levels_expectation_change", args=[expectation.pk])
+    data = {**change_form_data(hr_client.get(url)), "examples": "Ran the <b>pricing</b> study."}
+    assert hr_client.post(url, data).status_code == 302
+
+    history = hr_client.get(reverse("admin:levels_expectation_history", args=[expectation.pk]))
+    version = expectation.history.order_by("history_id").last()
+    page = hr_client.get(
+        reverse(
+            "admin:levels_expectation_simple_history",
+            args=[expectation.pk, version.history_id],
+        )
+    )
+
+    assert history.status_code == 200
+    assert page.status_code == 200
+    assert "Ran the &lt;b&gt;pricing&lt;/b&gt; study." in page.text
+    assert "<b>pricing</b>" not in page.text

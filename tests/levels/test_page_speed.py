@@ -5,9 +5,6 @@ hold them to the markup of the template loops they replaced, kept here as they w
 for byte, on a ladder whose names need escaping; and pin each page's queries, the same for
 a small and a larger ladder."""
 
-import random
-from difflib import SequenceMatcher
-
 import pytest
 from django.core.cache import cache
 from django.template import Context, Template
@@ -280,57 +277,7 @@ def test_compare_page_shows_a_change_to_the_ladder_at_once(client_signed_in, lad
     assert f'<option value="{second.key}" selected>' in response.content.decode()
 
 
-# Comparing: the same pairs as sorting every pair by how alike it is ------------------------
-
-
-def diff_by_sorting_every_pair(before, after):
-    """`compare.diff_texts` as first written: every pair measured, then sorted."""
-    unmatched_before = list(range(len(before)))
-    status = {}
-    for j, text in enumerate(after):
-        for i in unmatched_before:
-            if before[i].casefold() == text.casefold():
-                status[j] = compare.Item(text, "same")
-                unmatched_before.remove(i)
-                break
-    pairs = sorted(
-        (
-            (SequenceMatcher(None, before[i].casefold(), text.casefold()).ratio(), i, j)
-            for j, text in enumerate(after)
-            if j not in status
-            for i in unmatched_before
-        ),
-        reverse=True,
-    )
-    for ratio, i, j in pairs:
-        if ratio < compare.REWORDED_AT:
-            break
-        if j in status or i not in unmatched_before:
-            continue
-        status[j] = compare.Item(after[j], "changed", was=before[i])
-        unmatched_before.remove(i)
-    items = [status.get(j) or compare.Item(text, "new") for j, text in enumerate(after)]
-    return items, [before[i] for i in unmatched_before]
-
-
-WORDS = ["Ship", "ship", "lead", "teams", "team", "SQL", "roadmap", "and", "the", "ß", "SS", ""]
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_diff_pairs_texts_as_sorting_every_pair_does(seed):
-    rng = random.Random(seed)
-
-    def text():
-        if rng.random() < 0.2:  # long texts, and letters repeated: many ties
-            return "".join(rng.choice("ab ") for _ in range(rng.choice([3, 40, 250])))
-        return " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 5)))
-
-    for _ in range(150):
-        before = [text() for _ in range(rng.randint(0, 10))]
-        after = [text() for _ in range(rng.randint(0, 10))]
-        after += rng.sample(before, min(len(before), rng.randint(0, 2)))  # some kept as they are
-
-        assert compare.diff_texts(before, after) == diff_by_sorting_every_pair(before, after)
+# Comparing large categories (the measure itself: test_compare_scale.py) ----------------------
 
 
 def test_diff_of_large_categories_pairs_each_text_with_its_twin():

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from levels.models import Expectation
 from levels.structure import ladder_structure
+from pmladder import richtext
 
 from . import access, notifications
 from .models import Evidence, EvidenceChange
@@ -333,7 +334,7 @@ def expectation_choices(employee, *, every_level=False, also_level=None):
             label += " (current level)"
         elif level_id in order:
             label += " (next level)"
-        groups.setdefault((level_id, position, label), []).append((pk, text))
+        groups.setdefault((level_id, position, label), []).append((pk, richtext.plain(text)))
     rank = {level_id: index for index, level_id in enumerate(order)}
     ordered = sorted(
         groups.items(), key=lambda item: (rank.get(item[0][0], len(order)), item[0][1])

@@ -5,12 +5,18 @@ that every track shares drawn once before the fork. `layout()` computes the geom
 `templates/levels/_career_path.html` draws it as inline SVG (its boxes with the
 `career_path_shapes` tag of `levels/templatetags/ladder_pages.py`).
 
+A short name (up to 100 characters) that does not fit its box on one line is wrapped on two
+(`name_lines`), cut short with "…" if it needs more; the box then carries the whole short
+name as its SVG `<title>` (shown on hover) and keeps the level's full name as its label for
+screen readers.
+
 "You are here": the picture marks the level of the person it is about with a text tag on
 their box and in its description, never by colour alone (`marker`): on the ladder pages
 and on one's own page, the viewer's level ("You are here"); on the page of someone else,
 theirs ("Remi is here").
 """
 
+import textwrap
 from dataclasses import dataclass
 
 BOX_WIDTH = 150
@@ -20,6 +26,24 @@ LABEL_SPACE = 22
 # Distance between consecutive levels (along a track) and between tracks (across).
 WIDE_STEP, WIDE_LANE = BOX_WIDTH + 30, BOX_HEIGHT + 52
 TALL_STEP, TALL_LANE = BOX_HEIGHT + 44, BOX_WIDTH + 24
+
+
+# About as many characters of a box's bold name as fit on one line of the box (14px on one
+# line; a name on two lines is drawn at 12px, `.cp-name-long` in static/css/app.css).
+NAME_LINE_CHARS = 17
+
+
+def name_lines(short_name):
+    """`short_name` as the one or two lines drawn in a box, the second ending in "…" when
+    the name is longer than two lines hold."""
+    short_name = " ".join(str(short_name).split())
+    if len(short_name) <= NAME_LINE_CHARS:
+        return [short_name]
+    first = textwrap.wrap(short_name, NAME_LINE_CHARS)[0]  # a prefix: spaces are single
+    rest = short_name[len(first) :].strip()
+    if len(rest) > NAME_LINE_CHARS:
+        rest = rest[: NAME_LINE_CHARS - 1].rstrip() + "…"
+    return [first, rest]
 
 
 @dataclass

@@ -4,14 +4,18 @@ rather than in the templates: the career-path boxes (`career_path_shapes`, with 
 "you are here" tag of `career_path_here`), the
 overview's lists and table of levels (`level_links`, `level_rows`), the compare page's
 level pickers (`level_options`) and compared expectations (`compared_items`,
-`dropped_items`). A large ladder draws a few hundred of each on one page, and the template
-engine spends about as long on every value it prints (more on a number, which it
-localises) as these functions spend on a whole row.
+`dropped_items`), and the level page's expectations with their proficiency, examples and
+links (`expectation_items`, `expectation_extras`, also used by the packet and a person's
+page) under their categories' groups (`category_sections`, `readiness_sections`). A large
+ladder draws a few hundred of each on one page, and the template engine spends about as
+long on every value it prints (more on a number, which it localises) as these functions
+spend on a whole row.
 
 Each writes the markup its template wrote before, byte for byte, so the pages read the same
-(`tests/levels/test_page_speed.py` renders both ways and compares). Every text is escaped
-as `{{ }}` escapes it. Links to levels are `level.url`, set by the view
-(`levels.views.level_urls`).
+(`tests/levels/test_page_speed.py` renders both ways and compares). Every name is escaped
+as `{{ }}` escapes it; ladder texts (expectations, summaries) are the Markdown subset of
+`pmladder.richtext`, which writes a text with no markup as its words, escaped. Links to
+levels are `level.url`, set by the view (`levels.views.level_urls`).
 """
 
 from html import escape
@@ -19,7 +23,9 @@ from html import escape
 from django import template
 from django.utils.safestring import mark_safe
 
-from levels import careerpath
+from levels import careerpath, grouping
+from levels.templatetags.richtext import texts, web_links
+from pmladder import richtext
 
 register = template.Library()
 
@@ -40,11 +46,15 @@ _NODE = """
     <a href="{url}" class="cp-node{current_class}"
        {current_attr} aria-label="{label}">
       <rect x="{x}" y="{y}" width="{width}" height="{height}" rx="8"/>
-      <text class="cp-name" x="{cx}" y="{text_y}" text-anchor="middle">{short_name}</text>
+      {title}<text class="cp-name{long_class}" x="{cx}" y="{text_y}" text-anchor="middle">{short_name}</text>
       {code}
     </a>
-    """
+    """  # noqa: E501
 _CODE = '<text class="cp-code" x="{}" y="{}" text-anchor="middle">{}</text>'
+# A short name on two lines (`careerpath.name_lines`): the lines, and the whole name on hover.
+_NAME_LINE = '<tspan x="{}" dy="{}">{}</tspan>'
+_TITLE = "<title>{}</title>"
+_LINE_HEIGHT = 13
 
 
 # "You are here": a tag across the bottom edge of the box, drawn over the line below it.
@@ -81,7 +91,19 @@ def _node(picture, node, here=None):
     code = esc(level.code) if level.code else ""
     label = f"{esc(level.name)} ({code})" if code else esc(level.name)
     marked = here is not None and level.pk == here.level_id
-    code_text = _CODE.format(node.cx, node.code_y, code) if code else ""
+    lines = careerpath.name_lines(level.short_name)
+    text_y, code_y, title, long_class = node.text_y, node.code_y, "", ""
+    if len(lines) == 1:
+        short_name = esc(lines[0])
+    else:
+        # Two lines, and the code under them: the block moves up to stay inside the box.
+        text_y, code_y = (node.y + 16, node.y + 44) if code else (node.y + 22, node.code_y)
+        long_class = " cp-name-long"
+        short_name = _NAME_LINE.format(node.cx, 0, esc(lines[0])) + _NAME_LINE.format(
+            node.cx, _LINE_HEIGHT, esc(lines[1])
+        )
+        title = _TITLE.format(esc(level.short_name)) + "\n      "
+    code_text = _CODE.format(node.cx, code_y, code) if code else ""
     if marked:
         width = min(picture.box_width, round(len(here.tag) * _HERE_CHAR) + 16)
         code_text += _HERE.format(
@@ -103,8 +125,10 @@ def _node(picture, node, here=None):
         width=picture.box_width,
         height=picture.box_height,
         cx=node.cx,
-        text_y=node.text_y,
-        short_name=esc(level.short_name),
+        text_y=text_y,
+        short_name=short_name,
+        title=title,
+        long_class=long_class,
         code=code_text,
     )
 
@@ -158,7 +182,7 @@ def level_rows(levels):
                 url=esc(level.url),
                 name=esc(level.name),
                 tracks="".join(_TRACK.format(esc(track.name)) for track in level.on_tracks) or "—",
-                summary=esc(level.summary),
+                summary=richtext.render_inline(level.summary),
             )
             for level in levels
         )
@@ -225,12 +249,20 @@ def compared_items(items, layout):
             item_format.format(
                 status=esc(item.status),
                 badge=_BADGES.get(item.status, ""),
-                text=esc(item.text),
-                was=was_format.format(esc(item.was)) if item.was else "",
+                text=richtext.render_inline(item.text) + _item_proficiency(item),
+                was=was_format.format(richtext.render_inline(item.was)) if item.was else "",
             )
             for item in items
         )
     )
+
+
+def _item_proficiency(item):
+    """The proficiency badge of the expectation behind a compared item, when it has one
+    (`compare.Item.expectation`, when the comparison carries it)."""
+    expectation = getattr(item, "expectation", None)
+    proficiency = getattr(expectation, "proficiency", "") if expectation is not None else ""
+    return _PROFICIENCY.format(esc(proficiency)) if proficiency else ""
 
 
 _DROPPED = """
@@ -250,6 +282,82 @@ def dropped_items(change):
         _DROPPED.format(
             count=len(change.dropped),
             previous=esc(change.previous.short_name),
-            items="".join(f'<li class="item-dropped">{esc(text)}</li>' for text in change.dropped),
+            items="".join(
+                f'<li class="item-dropped">{richtext.render_inline(text)}</li>'
+                for text in change.dropped
+            ),
         )
+    )
+
+
+# The level page ------------------------------------------------------------------------------
+
+
+@register.simple_tag
+def category_sections(groups):
+    """The level's `CategoryGroup`s under their groups' names (`grouping.by_group`)."""
+    return grouping.by_group(groups)
+
+
+_PROFICIENCY = ' <span class="badge proficiency-badge">Proficiency: {}</span>'
+# Up to this many examples are listed open; more are folded under their count.
+OPEN_EXAMPLES = 2
+_EXAMPLES_OPEN = """
+  <div class="expectation-extra expectation-examples">
+    <span class="expectation-extra-label">Examples</span>
+    <ul>{}</ul>
+  </div>"""
+_EXAMPLES_FOLDED = """
+  <details class="expectation-extra expectation-examples"><summary>Examples ({})</summary>
+    <ul>{}</ul>
+  </details>"""
+_LINKS = """
+  <div class="expectation-extra expectation-links">
+    <span class="expectation-extra-label">Links</span>
+    <ul>{}</ul>
+  </div>"""
+_LINK = '<li><a href="{}" rel="noopener noreferrer">{}</a></li>'
+
+
+def expectation_extras(expectation):
+    """What an expectation has besides its text: its proficiency as a labelled badge, its
+    examples (folded when there are more than `OPEN_EXAMPLES`) and its links, only those
+    with an http or https address (`richtext.web_links`)."""
+    parts = []
+    if expectation.proficiency:
+        parts.append(_PROFICIENCY.format(esc(expectation.proficiency)))
+    examples = texts(expectation.examples)
+    if examples:
+        items = "".join(f"<li>{richtext.render_inline(example)}</li>" for example in examples)
+        if len(examples) > OPEN_EXAMPLES:
+            parts.append(_EXAMPLES_FOLDED.format(len(examples), items))
+        else:
+            parts.append(_EXAMPLES_OPEN.format(items))
+    links = web_links(expectation.links)
+    if links:
+        items = "".join(_LINK.format(esc(link["url"]), esc(link["title"])) for link in links)
+        parts.append(_LINKS.format(items))
+    return mark_safe("".join(parts))
+
+
+register.simple_tag(expectation_extras, name="expectation_extras")
+
+
+@register.simple_tag
+def expectation_items(expectations):
+    """A list item per expectation: its text (the Markdown subset) and its extras."""
+    return mark_safe(
+        "".join(
+            f"<li>{richtext.render_inline(expectation.text)}{expectation_extras(expectation)}</li>"
+            for expectation in expectations
+        )
+    )
+
+
+@register.simple_tag
+def readiness_sections(items):
+    """A packet's readiness items (each with its `.expectation`) per category, under their
+    categories' groups (`grouping.by_group`)."""
+    return grouping.by_group(
+        grouping.by_category(items, category_of=lambda item: item.expectation.category)
     )

@@ -148,7 +148,12 @@ def _comparison(ladder, structure, keys):
         previous = level
     # One row per category, one cell per level, so the page reads across.
     category_rows = [
-        {"name": category.name, "cells": [column["changes"][index] for column in columns]}
+        {
+            "name": category.name,
+            "group": category.group,
+            "description": category.description,
+            "cells": [column["changes"][index] for column in columns],
+        }
         for index, category in enumerate(categories)
     ]
     aspect_rows = []

@@ -249,20 +249,29 @@ def compared_items(items, layout):
             item_format.format(
                 status=esc(item.status),
                 badge=_BADGES.get(item.status, ""),
-                text=richtext.render_inline(item.text) + _item_proficiency(item),
-                was=was_format.format(richtext.render_inline(item.was)) if item.was else "",
+                text=richtext.render_inline(item.text) + _item_extras(item),
+                was=_was(item, was_format),
             )
             for item in items
         )
     )
 
 
-def _item_proficiency(item):
-    """The proficiency badge of the expectation behind a compared item, when it has one
-    (`compare.Item.expectation`, when the comparison carries it)."""
-    expectation = getattr(item, "expectation", None)
-    proficiency = getattr(expectation, "proficiency", "") if expectation is not None else ""
-    return _PROFICIENCY.format(esc(proficiency)) if proficiency else ""
+def _item_extras(item):
+    """The proficiency, examples and links of the expectation behind a compared item
+    (`compare.Item.expectation`), as on the level page."""
+    return "" if item.expectation is None else expectation_extras(item.expectation)
+
+
+def _was(item, was_format):
+    """What a changed item was, and where it was when its key moved it to another
+    category."""
+    if not item.was:
+        return ""
+    was = richtext.render_inline(item.was)
+    if item.moved_from:
+        was = f"{was} (under {esc(item.moved_from)})"
+    return was_format.format(was)
 
 
 _DROPPED = """

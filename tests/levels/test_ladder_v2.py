@@ -390,3 +390,25 @@ def test_the_history_of_an_expectation_shows_its_details(hr_client, default_ladd
     assert page.status_code == 200
     assert "Ran the &lt;b&gt;pricing&lt;/b&gt; study." in page.text
     assert "<b>pricing</b>" not in page.text
+
+
+# The new fields on the compare page ------------------------------------------------------------
+
+
+def test_compare_shows_groups_descriptions_details_and_what_a_key_moved(hr_client):
+    data = yaml.safe_load(V2)
+    moved = data["levels"][1]["expectations"].pop("interviewing")[0]
+    moved["examples"] = ["Planned the **quarter's** interviews."]
+    moved["links"] = [{"title": "Programme template", "url": "https://example.com/programme"}]
+    data["levels"][1]["expectations"]["craft"] = [moved]
+    ladder = import_text(yaml.safe_dump(data))
+    url = reverse("levels:compare", kwargs={"slug": ladder.slug}) + "?levels=r1,r2"
+
+    page = hr_client.get(url).text
+
+    assert "Validation</span>Customer interviewing" in page
+    assert "Talking with customers <em>before</em> building." in page
+    assert "Proficiency: Expert" in page
+    assert "Planned the <strong>quarter's</strong> interviews." in page
+    assert 'href="https://example.com/programme"' in page
+    assert "was: Runs interviews from a script. (under Customer interviewing)" in page

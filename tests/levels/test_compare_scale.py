@@ -12,69 +12,19 @@ import pytest
 from levels import compare
 from levels.compare import compare_levels, diff_texts
 from levels.models import Category, Expectation, Level
+from scripts import bench
 
 BIG = Category(pk=1, name="Big")
 
 
-def words(text):
-    return text.split()
-
-
-# Words of a large framework: a few verbs and teams that many items share, and many more
-# things that an item is about.
-VERBS = words(
-    "plan write review lead run own define measure ship present prioritise draft test "
-    "launch coach document analyse map align scope estimate negotiate frame validate"
-)
-THINGS = words(
-    "roadmap interview experiment dashboard spec release survey backlog metric funnel "
-    "migration integration forecast workshop retro study pricing onboarding checkout "
-    "billing search notifications permissions reporting analytics api sdk mobile web "
-    "accessibility localisation payments invoices subscriptions trials churn retention "
-    "activation referrals partners marketplace catalogue inventory shipping returns "
-    "support tickets chatbot knowledgebase community forum events webinars newsletter "
-    "campaign brand website landing seo ads attribution segmentation personas journeys "
-    "prototypes wireframes usability benchmarks competitors positioning packaging "
-    "contracts compliance privacy security audit incidents outages latency uptime "
-    "scalability architecture platform infrastructure tooling pipeline deployment flags "
-    "rollout beta feedback nps satisfaction okrs budget hiring headcount vendors"
-)
-FOR = words("sales support finance design engineering legal marketing leadership data ops")
-HOW = words("independently quickly carefully publicly repeatedly")
-
-
-def tasks(count, rng):
-    """`count` different tasks: each verb and team is in many of them, each thing in a few."""
-    made = set()
-    while len(made) < count:
-        made.add((rng.choice(VERBS), rng.choice(THINGS), rng.choice(THINGS), rng.choice(FOR)))
-    return sorted(made)
-
-
-def text(task, *more):
-    verb, thing, other, team = task
-    return " ".join(["Example task:", verb, "the", thing, other, "with", team, *more])
-
-
-def big_levels(count=600, seed=7):
-    """Two levels (not saved) of `count` items in one category, each behind the same
-    prefix; on the later level most are reworded, a tenth are the same, a tenth are other
-    tasks and a tenth are dropped."""
-    rng = random.Random(seed)
+def big_levels(count=600):
+    """Two levels (not saved) of `count` items in one category, written as the bench writes
+    its big category: every item behind the same prefix, most reworded on the later level,
+    some the same, some other tasks."""
+    before_texts, after_texts = bench.big_category_texts(count)
     before, after = Level(name="Before"), Level(name="After")
-    before.expectation_list, after.expectation_list = [], []
-    for task in tasks(count, rng):
-        before.expectation_list.append(Expectation(category=BIG, text=text(task)))
-        roll = rng.random()
-        if roll < 0.1:
-            continue
-        if roll < 0.2:
-            later = text(tasks(1, rng)[0], rng.choice(HOW))
-        elif roll < 0.3:
-            later = text(task)
-        else:
-            later = text(task, "and", rng.choice(FOR), rng.choice(HOW))
-        after.expectation_list.append(Expectation(category=BIG, text=later))
+    before.expectation_list = [Expectation(category=BIG, text=text) for text in before_texts]
+    after.expectation_list = [Expectation(category=BIG, text=text) for text in after_texts]
     return before, after
 
 
@@ -100,7 +50,7 @@ def test_only_pairs_that_may_be_alike_are_scored_on_a_600_item_category(monkeypa
 
 
 def test_the_prefilter_keeps_every_pair_that_scoring_all_pairs_would_find(monkeypatch):
-    before, after = big_levels(count=150, seed=3)
+    before, after = big_levels(count=150)
     filtered = compare_levels([BIG], before, after)
 
     def every_pair(before_words, before_totals, after_words, after_totals, is_, js, weights):

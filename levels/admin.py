@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.widgets import AdminTextareaWidget
 from django.core import signing
 from django.core.exceptions import (
     FieldDoesNotExist,
@@ -1306,7 +1307,7 @@ class ExamplesField(forms.CharField):
     """An expectation's examples as one text: each example a paragraph, a blank line
     between two."""
 
-    widget = forms.Textarea(attrs={"rows": 6})
+    widget = AdminTextareaWidget(attrs={"rows": 6})
 
     def prepare_value(self, value):
         return "\n\n".join(value) if isinstance(value, list) else value
@@ -1320,7 +1321,7 @@ class LinksField(forms.CharField):
     """An expectation's links as one text: a link a line, its title, a bar and its
     address (`Interviewing guide | https://example.com/guide`)."""
 
-    widget = forms.Textarea(attrs={"rows": 3})
+    widget = AdminTextareaWidget(attrs={"rows": 3})
 
     def prepare_value(self, value):
         if isinstance(value, list):

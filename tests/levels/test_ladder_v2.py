@@ -412,3 +412,26 @@ def test_compare_shows_groups_descriptions_details_and_what_a_key_moved(hr_clien
     assert "Planned the <strong>quarter's</strong> interviews." in page
     assert 'href="https://example.com/programme"' in page
     assert "was: Runs interviews from a script. (under Customer interviewing)" in page
+
+
+def test_the_import_preview_lists_changes_to_groups_descriptions_and_the_scale():
+    import_text(V2)
+    data = yaml.safe_load(V2)
+    data["ladder"]["proficiency"] = ["Awareness", "Working", "Practitioner", "Expert"]
+    data["categories"][0]["group"] = "Discovery"
+    data["categories"][1]["description"] = "How the work is done."
+
+    plan = importplan.plan_import(ladderfile.check(data))
+
+    assert [(f.label, f.old, f.new) for f in plan.ladder_fields] == [
+        (
+            "proficiency scale",
+            "Awareness, Working, Expert",
+            "Awareness, Working, Practitioner, Expert",
+        )
+    ]
+    categories = {c.key: c for c in plan.section("Categories").changes}
+    assert [(f.label, f.old, f.new) for f in categories["interviewing"].fields] == [
+        ("group", "Validation", "Discovery")
+    ]
+    assert [f.label for f in categories["craft"].fields] == ["description"]

@@ -107,7 +107,11 @@ WRITE_BATCH = 1000
 PROGRESS_EVERY = 1000
 READING = "Reading rows"
 CHECKING = "Checking rows"
+# Stages of no known length (an unmeasured bar): working out what the checked rows change
+# for the people here, and the transaction's commit.
+COMPARING = "Comparing with the people here"
 WRITING = "Writing people"
+SAVING = "Saving"
 PREPARING_INVITATIONS = "Preparing invitations"
 SENDING_INVITATIONS = "Sending invitations"
 RATIONALE = "Imported from a people file."
@@ -551,6 +555,7 @@ def preview(content, *, by=None, name="", progress=None):
     with transaction.atomic():  # the checks lock the people whose level would change
         _check_against_database(plan)
     plan.problems.raise_if_any()
+    _report(progress, 0, 0, COMPARING)
     return _preview(plan)
 
 
@@ -588,8 +593,9 @@ def import_people(
     `progress`, when given, is called as `progress(done, total, stage)`: at the start and
     end of each stage and every `PROGRESS_EVERY` rows in between, `done` rising from 0 to
     `total` within a stage. The stages, in order: READING and CHECKING the rows (`total`:
-    the rows of the file), WRITING (`total`: the rows inserted or updated, of people, their
-    sign-ins, level history and admin history), then, once committed, the level emails
+    the rows of the file), COMPARING them with the people here (`total` 0: not measured),
+    WRITING (`total`: the rows inserted or updated, of people, their sign-ins, level
+    history and admin history), SAVING (the commit, not measured), then the level emails
     (`notifications.levels_assigned`) and PREPARING_ and SENDING_INVITATIONS (`total`: the
     emails). The writes are one transaction whatever `progress` does: it is called inside
     that transaction, so anything it writes to this database is seen only once the import
@@ -606,6 +612,7 @@ def import_people(
             locks.serialised(locks.REPORTING_LINES)
             _check_against_database(plan)
             if not plan.problems:  # a plan without problems has a preview
+                _report(progress, 0, 0, COMPARING)
                 changes = _preview(plan)  # before writing, from what the checks read
                 if expected is not None and changes.fingerprint != expected:
                     raise StalePreview(changes)
@@ -615,6 +622,7 @@ def import_people(
             summary = _write(plan, changes)
             if notify:
                 notifications.levels_assigned(_assignments_to_tell(plan), progress=progress)
+            _report(progress, 0, 0, SAVING)  # the commit, as the transaction ends
     except IntegrityError:
         raise PeopleFileError([TRY_AGAIN]) from None
     except OperationalError as error:

@@ -54,6 +54,7 @@ def import_ladder(job, progress):
                 change_message=logged,
                 single_object=True,
             )
+        progress(0, 0, "Saving")  # the commit, as the transaction ends
     return Outcome(
         message,
         url=reverse("admin:levels_ladder_change", args=[ladder.pk]),

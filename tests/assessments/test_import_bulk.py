@@ -156,10 +156,14 @@ def test_an_import_reports_each_stage_rising_to_its_total(default_ladder, admin_
     assert progress.stages() == [
         peoplefile.READING,
         peoplefile.CHECKING,
+        peoplefile.COMPARING,
         peoplefile.WRITING,
+        peoplefile.SAVING,
         peoplefile.PREPARING_INVITATIONS,
         peoplefile.SENDING_INVITATIONS,
     ]
+    # The stages of unknown length leave the bar unmeasured (a total of 0), never full.
+    assert progress.of(peoplefile.COMPARING) == progress.of(peoplefile.SAVING) == [(0, 0)]
     for stage in progress.stages():
         assert_rises_to_the_total(progress.of(stage))
     assert progress.of(peoplefile.READING)[-1] == (SIZE, SIZE)
@@ -208,8 +212,9 @@ def test_a_preview_reports_its_checks(default_ladder):
 
     peoplefile.preview(csv_of(small_team()), progress=progress)
 
-    assert progress.stages() == [peoplefile.READING, peoplefile.CHECKING]
-    assert progress.calls[-1] == (3, 3, peoplefile.CHECKING)
+    assert progress.stages() == [peoplefile.READING, peoplefile.CHECKING, peoplefile.COMPARING]
+    assert progress.of(peoplefile.CHECKING)[-1] == (3, 3)
+    assert progress.calls[-1] == (0, 0, peoplefile.COMPARING)
 
 
 def test_a_refused_file_reports_no_writing(default_ladder):

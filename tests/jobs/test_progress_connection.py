@@ -97,6 +97,24 @@ def test_progress_is_seen_while_the_import_is_still_writing(settings, monkeypatc
     assert len({done for _, done, _ in writing}) > 2  # the bar moves while writing
 
 
+def test_the_bar_never_rests_full_while_the_import_compares_and_commits(
+    settings, monkeypatch, default_ladder
+):
+    settings.JOBS_PROGRESS_DATABASE = "progress"
+
+    reports = run_import(monkeypatch)
+
+    order = []
+    for (stage, _, _), _ in reports:
+        if not order or order[-1] != stage:
+            order.append(stage)
+    assert order.index(peoplefile.COMPARING) < order.index(peoplefile.WRITING)
+    assert order[-1] == peoplefile.SAVING
+    # Stages of unknown length show an unmeasured bar (total 0), never a full one.
+    unmeasured = {(stage, total) for (stage, _, total), _ in reports if total == 0}
+    assert unmeasured == {(peoplefile.COMPARING, 0), (peoplefile.SAVING, 0)}
+
+
 def test_on_the_imports_own_connection_progress_waits_for_the_commit(
     settings, monkeypatch, default_ladder
 ):

@@ -316,6 +316,27 @@ def test_no_file_is_a_form_error(hr_client):
     assert "This field is required." in response.text
 
 
+def test_the_import_reports_each_stage_up_to_the_commit(hr_client, default_ladder, monkeypatch):
+    reports = []
+    report = runner.Progress.__call__
+
+    def recorded(progress, done, total, stage):
+        reports.append((done, total, stage))
+        report(progress, done, total, stage)
+
+    monkeypatch.setattr(runner.Progress, "__call__", recorded)
+    preview = hr_client.post(IMPORT_URL, {"file": upload(edited(default_ladder), "pm.yaml")})
+
+    hr_client.post(CONFIRM_URL, {"preview": preview_token(preview)})
+
+    assert reports == [
+        (0, 3, "Reading the file"),
+        (1, 3, "Checking the ladder"),
+        (2, 3, "Writing the ladder"),
+        (0, 0, "Saving"),  # an unmeasured bar while the transaction commits, never a full one
+    ]
+
+
 def test_a_tampered_confirmation_is_refused(hr_client, default_ladder):
     before = ladder_spec(default_ladder)
     preview = hr_client.post(IMPORT_URL, {"file": upload(edited(default_ladder))})

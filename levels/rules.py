@@ -7,10 +7,11 @@ expectation's details (examples, links, proficiency) may hold. The import
 
 Matching, within one level:
 1. an expectation with a key takes the expectation of the same key (in any category: it
-   may move), and a row that has a key is taken by nothing else;
-2. then, in each category, the texts written exactly as before keep their rows;
+   may move);
+2. then, in each category, the texts written exactly as before keep their rows, among the
+   rows without a key and those whose key the file no longer uses;
 3. then, in each category and in order, the remaining texts reword the remaining rows
-   that have no key.
+   that have no key (a row with a key is never taken as a rewording of something else).
 What is left of the file is new; what is left of the ladder is dropped (deleted, or retired
 when records about people point at it, see `in_use`).
 """
@@ -51,10 +52,12 @@ def match(old, new):
         if i is not None and i not in taken:
             matched[j] = i
             taken.add(i)
-    # The rest, category by category: rows without a key only.
+    # The rest, category by category: rows without a key, and (for the same text only)
+    # rows whose key the new list no longer uses.
+    new_keys = {item.key for item in new if item.key}
     spare = defaultdict(list)
     for i, item in enumerate(old):
-        if i not in taken and not item.key:
+        if i not in taken and (not item.key or item.key not in new_keys):
             spare[item.category].append(i)
     waiting = defaultdict(list)
     for j, item in enumerate(new):
@@ -74,7 +77,7 @@ def match(old, new):
                 taken.add(i)
             else:
                 left.append(j)
-        rows = [i for i in rows if i not in taken]
+        rows = [i for i in rows if i not in taken and not old[i].key]
         for j, i in zip(left, rows, strict=False):
             matched[j] = i
             taken.add(i)

@@ -289,16 +289,33 @@ def test_match_pairs_by_key_then_text_then_order():
         rules.Listed("a", "", "Second"),
         rules.Listed("a", "", "Third"),
         rules.Listed("b", "k2", "Fourth"),
+        rules.Listed("c", "k3", "Fifth"),
+        rules.Listed("c", "k4", "Sixth"),
     ]
     new = [
         rules.Listed("b", "k1", "First, moved"),  # by key, across categories
         rules.Listed("a", "", "Third"),  # same text
         rules.Listed("a", "", "Second, reworded"),  # in order, with what is left
         rules.Listed("a", "", "Brand new"),
-        rules.Listed("b", "", "Fourth"),  # a keyed row is taken by its key only
+        rules.Listed("b", "", "Fourth"),  # its key left out, its text the same
+        rules.Listed("c", "", "Fifth, reworded"),  # a keyed row is never a rewording
+        rules.Listed("c", "k4", "Sixth"),
     ]
 
-    assert rules.match(old, new) == {0: 0, 1: 2, 2: 1}
+    assert rules.match(old, new) == {0: 0, 1: 2, 2: 1, 4: 3, 6: 5}
+
+
+def test_an_expectation_keeps_its_row_when_its_key_is_left_out():
+    ladder = import_text(V2)
+    row = Expectation.objects.get(level__ladder=ladder, level__key="r2", key="interviews")
+    data = yaml.safe_load(V2)
+    data["levels"][1]["expectations"]["interviewing"][0].pop("key")
+
+    import_text(yaml.safe_dump(data), replace=True)
+
+    row.refresh_from_db()
+    assert row.key == ""
+    assert row.is_active
 
 
 def test_in_use_follows_what_a_deletion_would_take_with_it(org):

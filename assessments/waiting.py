@@ -58,6 +58,11 @@ class Item:
     url: str
 
     @property
+    def badge(self):
+        """The count as the badge shows it: "99+" past `COUNTED_UP_TO` - 1."""
+        return shown(self.count)
+
+    @property
     def label(self):
         """The words without the count, shown beside the count's badge in the phone menu."""
         return self.words.partition(" ")[2]
@@ -90,7 +95,7 @@ class Waiting:
                 Item(
                     "wins",
                     self.wins,
-                    _plural(self.wins, "win to confirm", "wins to confirm"),
+                    _plural(shown(self.wins), "win to confirm", "wins to confirm"),
                     "to confirm",
                     reverse("assessments:team") + "#pending-heading",
                 )
@@ -146,11 +151,22 @@ class Waiting:
     @property
     def summary(self):
         """The total in words, for the phone menu's button."""
-        return _plural(self.total, "thing waits for you", "things wait for you")
+        return _plural(shown(self.total), "thing waits for you", "things wait for you")
 
 
 def _plural(count, one, many):
     return f"{count} {one if count == 1 else many}"
+
+
+# Wins to confirm are counted up to this many (a manager high in a large organisation may
+# have thousands below them): the navigation says "99+" past it, and the count stops
+# reading rows there.
+COUNTED_UP_TO = 100
+
+
+def shown(count):
+    """A count as the navigation writes it: "99+" for `COUNTED_UP_TO` and more."""
+    return f"{COUNTED_UP_TO - 1}+" if count >= COUNTED_UP_TO else count
 
 
 def _one_or_many(count, first_id, name, many_url):
@@ -160,11 +176,13 @@ def _one_or_many(count, first_id, name, many_url):
 # The query -----------------------------------------------------------------------------------
 
 
-def _count(queryset):
-    """`queryset`'s row count as a scalar subquery (no GROUP BY: one row, whatever the
-    table holds)."""
+def _count_up_to(queryset, limit):
+    """`queryset`'s row count, up to `limit`, as a scalar subquery: the rows are read
+    until `limit` of them are found, never all of them (no GROUP BY: one row, whatever
+    the table holds)."""
     queryset = queryset.select_related(None).order_by()
-    return Subquery(queryset.annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
+    first = queryset.model._base_manager.filter(pk__in=queryset.values("pk")[:limit]).order_by()
+    return Subquery(first.annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
 
 
 # A count and the smallest id, packed in one number: a subquery fewer for each kind.
@@ -259,7 +277,7 @@ def waiting_for(user, *, ask_rounds=False):
         values["to_acknowledge"] = _count_and_first(to_acknowledge(user))
     if me is not None and me.has_reports:
         values.update(
-            wins=_count(pending_wins_for_manager(me)),
+            wins=_count_up_to(pending_wins_for_manager(me), COUNTED_UP_TO),
             rounds=_count_and_first(rounds_to_nominate_in(me)),
         )
     if ask_rounds:

@@ -16,7 +16,7 @@ from assessments.models import Review
 from levels.models import Expectation, Ladder
 from rounds.models import Nomination
 
-from ..factories import make_round
+from ..factories import make_evidence, make_round
 from .test_reviews import complete, shared, start
 
 pytestmark = pytest.mark.django_db
@@ -280,6 +280,31 @@ def test_a_page_that_draws_no_navigation_asks_nothing(org, as_user, django_asser
     with django_assert_num_queries(3):
         response = client.get(reverse("home"))
     assert response.status_code == 302
+
+
+def test_wins_are_counted_up_to_a_hundred_and_shown_as_99_plus(org, as_user):
+    expectation = Expectation.objects.filter(level=org.report.level).first()
+    for number in range(waiting.COUNTED_UP_TO + 5):
+        make_evidence(
+            org.report,
+            expectation,
+            timezone.localdate() - datetime.timedelta(days=number % 30),
+            by=org.report.user,
+            source="self",
+            status="pending",
+        )
+
+    content = nav(as_user(org.manager.user).get(reverse("levels:ladders")).content.decode())
+
+    assert counts(org, "manager")["wins"] == waiting.COUNTED_UP_TO
+    assert '<span class="badge rounded-pill text-bg-warning">99+</span>' in content
+    assert '<span class="visually-hidden">99+ wins to confirm</span>' in content
+    assert 'aria-label="Show navigation: 99+ things wait for you"' in content
+
+
+def test_ninety_nine_wins_are_shown_as_they_are(org):
+    assert waiting.shown(waiting.COUNTED_UP_TO - 1) == 99
+    assert waiting.shown(waiting.COUNTED_UP_TO) == "99+"
 
 
 # The navigation -----------------------------------------------------------------------------

@@ -1048,8 +1048,9 @@ def test_the_command_tells_how_far_it_has_got_when_asked(default_ladder, tmp_pat
     lines = stderr.getvalue().splitlines()
     assert lines[0] == "Reading rows: 0 of 3"
     # Sign-ins, people and their first levels: three each.
-    assert lines[-1] == "Writing people: 9 of 9"
+    assert lines[-2:] == ["Writing people: 9 of 9", "Saving"]
     assert "Checking rows: 3 of 3" in lines
+    assert "Comparing with the people here" in lines
     assert stdout.getvalue() == "Created 3, updated 0, unchanged 0.\n"
     assert run(str(path)) == "Created 0, updated 0, unchanged 3.\n"  # quiet by default
 

@@ -102,7 +102,9 @@ class Command(BaseCommand):
 
     def _progress(self, done, total, stage):
         # Plain text: on a terminal, standard error is red for errors otherwise.
-        self.stderr.write(f"{stage}: {done:,} of {total:,}", style_func=str)
+        # A stage of unknown length (total 0) is named alone.
+        line = f"{stage}: {done:,} of {total:,}" if total else stage
+        self.stderr.write(line, style_func=str)
 
     def _print(self, preview):
         """The plan of a dry run: each person created or changed, flags first."""

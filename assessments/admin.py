@@ -8,6 +8,9 @@ with `services.set_manager`, which checks again under the reporting-lines lock.
 Nobody manages their own record (`access`): HR's own person is read-only here. A person's
 sign-in is chosen once, among accounts that are neither staff nor superusers and belong to
 nobody else, and is never relinked to another account afterwards.
+
+A person's page offers HR their data as a file and, once they have left, their erasure
+(`datarequests`).
 """
 
 import datetime
@@ -17,10 +20,11 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
+from django.contrib.admin.utils import quote, unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -35,7 +39,7 @@ from levels.history import made_by, reason_field
 from levels.models import Ladder
 from pmladder.adminlists import LargeListAdmin, PeriodListFilter
 
-from . import access, peoplefile, services
+from . import access, datarequests, peoplefile, services
 from . import jobs as people_jobs
 from .models import (
     Employee,
@@ -404,6 +408,8 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             path("import/<int:pk>/", view(self.import_preview_view), name=f"{name}_import_preview"),
             path("import/template/", view(self.import_template_view), name=f"{name}_template"),
             path("export/", view(self.export_view), name=f"{name}_export"),
+            path("<path:object_id>/data/", view(self.data_view), name=f"{name}_data"),
+            path("<path:object_id>/erase/", view(self.erase_view), name=f"{name}_erase"),
             *super().get_urls(),
         ]
 
@@ -642,6 +648,93 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             Job.Kind.PEOPLE_EXPORT, by=request.user, title=f"Export {name}", file_name=name
         )
         return redirect(job)
+
+    # Data requests about one person (`datarequests`) ------------------------------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # Whether the object tools offer the erasure: only for someone not erased yet.
+        context["erased"] = obj is not None and datarequests.is_erased(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def data_view(self, request, object_id):
+        """Everything held about one person, as a JSON file named by their id; each
+        download is noted in their record's history."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        employee = self.get_object(request, unquote(object_id))
+        if employee is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, employee):
+            raise PermissionDenied
+        self.log_change(request, employee, "Downloaded their data (data request).")
+        response = HttpResponse(
+            datarequests.export_json(employee), content_type="application/json; charset=utf-8"
+        )
+        response.headers["Content-Disposition"] = content_disposition_header(
+            True, datarequests.export_file_name(employee)
+        )
+        return response
+
+    def erase_view(self, request, object_id):
+        """Erase someone who has left, after a page that says what it does; someone still
+        active is refused (409 on a POST) with the reason."""
+        employee = self.get_object(request, unquote(object_id))
+        if employee is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, employee):
+            raise PermissionDenied
+        change_url = self._people_url("change", quote(employee.pk))
+        if datarequests.is_erased(employee):
+            self.message_user(request, f"{employee} was erased already.", messages.INFO)
+            return redirect(change_url)
+        form = EraseForm(request.POST if request.method == "POST" else None)
+        refused = (
+            datarequests.STILL_ACTIVE.format(name=employee.full_name)
+            if employee.is_active
+            else None
+        )
+        status = 200
+        if request.method == "POST":
+            if refused:
+                status = 409
+            elif not form.is_valid():
+                status = 400
+            else:
+                try:
+                    datarequests.erase_person(employee, request.user)
+                except ValidationError as error:  # made active again meanwhile
+                    refused, status = " ".join(error.messages), 409
+                else:
+                    self.message_user(
+                        request,
+                        f"Erased: this record is now {employee}. Their level history, "
+                        "dates and ratings are kept, without their name or texts.",
+                        messages.SUCCESS,
+                    )
+                    return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Erase {employee}",
+            "original": employee,
+            "form": form,
+            "refused": refused,
+            "erased_name": datarequests.erased_name(employee),
+            "erased_email": datarequests.erased_email(employee),
+            "has_view_permission": True,
+        }
+        return TemplateResponse(
+            request, "admin/assessments/employee/erase.html", context, status=status
+        )
+
+
+class EraseForm(forms.Form):
+    """The confirmation of an erasure."""
+
+    confirm = forms.BooleanField(
+        label="Yes, erase this person's name, contact details and every text about them",
+        help_text="This cannot be undone.",
+    )
 
 
 # How long an uploaded people file waits for its confirmation.

@@ -295,6 +295,10 @@ EXPECTED = {
             "admin:assessments_employee_template": ADMIN_HR,
             # The export page; its button starts the export, whose page HR is sent to.
             "admin:assessments_employee_export": admin_row((200, W)),
+            # A person's data as a file (GET only), and their erasure, refused with 409 for
+            # an active person (what the page says instead of the button).
+            "admin:assessments_employee_data": admin_row((200, 405)),
+            "admin:assessments_employee_erase": admin_row((200, 409)),
         },
     ),
     **_admin_model(

@@ -18,14 +18,12 @@ when records about people point at it, see `in_use`).
 
 from collections import defaultdict
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
-# The addresses a link may point at: anything else (javascript:, data:, a relative path)
-# is refused when written and never drawn.
-LINK_SCHEMES = ("http", "https")
+from pmladder import richtext
+
 MAX_LINK_TITLE = 200
 MAX_URL = 2000
 MAX_PROFICIENCY = 50
@@ -129,7 +127,8 @@ def category_in_use(key):
 
 
 def link_problem(url):
-    """Why `url` cannot be a link ('' when it can): only whole http and https addresses."""
+    """Why `url` cannot be a link ('' when it can): only whole http and https addresses
+    (`richtext.safe_url`, which the pages apply again when they draw links)."""
     if not isinstance(url, str) or not url.strip():
         return "must be an address"
     url = url.strip()
@@ -137,11 +136,7 @@ def link_problem(url):
         return f"is {len(url)} characters long; at most {MAX_URL} allowed"
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         return "must not contain spaces or control characters"
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # e.g. an unclosed [ in the host
-        parts = None
-    if parts is None or parts.scheme.lower() not in LINK_SCHEMES or not parts.netloc:
+    if not richtext.safe_url(url):
         return f"'{url[:60]}' is not an http or https address"
     return ""
 

@@ -214,13 +214,9 @@ def _sync_expectations(levels, categories, items):
     to_create, to_update, to_delete = [], [], []
     for item in items:
         level = levels[item["key"]]
-        old = [
-            row
-            for row in existing.pop(level.pk, [])
-            # A retired row takes part only through its key.
-            if row.is_active
-            or any(e["key"] == row.key for es in item["expectations"].values() for e in es)
-        ]
+        keys = {e["key"] for es in item["expectations"].values() for e in es if e["key"]}
+        # A retired row takes part only through its key.
+        old = [row for row in existing.pop(level.pk, []) if row.is_active or row.key in keys]
         new = [
             (category_key, position, expectation)
             for category_key, expectations in item["expectations"].items()

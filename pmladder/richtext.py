@@ -23,6 +23,7 @@ reads (`_needs_markdown`) skips the parser, and whole renderings are cached (`CA
 import re
 from functools import lru_cache
 from html import escape
+from urllib.parse import urlsplit
 
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -110,14 +111,22 @@ def render_inline(text) -> SafeString:
     return mark_safe(_inline(text) if text else "")
 
 
+# What a link written from data (an expectation's links) may point at; the one rule, which
+# the ladder file checker and the admin apply too (`levels.rules.link_problem`).
+WEB_SCHEMES = ("http", "https")
+
+
 def safe_url(url):
-    """`url` when it is an http or https address, otherwise "" (for links a page writes
-    from data, such as an expectation's links)."""
+    """`url` when it is a whole http or https address (a scheme, a host, and no spaces or
+    control characters), otherwise ""."""
     url = _text(url)
-    scheme, colon, _ = url.partition(":")
-    if colon and scheme.lower() in {"http", "https"} and not _CONTROL.search(url):
-        return url
-    return ""
+    if _CONTROL.search(url):
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [ in the host
+        return ""
+    return url if parts.scheme.lower() in WEB_SCHEMES and parts.netloc else ""
 
 
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")

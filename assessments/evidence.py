@@ -21,7 +21,7 @@ from levels.models import Expectation
 from levels.structure import ladder_structure
 from pmladder import richtext
 
-from . import access, notifications
+from . import access, kept, notifications
 from .models import Evidence, EvidenceChange
 from .selectors import below_q
 
@@ -49,9 +49,12 @@ def _snapshot(evidence):
 
 
 def _log(evidence, action, by):
+    """Record a write to `evidence` in its history. Every write is logged, so this is also
+    where the person's kept readiness learns that their evidence changed."""
     EvidenceChange.objects.create(
         evidence=evidence, action=action, changed_by=by, snapshot=_snapshot(evidence)
     )
+    kept.changed(evidence.employee_id)
 
 
 def _check(*, employee, expectation, observed_on, description, criteria, kind):

@@ -133,6 +133,13 @@ class Employee(models.Model):
         "active", default=True, help_text="Inactive people cannot sign in and leave the team pages."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    readiness_generation = models.PositiveIntegerField(
+        default=0,
+        db_default=0,  # for the people import's bulk inserts, which leave it out
+        editable=False,
+        help_text="Counts changes to what the person's readiness is measured from (their "
+        "evidence and shared reviews): their kept figures are for one generation.",
+    )
 
     class Meta:
         ordering = ["full_name", "id"]
@@ -173,6 +180,52 @@ class Employee(models.Model):
         """Whether this person reports to `other`, directly or not, by their paths as
         loaded (no query)."""
         return bool(other.path) and self.pk != other.pk and self.path.startswith(other.path)
+
+
+class KeptReadiness(models.Model):
+    """A person's readiness figures as `readiness.with_readiness` counted them, kept so
+    that pages over many people (the organisation view, a big team sorted by readiness)
+    read them instead of counting everyone's evidence again (`assessments.kept`).
+
+    A row holds for the person's `generation` of changes, their level and track, and
+    their ladder's structure `stamp` as they were when it was counted; when any of those
+    has moved on, the row is out of date and is counted again before it is read. The
+    badge is not kept: it is worked out on reading, from the ladder's rule as it is then.
+    Derived data, in no history: deleting the row loses nothing."""
+
+    employee = models.OneToOneField(
+        Employee, on_delete=models.CASCADE, primary_key=True, related_name="kept_readiness"
+    )
+    generation = models.PositiveIntegerField()
+    level = models.ForeignKey(
+        Level, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    track = models.ForeignKey(
+        Track, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    stamp = models.UUIDField(null=True, help_text="The ladder's structure version then.")
+    current_total = models.PositiveIntegerField(default=0)
+    current_shown = models.PositiveIntegerField(default=0)
+    next_level = models.ForeignKey(
+        Level,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        help_text="None at the top of the track.",
+    )
+    next_total = models.PositiveIntegerField(default=0)
+    next_shown = models.PositiveIntegerField(default=0)
+    next_first = models.DateField(null=True)
+    next_last = models.DateField(null=True)
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["employee"]
+        verbose_name_plural = "kept readiness"
+
+    def __str__(self):
+        return f"{self.employee_id}: {self.next_shown} of {self.next_total}"
 
 
 class LevelAssignment(models.Model):

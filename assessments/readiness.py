@@ -516,7 +516,7 @@ def with_readiness(people, *, ladders=None, current=True):
             current_total=Coalesce(Min("_place__expectations"), 0),
             current_shown=Count("evidence__expectation", filter=at_current, distinct=True)
             + _rated_only(OuterRef("level_id")),
-            current_percent=_percent("current_shown", "current_total"),
+            current_percent=whole_percent("current_shown", "current_total"),
         )
     people = people.annotate(
         # As aggregates, like the totals: a query reading some of the figures only is
@@ -531,13 +531,24 @@ def with_readiness(people, *, ladders=None, current=True):
                 ).values("next_level")[:1]
             )
         ),
-        next_percent=_percent("next_shown", "next_total"),
+        next_percent=whole_percent("next_shown", "next_total"),
         next_first=Min("evidence__observed_on", filter=at_next),
         next_last=Max("evidence__observed_on", filter=at_next),
     )
     # The ladder's rule, as aggregates: the query is grouped by person, and a plain column
     # of the ladder would have to be grouped by too.
-    coverage, span_months = Min("ladder__ready_coverage"), Min("ladder__ready_span_months")
+    return judged(
+        people,
+        coverage=Min("ladder__ready_coverage"),
+        span_months=Min("ladder__ready_span_months"),
+    )
+
+
+def judged(people, *, coverage, span_months):
+    """`people`, annotated with `next_shown`, `next_total`, `next_first`, `next_last` and
+    `next_level_id`, given `next_spans` and `next_badge` by the ladder's rule (`Rule`),
+    whose `coverage` and `span_months` are expressions: counted with the figures
+    (`with_readiness`) or from figures kept (`kept`)."""
     people = people.annotate(next_spans=_spans(F("next_first"), F("next_last"), span_months))
     at_least = lambda percent: GreaterThanOrEqual(  # noqa: E731
         ExpressionWrapper(F("next_shown") * 100, output_field=IntegerField()),
@@ -610,7 +621,7 @@ def _rated_only(level):
     )
 
 
-def _percent(shown, total):
+def whole_percent(shown, total):
     """`shown` of `total` in whole percent, rounded down (as `Readiness.percent`)."""
     return Case(
         When(**{total: 0}, then=Value(0)),

@@ -23,7 +23,7 @@ from levels.history import made_by
 from levels.models import Level
 from levels.structure import ladder_structure
 
-from . import access, notifications
+from . import access, kept, notifications
 from .models import Employee, Evidence, Rating, Review, ReviewRating
 
 MAX_COMMENT = ReviewRating._meta.get_field("comment").max_length
@@ -272,6 +272,7 @@ def share_review(*, review, by, version=None):
     current.shared_at = timezone.now()
     current.version += 1
     current.save(update_fields=["status", "shared_at", "version", "updated_at"])
+    kept.changed(current.employee_id)  # its ratings now count towards readiness
     notifications.review_shared(current)
     return current
 

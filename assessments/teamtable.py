@@ -1,11 +1,12 @@
 """
 The team table: its columns, how each sorts, which readiness it filters by, and its CSV.
 
-Every sort, filter and count happens in the database, on the figures `readiness.
-with_readiness` and `services.with_level_since` write in SQL (the same figures as each
-person's own page). Rows that tie on a column follow by name, then id, so that a page never
-shows a person twice or skips one. Columns with no value for a person (no next level at
-the top of a track, no level history) sort last whichever way the column is sorted.
+Every sort, filter and count happens in the database, on the readiness figures kept per
+person (`kept`, as `readiness.with_readiness` counts them) and the time in level that
+`services.with_level_since` writes in SQL (the same figures as each person's own page).
+Rows that tie on a column follow by name, then id, so that a page never shows a person
+twice or skips one. Columns with no value for a person (no next level at the top of a
+track, no level history) sort last whichever way the column is sorted.
 """
 
 import csv
@@ -19,7 +20,7 @@ from levels.models import Ladder
 from levels.structure import ladder_structure
 from pmladder.csvcells import neutralise
 
-from . import readiness, services
+from . import kept, readiness, services
 from .templatetags.people import time_in_level
 
 BADGES = {
@@ -131,13 +132,15 @@ def _keys(column):
 
 
 def arrange(people, *, sort=DEFAULT_SORT, badges=None, ladders=None, figures=False):
-    """`people` sorted by `sort` (a value of `sort_choices`) and kept to the badge codes
-    in `badges` (None: everyone). Readiness and the time in level are computed for
-    everyone filtered when the sort or the filter needs them, or when `figures` asks for
-    them on every row (the CSV)."""
+    """(`people` sorted by `sort` (a value of `sort_choices`) and kept to the badge codes
+    in `badges` (None: everyone), `kept.Behind`). Readiness, read from the figures kept
+    per person, and the time in level are joined for everyone filtered when the sort or
+    the filter needs them, or when `figures` asks for them on every row (the CSV);
+    `Behind` says how many of them are being counted again meanwhile."""
     column, descending = parse_sort(sort)
+    behind = kept.Behind(0)
     if figures or column.measured or badges is not None:
-        people = readiness.with_readiness(people, ladders=ladders)
+        people, behind = kept.readied(people, ladders=ladders)
     if badges is not None:
         people = people.filter(next_badge__in=badges)
     if figures or column.dated:
@@ -148,7 +151,7 @@ def arrange(people, *, sort=DEFAULT_SORT, badges=None, ladders=None, figures=Fal
             order.append(expression.desc(nulls_last=True))
         else:
             order.append(expression.asc(nulls_last=True))
-    return people.order_by(*order, *TIE_BREAK)
+    return people.order_by(*order, *TIE_BREAK), behind
 
 
 def measure(people, rows, ladders):
@@ -165,7 +168,8 @@ def measure(people, rows, ladders):
         # The rows are in view already: read their figures alone, grouped by id only.
         missing = people.model.objects.filter(pk__in=[row.pk for row in rows]).order_by()
         if "next_badge" in names:
-            missing = readiness.with_readiness(missing, ladders=ladders)
+            kept.bring_up_to_date(missing, ladders=ladders)
+            missing = kept.with_kept_readiness(missing)
         if "level_since" in names:
             missing = services.with_level_since(missing)
         figures = {values["pk"]: values for values in missing.values("pk", *names)}

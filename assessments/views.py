@@ -51,7 +51,7 @@ class CountedPaginator(Paginator):
         except EmptyPage:  # below 1: Django's paginator shows the last page
             return super().get_page(number)
         counted = self.object_list.order_by()
-        if counted.query.group_by is not None:  # rows are groups (`readiness.with_readiness`)
+        if counted.query.group_by is not None:  # rows are groups (figures aggregated)
             counted = counted.model._base_manager.filter(pk__in=counted.values("pk")).order_by()
         total = counted.annotate(n=Func(F("pk"), function="COUNT"))
         bottom = (number - 1) * self.per_page
@@ -200,7 +200,7 @@ def team(request):
     if listing is None:
         return _nobody_reports(request)
     me, everyone = listing.me, listing.everyone
-    arranged = teamtable.arrange(
+    arranged, behind = teamtable.arrange(
         listing.people, sort=listing.sort, badges=listing.badges, ladders=listing.ladders
     )
     page = CountedPaginator(arranged, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -224,6 +224,7 @@ def team(request):
                 list(evidence_services.pending_wins_for_manager(me)[:50]) if me else []
             ),
             "ignored": listing.ignored,
+            "readiness_behind": behind,
         },
     )
 
@@ -234,7 +235,7 @@ def team_export(request):
     listing = _team_listing(request)
     if listing is None:
         return _nobody_reports(request)
-    arranged = teamtable.arrange(
+    arranged, _ = teamtable.arrange(
         listing.people,
         sort=listing.sort,
         badges=listing.badges,

@@ -11,7 +11,8 @@ its text in a CSV file.
 The definitions:
 - time in level: since the start of the latest run of assignments at the current level
   (`services.with_level_since`);
-- readiness and the next level: `readiness.with_readiness`, the one definition;
+- readiness and the next level: `readiness.with_readiness`, the one definition, as kept
+  per person (`assessments.kept`);
 - a level change: an assignment compared with the person's previous one, by the grade of
   its level (higher: a promotion; lower: a step down; equal, on another level or track: a
   lateral move); a first placement is no change;
@@ -41,7 +42,7 @@ from django.db.models import (
 from django.db.models.functions import Length, Replace, TruncQuarter
 from django.urls import reverse
 
-from assessments import readiness, services
+from assessments import kept, readiness, services
 from assessments.models import Employee, Evidence, LevelAssignment
 from assessments.readiness import add_months
 from assessments.templatetags.people import time_in_level as time_in_level_text
@@ -272,11 +273,19 @@ def open_round(scope):
 
 
 def _readied(scope):
-    """The people in view with their readiness (built once a request: building it reads
-    the ladders' structure)."""
+    """The people in view with their readiness, read from the figures kept per person
+    (`assessments.kept`: those out of date are counted again first; built once a
+    request)."""
     if "readied" not in scope.cache:
-        scope.cache["readied"] = readiness.with_readiness(scope.people, current=False)
+        scope.cache["readied"], scope.cache["behind"] = kept.readied(scope.people)
     return scope.cache["readied"]
+
+
+def readiness_behind(scope):
+    """`kept.Behind`: how many people in view have readiness figures being counted again
+    by a background task (the figures read until then are as they were)."""
+    _readied(scope)
+    return scope.cache["behind"]
 
 
 def _pipeline_people(scope, round):

@@ -80,6 +80,7 @@ def org(request):
             "form": form,
             "scope": scope,
             "round_state": figures.round_state(scope, round),
+            "readiness_behind": figures.readiness_behind(scope),
             "totals": totals,
             "promotions": sum(row[1] for row in sections["changes"].rows),
             "s": sections,

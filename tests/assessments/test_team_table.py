@@ -424,19 +424,21 @@ def test_the_query_count_is_the_same_for_5_and_60_people(
     _count(client, url, params)  # the first visit caches the ladder's structure
     small = _count(client, url, params)
     _grow(team, 55)
+    _count(client, url, params)  # the next visit counts the new people's readiness
 
     large = _count(client, url, params)
 
     assert small == large
     if url == TEAM:
-        # session, user, employee, HR group (access); the navigation's counts; the ladders
-        # and the number of expectations per level (readiness); the page with its count;
-        # the figures of the page's rows; the pending wins; the filter's levels and tracks
+        # session, user, employee, HR group (access); the navigation's counts; whose kept
+        # readiness is out of date (`kept`), and the next levels of the page's rows; the
+        # page with its count; the figures of the page's rows; the pending wins; the
+        # filter's levels and tracks
         with django_assert_max_num_queries(12):
             client.get(url, params)
     else:
-        # session, user, employee, HR group (access); the ladders and the number of
-        # expectations per level (readiness); the rows, every figure with them
+        # session, user, employee, HR group (access); whose kept readiness is out of
+        # date (`kept`); the rows, every figure with them
         with django_assert_max_num_queries(7):
             b"".join(client.get(url, params).streaming_content)
 
@@ -453,4 +455,6 @@ def test_sorting_by_name_measures_only_the_page(team, as_user):
 
     assert "assessments_evidence" not in paged({"sort": "name"})
     assert "assessments_levelassignment" not in paged({"sort": "-level"})
-    assert "assessments_evidence" in paged({"sort": "-next"})  # sorting by it reads it
+    # Sorting by readiness reads it: as kept per person, not counted from the evidence.
+    assert "assessments_keptreadiness" in paged({"sort": "-next"})
+    assert "assessments_evidence" not in paged({"sort": "-next"})

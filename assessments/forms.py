@@ -10,6 +10,8 @@ from django.utils.html import format_html
 from levels.models import Level, PromotionCriterion, Track
 from levels.selectors import is_step_down
 from pmladder.widgets import LongSelect
+from sso.rules import REFUSED as PASSWORD_SIGN_IN_OFF
+from sso.rules import password_allowed_for
 
 from . import teamtable
 from .models import Employee, Evidence
@@ -226,7 +228,13 @@ class SetPasswordEmailForm(PasswordResetForm):
 
     def get_users(self, email):
         users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
-        return (user for user in users if user.email.casefold() == email.casefold())
+        return (
+            user
+            for user in users
+            if user.email.casefold() == email.casefold()
+            # While password sign-in is off, only break-glass accounts get a link (sso.rules).
+            and password_allowed_for(user.get_username())
+        )
 
 
 class SignInForm(AuthenticationForm):
@@ -262,6 +270,9 @@ class SignInForm(AuthenticationForm):
                 )
                 if len(matches) == 1:  # an address shared by two accounts stays ambiguous
                     self.cleaned_data["username"] = matches[0]
+        if username and not password_allowed_for(self.cleaned_data["username"]):
+            # Refused before any password is checked, so it is never a failed sign-in.
+            raise forms.ValidationError(PASSWORD_SIGN_IN_OFF, code="password_sign_in_off")
         return super().clean()
 
 

@@ -106,6 +106,11 @@ INSTALLED_APPS = [
     "insights",
     "django_tasks_db",
     "jobs",
+    "sso",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +136,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     # Counts failed sign-ins and refuses more after AXES_FAILURE_LIMIT (see below).
     "axes.backends.AxesStandaloneBackend",
+    # Refuses passwords while PASSWORD_SIGN_IN is off, but for break-glass accounts (sso).
+    "sso.backends.PasswordSignInGuard",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
@@ -280,6 +287,22 @@ PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 3
 PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
 PASSWORD_RESET_LIMIT_SECONDS = 60 * 60
 
+# Single sign-on with OpenID Connect (the sso app; see the README's "Single sign-on").
+# SSO_PROVIDERS=okta,entra names the providers; each needs SSO_<NAME>_ISSUER, _CLIENT_ID and
+# _CLIENT_SECRET, and may set _LABEL and _TRUST_EMAIL (sso.config). An identity signs in as
+# the person or account with its verified email; with SSO_CREATE_SIGN_IN, a person who has
+# no sign-in yet gets one. With PASSWORD_SIGN_IN off, only the accounts named in
+# SSO_BREAK_GLASS_USERS may sign in with (or reset, or change) a password.
+from sso.config import check_sign_in_possible, providers_from_environment  # noqa: E402
+
+SSO_PROVIDERS = providers_from_environment(os.environ)
+SSO_CREATE_SIGN_IN = env_bool("SSO_CREATE_SIGN_IN", False)
+PASSWORD_SIGN_IN = env_bool("PASSWORD_SIGN_IN", True)
+SSO_BREAK_GLASS_USERS = env_list("SSO_BREAK_GLASS_USERS")
+# Signing out also signs out at the provider, where it offers that (RP-initiated logout).
+SSO_LOGOUT_AT_PROVIDER = env_bool("SSO_LOGOUT_AT_PROVIDER", False)
+check_sign_in_possible(SSO_PROVIDERS, PASSWORD_SIGN_IN)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -382,6 +405,52 @@ MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 # The address people reach the app at, for links in emails.
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "pm-ladder@localhost")
+
+# The JSON API (`api`): personal access tokens or the app's sign-in, cursor pages, one
+# error shape, and API_RATE requests per token (or per user signed in), e.g. "1000/hour".
+API_RATE = env("API_RATE", "1000/hour")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",  # first: its 401 names the scheme
+        "api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.IdCursorPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PM Ladder API",
+    "VERSION": "1",
+    "DESCRIPTION": (
+        "The career ladders, people, evidence and reviews of PM Ladder, with the same "
+        "access rules as its pages: what you may not see answers 404, what you see but may "
+        "not do answers 403.\n\n"
+        "**Authentication**: a personal access token (make one on the Access tokens page, "
+        "`/account/tokens/`) sent as `Authorization: Bearer <token>`.\n\n"
+        "**Errors** all have one shape: "
+        '`{"error": {"status": 400, "code": "invalid", "message": "...", '
+        '"fields": {"records[3].level": ["..."]}}}`; `fields` only for bad input.\n\n'
+        "**Pages**: lists are paged by cursor: follow `next` (and `previous`); "
+        "`page_size` takes up to 200.\n\n"
+        "**Rate limit**: too many requests per token answer 429 with a `Retry-After` header."
+    ),
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LadderStatusEnum": "levels.models.Ladder.Status",
+        "EvidenceStatusEnum": "assessments.models.Evidence.Status",
+        "ReviewStatusEnum": "assessments.models.Review.Status",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,

@@ -13,11 +13,15 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils.decorators import method_decorator
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 from assessments.forms import SetPasswordEmailForm
 from assessments.selectors import employee_of
+from sso.rules import REFUSED as PASSWORD_SIGN_IN_OFF
+from sso.rules import password_allowed_for
+from sso.views import provider_sign_out_url
 
 from .database import is_unavailable
 from .middleware import note_refusal
@@ -41,12 +45,14 @@ def locked_out(request, response=None, credentials=None, *args, **kwargs):
 
 
 class SignOutView(auth_views.LogoutView):
-    """Django's sign-out, saying so afterwards."""
+    """Django's sign-out, saying so afterwards; it ends the session here, and with
+    SSO_LOGOUT_AT_PROVIDER also at the provider the session signed in with (sso)."""
 
     def post(self, request, *args, **kwargs):
+        at_provider = provider_sign_out_url(request)  # before the session ends
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You have signed out.")
-        return response
+        return redirect(at_provider) if at_provider else response
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -84,6 +90,39 @@ class PasswordResetView(auth_views.PasswordResetView):
                 status=429,
             )
         return super().form_valid(form)
+
+
+def password_sign_in_off(request):
+    """The page for a password page refused because password sign-in is off (sso.rules)."""
+    note_refusal(request, "password sign-in is off")
+    return render(
+        request,
+        "registration/password_sign_in_off.html",
+        {"message": PASSWORD_SIGN_IN_OFF},
+        status=403,
+    )
+
+
+@method_decorator(login_not_required, name="dispatch")  # kept: this dispatch replaces Django's
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's page behind a password link (also the people import's invitation), refused
+    while password sign-in is off, unless the link is for a break-glass account."""
+
+    def dispatch(self, request, *args, **kwargs):
+        user = self.get_user(kwargs["uidb64"])
+        if user is not None and not password_allowed_for(user.get_username()):
+            return password_sign_in_off(request)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, refused while password sign-in is off, unless for a
+    break-glass account."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not password_allowed_for(request.user.get_username()):
+            return password_sign_in_off(request)
+        return super().dispatch(request, *args, **kwargs)
 
 
 @login_not_required

@@ -77,6 +77,11 @@ WIN_DECIDE = row(L, 403, 404, (405, W), (405, W), 404, (405, W), (405, W), 404, 
 REVIEW = row(L, (200, 403), 404, (200, 400), (200, 403), 404, (200, 403), (200, 403), 404, L)
 REVIEW_SHARE = row(L, 403, 404, (405, 400), 403, 404, 403, 403, 404, L)
 REVIEW_ACK = row(L, (405, W), 404, 403, 403, 404, 403, 403, 404, L)
+# The JSON API: what everyone signed in reads (GET only), and what is about Remi.
+U = 401
+API_READ = row(U, *[(200, 405)] * 8, U)
+N = (404, 405)  # not visible to them; POST is no method of the address
+API_PERSON = row(U, (200, 405), N, (200, 405), (200, 405), N, (200, 405), (200, 405), N, U)
 # A round HR runs: managers see it, only HR changes it.
 HR_RUNS = row(L, 404, 404, 403, 403, 403, 200, 200, 404, L)
 # The manager's nomination of Remi, while the round takes nominations.
@@ -164,6 +169,10 @@ EXPECTED = {
     "password_reset_complete": row(*[(200, 405)] * 10),
     "password_change": SIGNED_IN,
     "password_change_done": row(L, *[(200, 405)] * 8, L),
+    # Single sign-on: open to everyone; the sweep configures no provider, so both are 404
+    # (tests/sso runs them against a real provider); the provider's answer is a GET.
+    "sso:start": row(*[404] * 10),
+    "sso:callback": row(*[(404, 405)] * 10),
     # The ladder: for everyone signed in
     "levels:ladders": SIGNED_IN,
     "levels:ladder": SIGNED_IN,
@@ -242,6 +251,31 @@ EXPECTED = {
         (405, 404),
         L,
     ),
+    # The JSON API (api/): signed out (and deactivated) is a 401 in the API's error shape;
+    # these requests use the sign-in, as the docs page does (tests/api sweeps with tokens).
+    # A form POST is refused as 415 (the API takes JSON) where the caller may write, else
+    # 403 or 405.
+    "api:me": API_READ,
+    "api:ladders": API_READ,
+    "api:ladder": API_READ,
+    "api:ladder_file": API_READ,  # PUT imports a file (HR): tests/api
+    "api:people": row(U, *[(200, 403)] * 5, (200, 415), (200, 415), (200, 403), U),
+    "api:people_bulk": row(U, *[(405, 403)] * 5, (405, 415), (405, 415), (405, 403), U),
+    "api:person": API_PERSON,
+    "api:person_evidence": row(
+        U, (200, 415), 404, (200, 415), (200, 415), 404, (200, 415), (200, 415), 404, U
+    ),
+    "api:evidence": API_READ,
+    "api:evidence_item": API_PERSON,  # Remi's pending win
+    "api:reviews": API_READ,
+    "api:review": API_PERSON,  # the review shared with Remi
+    "api:schema": API_READ,
+    "api:docs": row(L, *[(200, 405)] * 8, L),
+    "api:unknown": row(U, *[404] * 8, U),  # any other address under /api/v1/
+    # Personal access tokens: one's own only; revoking without naming a token finds none.
+    "tokens:list": row(L, *[(200, 405)] * 8, L),
+    "tokens:new": row(L, *[(200, 400)] * 8, L),
+    "tokens:revoke": row(L, *[404] * 8, L),
     # The admin
     "admin:index": row(A, A, A, A, A, A, 200, 200, A, A),
     "admin:login": row(200, 200, 200, 200, 200, 200, (W, 200), (W, 200), 200, 200),
@@ -525,11 +559,20 @@ class Sweep:
             "rounds:nomination_endorse": {"pk": self.nomination.pk},
             "rounds:nomination_decide": {"pk": self.calibrated.pk},
             "insights:export": {"table": "people"},
+            "api:ladder": {"slug": org.ladder.slug},
+            "api:ladder_file": {"slug": org.ladder.slug},
+            "api:person": person_scoped,
+            "api:person_evidence": person_scoped,
+            "api:evidence_item": {"pk": self.win.pk},
+            "api:review": {"pk": self.review.pk},
+            "api:unknown": {"rest": "no/such/thing/"},
             "admin:assessments_employee_import_preview": {"pk": self.people_import.pk},
             "admin:jobs_job_progress": {"pk": self.job.pk},
             "admin:jobs_job_status": {"pk": self.job.pk},
             "admin:jobs_job_download": {"pk": self.job.pk},
             "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+            "sso:start": {"provider": "okta"},
+            "sso:callback": {"provider": "okta"},
             "admin:app_list": {"app_label": "levels"},
             "admin:auth_user_password_change": {"id": org.report.user.pk},
             "admin:view_on_site": {

@@ -1,7 +1,14 @@
 """Template filters for pages about people."""
 
 from django import template
+from django.template.defaultfilters import date as format_date
+from django.template.defaultfilters import truncatewords
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from levels.templatetags.ladder_pages import expectation_extras
+from pmladder import richtext
 
 register = template.Library()
 
@@ -37,3 +44,91 @@ def time_in_level(since, today=None):
 def get_item(mapping, key):
     """`mapping[key]`, or None: for looking up per-row data in templates."""
     return mapping.get(key) if mapping else None
+
+
+@register.simple_tag
+def placement_items(expectations, readiness, *, new_evidence="", own=False, can_manage=False):
+    """A list item per expectation of a person's level: its text and extras, how it is
+    shown (`readiness.by_expectation`), and, for the person (`own`) and those who manage
+    them, the link to record evidence for it (`new_evidence`: the form's address). Drawn
+    here rather than in the template: a level may list hundreds, on every visit."""
+    by_expectation = readiness.by_expectation() if readiness else {}
+    action = "Log a win for this" if own else "Record evidence"
+    items = []
+    for expectation in expectations:
+        item = by_expectation.get(expectation.pk)
+        if item and item.count:
+            pieces = f"{item.count} piece{'' if item.count == 1 else 's'} of evidence"
+            coverage = (
+                f'<span class="badge text-bg-success">{pieces}</span> '
+                f'<span class="text-body-secondary">latest '
+                f"{escape(format_date(item.latest, 'j M Y'))}</span>"
+            )
+        elif item and item.covered:
+            coverage = '<span class="badge text-bg-success">Shown in the latest review</span>'
+        else:
+            coverage = '<span class="badge text-bg-light border">No evidence yet</span>'
+        if item and item.rating_label:
+            coverage += (
+                f' <span class="badge rating-{escape(item.rating)}">'
+                f"{escape(item.rating_label)}</span>"
+            )
+        link = ""
+        if own or can_manage:
+            about = escape(truncatewords(richtext.plain(expectation.text), 8))
+            link = (
+                '<div class="expectation-actions"><a class="btn btn-outline-primary btn-sm '
+                f'py-0 d-print-none" href="{escape(new_evidence)}?expectation='
+                f'{expectation.pk}">{action}<span class="visually-hidden">: {about}</span>'
+                "</a></div>"
+            )
+        items.append(
+            f"<li>{richtext.render_inline(expectation.text)}{expectation_extras(expectation)}"
+            f'\n<div class="coverage">{coverage}</div>\n{link}\n</li>'
+        )
+    return mark_safe("\n".join(items))
+
+
+@register.simple_tag
+def change_items(items, *, new_evidence="", own=False, can_manage=False):
+    """A list item per new or changed expectation of a next level (`compare` items; those
+    unchanged are left out): its text, what it was, how the person shows it
+    (`item.readiness`), and the link to record evidence for it, as `placement_items`."""
+    action = "Log a win for this" if own else "Record evidence"
+    lines = []
+    for item in items:
+        if item.status == "same":
+            continue
+        badge = (
+            '<span class="badge badge-new">New</span>'
+            if item.status == "new"
+            else '<span class="badge badge-changed">Changed</span>'
+        )
+        was = (
+            f'<div class="text-body-secondary">was: {richtext.render_inline(item.was)}</div>'
+            if item.was
+            else ""
+        )
+        measured, shown = item.readiness, ""
+        if measured:
+            if measured.count:
+                pieces = f"{measured.count} piece{'' if measured.count == 1 else 's'}"
+                shown = (
+                    '<span class="badge text-bg-success">Shown with evidence</span> '
+                    f'<span class="text-body-secondary">{pieces}, latest '
+                    f"{escape(format_date(measured.latest, 'j M Y'))}</span>"
+                )
+            elif measured.covered:
+                shown = '<span class="badge text-bg-success">Shown in the latest review</span>'
+            else:
+                shown = '<span class="badge text-bg-light border">Not yet</span>'
+            if own or can_manage:
+                about = escape(truncatewords(richtext.plain(measured.expectation.text), 8))
+                shown += (
+                    '\n<a class="btn btn-outline-primary btn-sm py-0 d-print-none" '
+                    f'href="{escape(new_evidence)}?expectation={measured.expectation.pk}">'
+                    f'{action}<span class="visually-hidden">: {about}</span></a>'
+                )
+            shown = f'\n<div class="expectation-actions">\n{shown}\n</div>'
+        lines.append(f"<li>\n{badge}\n{richtext.render_inline(item.text)}{was}{shown}\n</li>")
+    return mark_safe("\n".join(lines))

@@ -1,0 +1,136 @@
+"""The expectation lists of a person's page, drawn in Python (`placement_items`,
+`change_items`): the same markup the template loops drew, for every kind of item, escaped."""
+
+import datetime
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.template import Context, Template
+
+from assessments.readiness import ExpectationReadiness
+from assessments.templatetags.people import change_items, placement_items
+
+# The template loops these tags replace, as they were.
+PLACEMENT_LOOP = Template(
+    """{% load people ladder_pages richtext %}{% for expectation in expectations %}
+{% with item=readiness.by_expectation|get_item:expectation.pk %}
+<li>{{ expectation.text|rich_inline }}{% expectation_extras expectation %}
+<div class="coverage">{% if item.count %}<span class="badge text-bg-success">{{ item.count }} piece{{ item.count|pluralize }} of evidence</span> <span class="text-body-secondary">latest {{ item.latest|date:"j M Y" }}</span>{% elif item.covered %}<span class="badge text-bg-success">Shown in the latest review</span>{% else %}<span class="badge text-bg-light border">No evidence yet</span>{% endif %}{% if item.rating_label %} <span class="badge rating-{{ item.rating }}">{{ item.rating_label }}</span>{% endif %}</div>
+{% if own or can_manage %}<div class="expectation-actions"><a class="btn btn-outline-primary btn-sm py-0 d-print-none" href="{{ new_evidence }}?expectation={{ expectation.pk }}">{% if own %}Log a win for this{% else %}Record evidence{% endif %}<span class="visually-hidden">: {{ expectation.text|plain|truncatewords:8 }}</span></a></div>{% endif %}
+</li>
+{% endwith %}{% endfor %}"""  # noqa: E501
+)
+CHANGES_LOOP = Template(
+    """{% load richtext %}{% for item in items %}{% if item.status != "same" %}
+<li>
+{% if item.status == "new" %}<span class="badge badge-new">New</span>{% else %}<span class="badge badge-changed">Changed</span>{% endif %}
+{{ item.text|rich_inline }}{% if item.was %}<div class="text-body-secondary">was: {{ item.was|rich_inline }}</div>{% endif %}
+{% with measured=item.readiness %}{% if measured %}
+<div class="expectation-actions">
+{% if measured.count %}<span class="badge text-bg-success">Shown with evidence</span> <span class="text-body-secondary">{{ measured.count }} piece{{ measured.count|pluralize }}, latest {{ measured.latest|date:"j M Y" }}</span>{% elif measured.covered %}<span class="badge text-bg-success">Shown in the latest review</span>{% else %}<span class="badge text-bg-light border">Not yet</span>{% endif %}
+{% if own or can_manage %}<a class="btn btn-outline-primary btn-sm py-0 d-print-none" href="{{ new_evidence }}?expectation={{ measured.expectation.pk }}">{% if own %}Log a win for this{% else %}Record evidence{% endif %}<span class="visually-hidden">: {{ measured.expectation.text|plain|truncatewords:8 }}</span></a>{% endif %}
+</div>
+{% endif %}{% endwith %}
+</li>
+{% endif %}{% endfor %}"""  # noqa: E501
+)
+
+
+def _tidy(html):
+    """The markup without the whitespace around its tags (the template's indentation)."""
+    return re.sub(r"\s*(<[^>]*>)\s*", r"\1", re.sub(r"\s+", " ", str(html))).strip()
+
+
+def _expectation(pk, text, **extra):
+    fields = {"proficiency": "", "examples": [], "links": [], **extra}
+    return SimpleNamespace(pk=pk, text=text, **fields)
+
+
+class _Readiness:
+    def __init__(self, items):
+        self.items = items
+
+    def by_expectation(self):
+        return {item.expectation.pk: item for item in self.items}
+
+
+EXPECTATIONS = [
+    _expectation(1, "Owns the **roadmap** for <their> area, end to end and beyond it"),
+    _expectation(
+        2,
+        "Writes specs",
+        proficiency="Advanced",
+        examples=["A spec *with* a why"],
+        links=[{"url": "https://example.com/spec", "title": "A <good> spec"}],
+    ),
+    _expectation(3, "Runs discovery"),
+    _expectation(4, 'Says "no" & means it'),
+]
+READINESS = _Readiness(
+    [
+        ExpectationReadiness(EXPECTATIONS[0], count=1, latest=datetime.date(2026, 3, 4)),
+        ExpectationReadiness(
+            EXPECTATIONS[1],
+            count=3,
+            latest=datetime.date(2026, 11, 30),
+            rating="exceeds",
+            rating_label="Exceeds <b>",
+        ),
+        ExpectationReadiness(EXPECTATIONS[2], rating="meets", rating_label="Meets"),
+    ]
+)
+
+
+@pytest.mark.parametrize(("own", "can_manage"), [(True, False), (False, True), (False, False)])
+def test_placement_items_draw_what_the_template_drew(own, can_manage):
+    context = {"new_evidence": "/people/7/evidence/new/?a=1&b=2", "own": own}
+    context["can_manage"] = can_manage
+
+    drawn = placement_items(EXPECTATIONS, READINESS, **context)
+    looped = PLACEMENT_LOOP.render(
+        Context({"expectations": EXPECTATIONS, "readiness": READINESS, **context})
+    )
+
+    assert _tidy(drawn) == _tidy(looped)
+    assert "&lt;their&gt;" in drawn
+    assert "Exceeds &lt;b&gt;" in drawn
+    assert ("Log a win for this" in drawn) is own
+    assert ("Record evidence" in drawn) is (can_manage and not own)
+    assert drawn.count("No evidence yet") == 1  # the fourth, with nothing
+
+
+def test_placement_items_without_readiness_show_nothing_yet():
+    drawn = placement_items(EXPECTATIONS[:2], None)
+
+    assert drawn.count("No evidence yet") == 2
+    assert "expectation-actions" not in drawn
+
+
+@pytest.mark.parametrize(("own", "can_manage"), [(True, False), (False, True), (False, False)])
+def test_change_items_draw_what_the_template_drew(own, can_manage):
+    measured = READINESS.items
+    items = [
+        SimpleNamespace(status="same", text="Unchanged", was="", readiness=None),
+        SimpleNamespace(status="new", text="Leads <pricing>", was="", readiness=measured[0]),
+        SimpleNamespace(
+            status="changed", text="Writes *great* specs", was="Writes specs", readiness=measured[1]
+        ),
+        SimpleNamespace(status="changed", text="Runs discovery", was="", readiness=measured[2]),
+        SimpleNamespace(
+            status="new",
+            text="Coaches",
+            was="",
+            readiness=ExpectationReadiness(EXPECTATIONS[3]),
+        ),
+        SimpleNamespace(status="new", text="Not measured", was="", readiness=None),
+    ]
+    context = {"new_evidence": "/people/7/evidence/new/", "own": own, "can_manage": can_manage}
+
+    drawn = change_items(items, **context)
+    looped = CHANGES_LOOP.render(Context({"items": items, **context}))
+
+    assert _tidy(drawn) == _tidy(looped)
+    assert "Unchanged" not in drawn
+    assert "Leads &lt;pricing&gt;" in drawn
+    assert drawn.count("<li>") == 5

@@ -676,8 +676,10 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
         return response
 
     def erase_view(self, request, object_id):
-        """Erase someone who has left, after a page that says what it does; someone still
-        active is refused (409 on a POST) with the reason."""
+        """Erase someone who has left, after a page that says what it does: the confirmed
+        erasure runs as a background task, whose page follows it. Someone still active is
+        refused (409 on a POST) with the reason; while their erasure waits or runs, this
+        leads to it."""
         employee = self.get_object(request, unquote(object_id))
         if employee is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
@@ -687,6 +689,14 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
         if datarequests.is_erased(employee):
             self.message_user(request, f"{employee} was erased already.", messages.INFO)
             return redirect(change_url)
+        pending = datarequests.pending_erasure(employee)
+        if pending is not None:
+            self.message_user(
+                request,
+                "This person is being erased already: here is how far it has got.",
+                messages.INFO,
+            )
+            return redirect(pending)
         form = EraseForm(request.POST if request.method == "POST" else None)
         refused = (
             datarequests.STILL_ACTIVE.format(name=employee.full_name)
@@ -700,18 +710,8 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             elif not form.is_valid():
                 status = 400
             else:
-                try:
-                    datarequests.erase_person(employee, request.user)
-                except ValidationError as error:  # made active again meanwhile
-                    refused, status = " ".join(error.messages), 409
-                else:
-                    self.message_user(
-                        request,
-                        f"Erased: this record is now {employee}. Their level history, "
-                        "dates and ratings are kept, without their name or texts.",
-                        messages.SUCCESS,
-                    )
-                    return redirect(change_url)
+                job, _ = datarequests.start_erasure(employee, by=request.user)
+                return redirect(job)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -721,6 +721,7 @@ class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
             "refused": refused,
             "erased_name": datarequests.erased_name(employee),
             "erased_email": datarequests.erased_email(employee),
+            "first_name": datarequests.first_name(employee),
             "has_view_permission": True,
         }
         return TemplateResponse(

@@ -10,7 +10,10 @@ about other people is other people's data: only its counts are given. HR hands t
 over and decides what, if anything, to hold back (private notes, committee notes).
 
 Erasure (`erase_person`): only for someone who has left (not active), all in one
-transaction, and harmless when repeated:
+transaction, and harmless when repeated. HR asks for it in the admin and it runs as a
+background task (`start_erasure`, a `Job` of kind "person-erasure" whose page shows its
+progress: first their own records, then every table searched for them, table by table);
+while one is waiting or running, asking again leads to it rather than to a second one:
 - their name becomes "Erased person #<id>", their email `erased-<id>@invalid.example`
   (a reserved domain no mail reaches), their job title is cleared;
 - every free text about them is replaced by `ERASED` (empty texts stay empty): evidence
@@ -24,12 +27,20 @@ transaction, and harmless when repeated:
   from any author). Its password becomes unusable, which also ends every session it had;
   it is inactive, without staff rights, groups or permissions, and its username, names
   and email are placeholders;
-- then their whole name, email and username are replaced wherever they still appear in a
-  text of any table (other people's texts, task records, uploaded people files, sign-in
-  failure logs, ladder change history...): as whole words, whatever the case. A name that
-  someone else also has is left in other texts (it is theirs too), a username that is a
-  plain word ("pm", "report") only where it is a whole value, and other people's names
-  and emails are never touched;
+- their first name alone ("Remi led the review") is replaced only inside their own
+  records: what is kept of their evidence, reviews, nominations and level history once
+  the texts above are erased (older copies under other keys), and the history of their
+  record and of their sign-in. There it plainly means them. It is replaced as a whole
+  word written as a name ("Remi", "REMI", "Remi's"), never inside a longer word
+  ("Remington"), and never under the keys of copies that name someone else (an author, a
+  manager) or copy the ladder. A first name in anyone else's records is never touched:
+  it may be someone else's;
+- then their whole name (also written "Last, First"), email and username are replaced
+  wherever they still appear in a text of any table (other people's texts, task records,
+  uploaded people files, sign-in failure logs, ladder change history...): as whole words,
+  whatever the case. A name that someone else also has is left in other texts (it is
+  theirs too), a username that is a plain word ("pm", "report") only where it is a whole
+  value, and other people's names and emails are never touched;
 - counts, dates, levels, ratings, decisions and the rows themselves stay, so the
   organisation's figures (headcount, level history, ratings) do not change;
 - the erasure is recorded in the person's admin history: who erased them and when.
@@ -45,7 +56,10 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Cast
+from django.urls import reverse
 
+from jobs import runner
+from jobs.models import Job
 from levels.history import made_by
 
 from .models import Employee, Evidence, EvidenceChange, LevelAssignment, Review, ReviewRating
@@ -69,6 +83,31 @@ FREE_TEXT_KEYS = frozenset(
         "discussion",
     }
 )
+# Keys of copied records that name someone else or copy the ladder: a first name there is
+# not the person's.
+NOT_ABOUT_THEM_KEYS = frozenset(
+    {
+        "author_name",
+        "changed_by_name",
+        "manager",
+        "category",
+        "criterion",
+        "expectation",
+        "from_level",
+        "label",
+        "level",
+        "name",
+        "rule",
+        "span_text",
+        "target",
+        "text",
+        "track",
+    }
+)
+# A first name this short ("J") is an initial, not a name.
+FIRST_NAME_MIN_LENGTH = 2
+REPLACING_RECORDS = "Replacing their records"
+SEARCHING_TABLES = "Looking for their name in every table"
 STILL_ACTIVE = (
     "{name} is still active: only someone who has left can be erased. Untick "
     "“active” on their record first."
@@ -338,10 +377,15 @@ def _scrub_keys(value):
 
 
 @transaction.atomic
-def erase_person(employee, by):
+def erase_person(employee, by, *, progress=None, leave=()):
     """Erase what is held about `employee`, who has left, as the module's docstring says;
     `by` is the user doing it. Returns False (and changes nothing) when they were erased
-    already. Raises `ValidationError` for someone still active."""
+    already. Raises `ValidationError` for someone still active.
+
+    `progress(done, total, stage)` (a task's `Progress`) hears of each stage, and of each
+    table searched; the rows in `leave` (model instances: the task's own job) are not
+    searched."""
+    progress = progress or _no_progress
     person = (
         Employee.objects.select_for_update(of=("self",)).select_related("user").get(pk=employee.pk)
     )
@@ -349,14 +393,17 @@ def erase_person(employee, by):
         raise ValidationError(STILL_ACTIVE.format(name=person.full_name), code="active")
     if is_erased(person):
         return False
+    progress(0, 0, REPLACING_RECORDS)
     replacements = _identifiers(person)
+    first_names = _first_names(person)
     _erase_free_text(person)
     _erase_record_history(person)
+    _replace_first_name(person, first_names)
     if person.user is not None:
         _anonymise_sign_in(person)
     person.full_name, person.email, person.job_title = erased_name(person), erased_email(person), ""
     person.save(update_fields=["full_name", "email", "job_title"])
-    _replace_everywhere(replacements)
+    _replace_everywhere(replacements, progress=progress, leave=leave)
     LogEntry.objects.log_actions(
         user_id=by.pk,
         queryset=[person],
@@ -370,6 +417,10 @@ def erase_person(employee, by):
         person.job_title,
     )
     return True
+
+
+def _no_progress(done, total, stage):
+    pass
 
 
 def _erase_free_text(person):
@@ -443,6 +494,8 @@ def _identifiers(person):
     )
     if not name_taken:
         found.append((person.full_name, erased_name(person), False))
+        for variant in _name_variants(person):
+            found.append((variant, erased_name(person), False))
     found.append((person.email, erased_email(person), False))
     user = person.user
     if user is not None:
@@ -456,6 +509,112 @@ def _identifiers(person):
         username = user.get_username()
         found.append((username, erased_username(person), bool(PLAIN_WORD.fullmatch(username))))
     return [(text, new, exact) for text, new, exact in found if text.strip()]
+
+
+def _split_names(person):
+    """[(first, last)] of the person: their sign-in's names, and their whole name cut at
+    its first space."""
+    found = []
+    user = person.user
+    if user is not None and user.first_name.strip() and user.last_name.strip():
+        found.append((user.first_name.strip(), user.last_name.strip()))
+    first, _, last = person.full_name.strip().partition(" ")
+    if last.strip():
+        found.append((first, last.strip()))
+    return found
+
+
+def _name_variants(person):
+    """The whole name as lists write it: "Last, First"."""
+    variants = []
+    for first, last in _split_names(person):
+        variant = f"{last}, {first}"
+        if variant.lower() not in {v.lower() for v in variants}:
+            variants.append(variant)
+    return variants
+
+
+def _first_names(person):
+    """The person's first names (as their record and their sign-in have them), to replace
+    inside their own records; none shorter than `FIRST_NAME_MIN_LENGTH`."""
+    names = {first for first, _ in _split_names(person)}
+    if person.user is not None and person.user.first_name.strip():
+        names.add(person.user.first_name.strip())
+    return sorted(name for name in names if len(name) >= FIRST_NAME_MIN_LENGTH)
+
+
+def first_name(employee):
+    """The person's first name as their record has it, for pages that explain the erasure."""
+    return employee.full_name.strip().partition(" ")[0]
+
+
+def _first_name_pattern(names):
+    """A first name as a whole word, written as a name: capitalised ("Remi", "Remi's") or
+    in capitals, so that a name that is also a word ("Will") is not found in "will";
+    never inside a longer word ("Remington", "Remi2") or an address."""
+    forms = sorted({form for name in names for form in (name[:1].upper() + name[1:], name.upper())})
+    forms.sort(key=len, reverse=True)
+    return re.compile(rf"(?<![\w@.+-])(?:{'|'.join(re.escape(f) for f in forms)})(?!\w|@|[.+-]\w)")
+
+
+def _replace_first_name(person, names):
+    """The person's first name, as a word, replaced by their placeholder inside their own
+    records only (see the module's docstring): their kept copies (JSON, under keys that
+    are not `NOT_ABOUT_THEM_KEYS`), their free texts, and the admin history of their
+    record and of their sign-in. One query a table, and a write for each row that
+    changes."""
+    from rounds.models import Endorsement, Nomination, NominationChange
+
+    if not names:
+        return
+    pattern, new = _first_name_pattern(names), erased_name(person)
+
+    def fix(value, key=None):
+        if isinstance(value, str):
+            return value if key in NOT_ABOUT_THEM_KEYS else pattern.sub(new, value)
+        if isinstance(value, dict):
+            return {k: fix(item, k) for k, item in value.items()}
+        if isinstance(value, list):
+            return [fix(item, key) for item in value]
+        return value
+
+    own = [
+        (LevelAssignment, ["rationale"], Q(employee=person)),
+        (Evidence, ["description", "link", "decline_reason"], Q(employee=person)),
+        (EvidenceChange, ["snapshot"], Q(evidence__employee=person)),
+        (Review, ["summary", "acknowledgement"], Q(employee=person)),
+        (ReviewRating, ["comment", "evidence_snapshot"], Q(review__employee=person)),
+        (
+            Nomination,
+            ["cases", "snapshot", "rationale", "feedback", "discussion"],
+            Q(employee=person),
+        ),
+        (Endorsement, ["text"], Q(nomination__employee=person)),
+        (NominationChange, ["details"], Q(nomination__employee=person)),
+    ]
+    histories = Q(
+        content_type=ContentType.objects.get_for_model(Employee), object_id=str(person.pk)
+    )
+    if person.user_id is not None:
+        histories |= Q(
+            content_type=ContentType.objects.get_for_model(get_user_model()),
+            object_id=str(person.user_id),
+        )
+    own.append((LogEntry, ["change_message"], histories))
+    for model, fields, scope in own:
+        rows = list(model.objects.filter(scope).only("pk", *fields))
+        changed = []
+        for row in rows:
+            if model is LogEntry and row.change_message.startswith("["):
+                continue  # the admin's own list of the fields changed: no free text
+            before = [getattr(row, field) for field in fields]
+            after = [fix(value) for value in before]
+            if after != before:
+                for field, value in zip(fields, after, strict=True):
+                    setattr(row, field, value)
+                changed.append(row)
+        if changed:
+            model.objects.bulk_update(changed, fields, batch_size=500)
 
 
 def _pattern(text):
@@ -485,11 +644,21 @@ def _text_fields(model):
     ]
 
 
-def _replace_everywhere(replacements):
-    """Replace each (text, placeholder, whole_value_only) in every text of every table:
-    one query a table finds the rows that may hold one, and each row that does is
-    updated."""
+def _searched_models():
+    """The tables searched for the person: every table with a text or JSON column."""
     from django.apps import apps
+
+    return [
+        model
+        for model in apps.get_models(include_auto_created=True)
+        if not model._meta.proxy and model._meta.managed and _text_fields(model)
+    ]
+
+
+def _replace_everywhere(replacements, *, progress=_no_progress, leave=()):
+    """Replace each (text, placeholder, whole_value_only) in every text of every table
+    (`progress` hears of each table searched), but in the rows `leave`: one query a table
+    finds the rows that may hold one, and each row that does is updated."""
 
     patterns = [(_pattern(text), new, text, exact) for text, new, exact in replacements]
 
@@ -507,34 +676,134 @@ def _replace_everywhere(replacements):
             return [fix(item) for item in value]
         return value
 
-    for model in apps.get_models(include_auto_created=True):
-        if model._meta.proxy or not model._meta.managed:
-            continue
-        fields = _text_fields(model)
-        if not fields:
-            continue
-        annotations, found = {}, Q()
-        for field in fields:
-            column = field.attname
-            if isinstance(field, models.JSONField):
-                column = f"_erasure_{field.attname}"
-                annotations[column] = Cast(field.attname, models.TextField())
-            for _, _, text, exact in patterns:
-                if exact and not isinstance(field, models.JSONField):
-                    found |= Q(**{f"{column}__iexact": text})
-                    continue
-                found |= Q(**{f"{column}__icontains": text})
-                escaped = json.dumps(text)[1:-1]
-                if escaped != text:  # JSON kept with non-ASCII letters escaped
-                    found |= Q(**{f"{column}__icontains": escaped})
-        names = [field.attname for field in fields]
-        rows = model._base_manager.annotate(**annotations).filter(found).only("pk", *names)
-        for row in rows:
-            changed = {}
-            for name in names:
-                before = getattr(row, name)
-                after = fix(before)
-                if after != before:
-                    changed[name] = after
-            if changed:
-                model._base_manager.filter(pk=row.pk).update(**changed)
+    searched = _searched_models()
+    left = {}
+    for row in leave:
+        left.setdefault(type(row), []).append(row.pk)
+    progress(0, len(searched), SEARCHING_TABLES)
+    for done, model in enumerate(searched, start=1):
+        _replace_in_table(model, patterns, fix, left.get(model, []))
+        progress(done, len(searched), SEARCHING_TABLES)
+
+
+def _replace_in_table(model, patterns, fix, left):
+    """`_replace_everywhere` in the table of `model`, but in the rows whose ids are `left`."""
+    fields = _text_fields(model)
+    annotations, found = {}, Q()
+    for field in fields:
+        column = field.attname
+        if isinstance(field, models.JSONField):
+            column = f"_erasure_{field.attname}"
+            annotations[column] = Cast(field.attname, models.TextField())
+        for _, _, text, exact in patterns:
+            if exact and not isinstance(field, models.JSONField):
+                found |= Q(**{f"{column}__iexact": text})
+                continue
+            found |= Q(**{f"{column}__icontains": text})
+            escaped = json.dumps(text)[1:-1]
+            if escaped != text:  # JSON kept with non-ASCII letters escaped
+                found |= Q(**{f"{column}__icontains": escaped})
+    names = [field.attname for field in fields]
+    rows = (
+        model._base_manager.annotate(**annotations)
+        .filter(found)
+        .exclude(pk__in=left)
+        .only("pk", *names)
+    )
+    for row in rows:
+        changed = {}
+        for name in names:
+            before = getattr(row, name)
+            after = fix(before)
+            if after != before:
+                changed[name] = after
+        if changed:
+            model._base_manager.filter(pk=row.pk).update(**changed)
+
+
+# The erasure as a background task ------------------------------------------------------------
+
+
+def pending_erasure(employee):
+    """The task erasing `employee`, while it waits or runs, if there is one."""
+    return (
+        Job.objects.filter(kind=Job.Kind.PERSON_ERASURE, params__employee=employee.pk)
+        .exclude(status__in=[Job.Status.SUCCEEDED, Job.Status.FAILED])
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
+def start_erasure(employee, *, by):
+    """Queue the erasure of `employee` by `by` (whose rights the caller checked); return
+    (its job, whether it was started now). While one waits or runs, it is that one: a
+    second at once would only wait for the first and then find them erased. The job is
+    named by the record's id, never by the person's name."""
+    pending = pending_erasure(employee)
+    if pending is not None:
+        return pending, False
+    job = runner.start(
+        Job.Kind.PERSON_ERASURE,
+        by=by,
+        title=f"Erase person #{employee.pk}",
+        employee=employee.pk,
+    )
+    return job, True
+
+
+def erase_in_background(job, progress):
+    """The work of a "person-erasure" task (`jobs.runner.WORK`): `erase_person` with the
+    task's progress, recorded as done by whoever asked. Refused, with nothing changed, for
+    someone active again or gone, or when whoever asked has no sign-in any more."""
+    employee = Employee.objects.filter(pk=job.params.get("employee")).first()
+    if employee is None:
+        raise runner.Refused("This person's record no longer exists, so nothing was erased.")
+    back = {
+        "url": reverse("admin:assessments_employee_change", args=[employee.pk]),
+        "label": "Open their record",
+    }
+    if job.requested_by is None:
+        raise runner.Refused(
+            "Whoever asked for this erasure no longer has a sign-in, so nothing was erased: "
+            "ask again.",
+            **back,
+        )
+    has_sign_in, texts = _held_about(employee)
+    try:
+        erased = erase_person(employee, job.requested_by, progress=progress, leave=[job])
+    except ValidationError as error:
+        raise runner.Refused("Nothing was erased: " + " ".join(error.messages), **back) from None
+    if not erased:
+        return runner.Outcome(f"{employee} was erased already: nothing more changed.", **back)
+    gone = "Their name, email and job title are gone"
+    if has_sign_in:
+        gone += ", their sign-in can never be used again"
+    if texts:
+        gone += f", and the texts of {texts} read “{ERASED}”"
+    return runner.Outcome(
+        f"Erased: this record is now {employee} ({employee.email}). {gone}. Their name, "
+        "email and username were also replaced wherever else they appeared. Their level "
+        "history, dates and ratings are kept, without their name or texts, and the "
+        "erasure is noted in their record's history.",
+        **back,
+    )
+
+
+def _held_about(employee):
+    """What the erasure takes: (whether they have a sign-in, the records whose texts go in
+    words: "2 evidence items, 1 review and 1 nomination", or ""). A query a kind."""
+    from rounds.models import Nomination
+
+    counts = [
+        (
+            LevelAssignment.objects.filter(employee=employee).count(),
+            "level-history entry",
+            "level-history entries",
+        ),
+        (Evidence.objects.filter(employee=employee).count(), "evidence item", "evidence items"),
+        (Review.objects.filter(employee=employee).count(), "review", "reviews"),
+        (Nomination.objects.filter(employee=employee).count(), "nomination", "nominations"),
+    ]
+    listed = [f"{n:,} {one if n == 1 else many}" for n, one, many in counts if n]
+    texts = ", ".join(listed[:-1]) + " and " + listed[-1] if len(listed) > 1 else "".join(listed)
+    return employee.user_id is not None, texts

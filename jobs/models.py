@@ -16,6 +16,7 @@ class Job(models.Model):
         PEOPLE_IMPORT = "people-import", "Import people"
         PEOPLE_EXPORT = "people-export", "Export people"
         LADDER_IMPORT = "ladder-import", "Import a ladder file"
+        PERSON_ERASURE = "person-erasure", "Erase a person"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to start"

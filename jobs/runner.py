@@ -28,6 +28,7 @@ WORK = {
     Job.Kind.PEOPLE_IMPORT: "assessments.jobs.import_people",
     Job.Kind.PEOPLE_EXPORT: "assessments.jobs.export_people",
     Job.Kind.LADDER_IMPORT: "levels.jobs.import_ladder",
+    Job.Kind.PERSON_ERASURE: "assessments.datarequests.erase_in_background",
 }
 
 UNEXPECTED = (

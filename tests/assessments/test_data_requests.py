@@ -4,6 +4,7 @@ theirs in any table while the organisation's figures stay as they were."""
 
 import datetime
 import json
+import threading
 
 import pytest
 from axes.models import AccessAttempt
@@ -11,7 +12,7 @@ from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +28,7 @@ from assessments.models import (
     Review,
     ReviewRating,
 )
+from jobs import runner
 from jobs.models import Job
 from levels import history
 from rounds import selectors as round_selectors
@@ -35,6 +37,7 @@ from rounds.models import Nomination
 
 from ..conftest import place
 from ..factories import make_evidence, make_hr_user, make_round
+from ..threads import needs_postgresql
 
 pytestmark = pytest.mark.django_db
 
@@ -431,7 +434,10 @@ def test_erasure_leaves_no_personal_text_in_any_table(client, org, wren):
         reverse("admin:assessments_employee_erase", args=[wren.pk]), {"confirm": "on"}
     )
 
+    job = Job.objects.get(kind=Job.Kind.PERSON_ERASURE)
     assert response.status_code == 302
+    assert response["Location"] == job_url(job)
+    assert job.status == Job.Status.SUCCEEDED
     assert mentions(NAME, EMAIL, USERNAME, ABOUT_WREN) == []
     # What others wrote about themselves, and about others, is untouched.
     assert mentions(ABOUT_TEAMMATE)
@@ -520,3 +526,392 @@ def test_only_whole_names_emails_and_usernames_are_replaced(org, wren):
 
     note.refresh_from_db()
     assert note.description == others
+
+
+# The erasure as a background task -----------------------------------------------------------
+
+
+def erase_url(person):
+    return reverse("admin:assessments_employee_erase", args=[person.pk])
+
+
+def change_url(person):
+    return reverse("admin:assessments_employee_change", args=[person.pk])
+
+
+def job_url(job):
+    return reverse("admin:jobs_job_progress", args=[job.pk])
+
+
+def erasures():
+    return Job.objects.filter(kind=Job.Kind.PERSON_ERASURE).order_by("id")
+
+
+def test_the_confirmed_erasure_runs_as_a_task_whose_page_says_what_was_erased(client, org, wren):
+    leaver(wren)
+    client.force_login(org.hr)
+
+    response = client.post(erase_url(wren), {"confirm": "on"})
+
+    (job,) = erasures()
+    assert response.status_code == 302
+    assert response["Location"] == job_url(job)
+    assert job.status == Job.Status.SUCCEEDED
+    assert job.requested_by == org.hr
+    assert job.params == {"employee": wren.pk}
+    # The task is named by the record's id: the list of tasks never shows their name.
+    assert job.title == f"Erase person #{wren.pk}"
+    assert (job.result_url, job.result_label) == (change_url(wren), "Open their record")
+    page = client.get(response["Location"]).content.decode()
+    assert f"Erased: this record is now Erased person #{wren.pk}" in page
+    assert (
+        "their sign-in can never be used again, and the texts of 2 level-history entries, "
+        "3 evidence items, 1 review and 1 nomination read “(erased)”"
+    ) in page
+    assert f'href="{change_url(wren)}"' in page
+    assert "Wren" not in page
+    wren.refresh_from_db()
+    assert datarequests.is_erased(wren)
+    entry = LogEntry.objects.filter(object_id=str(wren.pk)).latest("action_time", "id")
+    assert (entry.user, entry.change_message) == (
+        org.hr,
+        "Erased their personal data (data request).",
+    )
+
+
+def test_the_task_reports_its_stages_and_each_table_searched(org, wren, monkeypatch):
+    leaver(wren)
+    reported = []
+    write = runner.Progress.__call__
+
+    def record(progress, done, total, stage):
+        reported.append((done, total, stage))
+        write(progress, done, total, stage)
+
+    monkeypatch.setattr(runner.Progress, "__call__", record)
+
+    job, started = datarequests.start_erasure(wren, by=org.hr)
+
+    assert started
+    tables = len(datarequests._searched_models())
+    assert tables > 20  # every table with a text column, not just the people's
+    assert reported[0] == (0, 0, "Replacing their records")
+    searched = [(done, total) for done, total, stage in reported[1:]]
+    assert {stage for _, _, stage in reported[1:]} == {"Looking for their name in every table"}
+    assert searched == [(done, tables) for done in range(tables + 1)]
+    job.refresh_from_db()
+    assert (job.done, job.total, job.stage) == (
+        tables,
+        tables,
+        "Looking for their name in every table",
+    )
+
+
+def test_a_failure_changes_nothing_and_says_so(client, org, wren, monkeypatch):
+    leaver(wren)
+    client.force_login(org.hr)
+    before, entries = every_text(), LogEntry.objects.count()
+    search = datarequests._replace_in_table
+    searched = []
+
+    def fail_halfway(model, *args):
+        searched.append(model)
+        if len(searched) > 5:  # some tables were written already
+            raise RuntimeError("disk full")
+        return search(model, *args)
+
+    monkeypatch.setattr(datarequests, "_replace_in_table", fail_halfway)
+
+    response = client.post(erase_url(wren), {"confirm": "on"}, follow=True)
+
+    (job,) = erasures()
+    assert job.status == Job.Status.FAILED
+    assert job.message == runner.UNEXPECTED
+    assert "nothing was changed" in response.content.decode()
+    assert "This task failed." in response.content.decode()
+    # Nothing half-written: not their record, their texts, their sign-in or other tables.
+    texts = every_text()
+    job_table = Job._meta.db_table
+    assert {k: v for k, v in texts.items() if k[0] != job_table} == {
+        k: v for k, v in before.items() if k[0] != job_table
+    }
+    assert LogEntry.objects.count() == entries
+    wren.refresh_from_db()
+    assert wren.full_name == NAME
+    assert wren.user.has_usable_password()
+
+
+def test_someone_made_active_before_the_task_runs_is_refused_with_the_reason(org, wren):
+    before = every_text()
+
+    job, _ = datarequests.start_erasure(wren, by=org.hr)  # as if re-activated meanwhile
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert job.message.startswith("Nothing was erased: ")
+    assert "still active" in job.message
+    assert job.result_url == change_url(wren)
+    texts = every_text()
+    assert {k: v for k, v in texts.items() if k[0] != Job._meta.db_table} == {
+        k: v for k, v in before.items() if k[0] != Job._meta.db_table
+    }
+
+
+def test_an_erasure_waiting_or_running_is_followed_rather_than_started_again(client, org, wren):
+    leaver(wren)
+    waiting = Job.objects.create(
+        kind=Job.Kind.PERSON_ERASURE,
+        title=f"Erase person #{wren.pk}",
+        requested_by=org.hr,
+        params={"employee": wren.pk},
+        status=Job.Status.RUNNING,
+    )
+    client.force_login(org.hr)
+
+    page = client.get(erase_url(wren))
+    again = client.post(erase_url(wren), {"confirm": "on"})
+
+    assert page.status_code == again.status_code == 302
+    assert page["Location"] == again["Location"] == job_url(waiting)
+    assert list(erasures()) == [waiting]
+    assert datarequests.start_erasure(wren, by=org.hr) == (waiting, False)
+    assert Employee.objects.get(pk=wren.pk).full_name == NAME
+
+
+def test_a_second_task_for_someone_erased_meanwhile_changes_nothing(org, wren):
+    leaver(wren)
+    datarequests.start_erasure(wren, by=org.hr)
+    before, entries = every_text(), LogEntry.objects.count()
+    # Two asked at once: the second waits for the first's lock, then finds them erased.
+    second = runner.start(Job.Kind.PERSON_ERASURE, by=org.hr, title="Erase again", employee=wren.pk)
+
+    assert second.status == Job.Status.SUCCEEDED
+    assert second.message == f"Erased person #{wren.pk} was erased already: nothing more changed."
+    assert LogEntry.objects.count() == entries
+    texts = every_text()
+    assert {k: v for k, v in texts.items() if k[0] != Job._meta.db_table} == {
+        k: v for k, v in before.items() if k[0] != Job._meta.db_table
+    }
+
+
+@pytest.mark.parametrize(
+    "who", ["anonymous", "person", "manager", "unrelated_manager", "hr_view_only"]
+)
+def test_only_hr_who_may_change_people_starts_an_erasure(client, org, wren, who):
+    leaver(wren)
+    users = {
+        "anonymous": None,
+        "person": wren.user,
+        "manager": org.manager.user,
+        "unrelated_manager": org.other_manager.user,
+        "hr_view_only": make_hr_user("view_employee"),
+    }
+    if users[who] is not None:
+        client.force_login(users[who])
+
+    response = client.post(erase_url(wren), {"confirm": "on"})
+
+    if who == "hr_view_only":
+        assert response.status_code == 403
+    else:  # the app's sign-in for nobody signed in (or with a sign-in switched off, as
+        # the person who left has), the admin's for the others
+        assert response.status_code == 302
+        signed_out = who in {"anonymous", "person"}
+        login = reverse("login") if signed_out else reverse("admin:login")
+        assert response["Location"].startswith(login)
+    assert not erasures().exists()
+    assert Employee.objects.get(pk=wren.pk).full_name == NAME
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("anonymous", "login"),
+        ("person", "login"),
+        ("manager", "admin-login"),
+        ("unrelated_manager", "admin-login"),
+        ("hr", 200),
+    ],
+)
+def test_only_hr_follows_the_erasure_task(client, org, wren, who, expected):
+    leaver(wren)
+    job, _ = datarequests.start_erasure(wren, by=org.hr)
+    users = {
+        "anonymous": None,
+        "person": wren.user,  # erased by now: its sign-in is switched off
+        "manager": org.manager.user,
+        "unrelated_manager": org.other_manager.user,
+        "hr": org.hr,
+    }
+    if users[who] is not None:
+        client.force_login(users[who])
+
+    response = client.get(job_url(job))
+
+    if expected in {"login", "admin-login"}:
+        assert response.status_code == 302
+        login = reverse("login") if expected == "login" else reverse("admin:login")
+        assert response["Location"].startswith(login)
+    else:
+        assert response.status_code == 200
+        assert "Erased: this record is now" in response.content.decode()
+
+
+def test_an_unticked_or_active_erasure_starts_no_task(client, org, wren):
+    client.force_login(org.hr)
+
+    active = client.post(erase_url(wren), {"confirm": "on"})
+    leaver(wren)
+    unticked = client.post(erase_url(wren), {"confirm": ""})
+
+    assert (active.status_code, unticked.status_code) == (409, 400)
+    assert not erasures().exists()
+
+
+# First names --------------------------------------------------------------------------------
+
+
+def test_the_first_name_alone_is_replaced_in_their_own_records_only(org, wren):
+    leaver(wren)
+    placeholder = f"Erased person #{wren.pk}"
+    # Their record's history: a note written without a "Why:".
+    own_entry = LogEntry.objects.log_actions(
+        user_id=org.hr.pk,
+        queryset=[wren],
+        action_flag=2,
+        change_message="Moved to the platform team; Wren asked, WREN's call.",
+        single_object=True,
+    )
+    # A copy of their evidence kept under a key the erasure does not know, beside the
+    # name of a colleague who shares their first name.
+    change = EvidenceChange.objects.filter(evidence__employee=wren).first()
+    change.snapshot = {
+        **change.snapshot,
+        "note": "Wren led the review; Wrenfield office; a wren sang.",
+        "author_name": "Wren Colleague",
+    }
+    change.save(update_fields=["snapshot"])
+    # Other people's records: a first name there may be anyone's.
+    others = "Wren led the review with Tea."
+    theirs = evidence.record_evidence(
+        employee=org.teammate,
+        expectation=org.teammate.level.expectations.first(),
+        by=org.manager.user,
+        observed_on=ago(2),
+        description=others,
+        visibility=Evidence.Visibility.SHARED,
+    )
+    other_entry = LogEntry.objects.log_actions(
+        user_id=org.hr.pk,
+        queryset=[org.teammate],
+        action_flag=2,
+        change_message="Wren asked for this move.",
+        single_object=True,
+    )
+
+    datarequests.erase_person(wren, org.hr)
+
+    own_entry.refresh_from_db()
+    assert own_entry.change_message == (
+        f"Moved to the platform team; {placeholder} asked, {placeholder}'s call."
+    )
+    change.refresh_from_db()
+    assert (
+        change.snapshot["note"] == f"{placeholder} led the review; Wrenfield office; a wren sang."
+    )
+    assert change.snapshot["author_name"] == "Wren Colleague"
+    theirs.refresh_from_db()
+    other_entry.refresh_from_db()
+    assert theirs.description == others
+    assert other_entry.change_message == "Wren asked for this move."
+
+
+def test_their_name_written_last_name_first_is_replaced_everywhere(org, wren):
+    leaver(wren)
+    note = make_evidence(
+        org.stranger,
+        org.stranger.level.expectations.first(),
+        ago(1),
+        description="Paired with Erasable, Wren and with Erasable-Smith, Wrenna.",
+    )
+
+    datarequests.erase_person(wren, org.hr)
+
+    note.refresh_from_db()
+    assert note.description == (
+        f"Paired with Erased person #{wren.pk} and with Erasable-Smith, Wrenna."
+    )
+
+
+def test_a_first_name_of_one_letter_is_not_replaced(org):
+    person = leaver(place(org.ladder, "jsmith", "J Smith", "pm", manager=org.manager))
+    entry = LogEntry.objects.log_actions(
+        user_id=org.hr.pk,
+        queryset=[person],
+        action_flag=2,
+        change_message="Plan J agreed.",
+        single_object=True,
+    )
+
+    datarequests.erase_person(person, org.hr)
+
+    entry.refresh_from_db()
+    assert entry.change_message == "Plan J agreed."
+
+
+# On PostgreSQL, progress is written on a connection of its own ---------------------------------
+
+
+@needs_postgresql
+@pytest.mark.django_db(
+    transaction=True, serialized_rollback=True, databases=["default", "progress"]
+)
+def test_the_erasure_is_seen_moving_and_never_waits_for_itself(settings, monkeypatch, org, wren):
+    """Another connection sees each table searched while the erasure's transaction is
+    open, and the task's own row, which progress writes on that other connection, is never
+    written by the erasure, even where it names them: it would wait for itself for ever."""
+    settings.JOBS_PROGRESS_DATABASE = "progress"
+    leaver(wren)
+    with connections["progress"].cursor() as cursor:
+        cursor.execute("SET lock_timeout = '5s'")  # a wait for itself fails, not hangs
+    job = Job.objects.create(
+        kind=Job.Kind.PERSON_ERASURE,
+        title=f"Erase {NAME}",
+        requested_by=org.hr,
+        params={"employee": wren.pk},
+    )
+    seen = []
+    report = runner.Progress.__call__
+
+    def report_and_read(progress, done, total, stage):
+        report(progress, done, total, stage)
+        if connection.in_atomic_block and stage == datarequests.SEARCHING_TABLES:
+            seen.append(((stage, done, total), read_elsewhere(job.pk)))
+
+    monkeypatch.setattr(runner.Progress, "__call__", report_and_read)
+    monkeypatch.setattr(runner.Progress, "INTERVAL", 0)
+
+    runner.run_job.call(job.pk)
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED, job.message
+    assert len(seen) > 20
+    assert [read for _, read in seen] == [written for written, _ in seen]
+    assert job.title == f"Erase {NAME}"  # left alone while it ran
+    assert mentions(EMAIL, USERNAME, ABOUT_WREN) == []
+
+
+def read_elsewhere(job_pk):
+    """The job's progress as its page reads it: from a connection of its own."""
+    seen = []
+
+    def read():
+        try:
+            seen.append(Job.objects.filter(pk=job_pk).values_list("stage", "done", "total").get())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join(timeout=30)
+    return seen[0]

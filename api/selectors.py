@@ -9,9 +9,9 @@ from levels.models import Expectation, TrackLevel
 
 
 def ladder_with_structure(ladder):
-    """`ladder` with its categories, levels (with current expectations) and tracks loaded
-    as `category_rows`, `level_rows` (`expectation_rows`) and `track_rows` (`level_keys`):
-    five queries."""
+    """`ladder` with its categories, levels (with current expectations), tracks and
+    promotion criteria loaded as `category_rows`, `level_rows` (`expectation_rows`),
+    `track_rows` (`level_keys`) and `criterion_rows`: six queries."""
     categories = list(ladder.categories.all())
     keys = {category.pk: category.key for category in categories}
     levels = list(
@@ -40,6 +40,7 @@ def ladder_with_structure(ladder):
     ladder.category_rows = categories
     ladder.level_rows = levels
     ladder.track_rows = tracks
+    ladder.criterion_rows = list(ladder.promotion_criteria.all())
     return ladder
 
 

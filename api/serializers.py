@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from assessments import peoplefile
 from assessments.models import Employee, Evidence, LevelAssignment, Review, ReviewRating
-from levels.models import Category, Expectation, Ladder, Level, Track
+from levels.models import Category, Expectation, Ladder, Level, PromotionCriterion, Track
 
 from .models import AccessToken
 
@@ -70,16 +70,34 @@ class TrackSerializer(serializers.ModelSerializer):
         fields = ["key", "name", "description", "active", "levels"]
 
 
+class CriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PromotionCriterion
+        fields = ["id", "name", "description"]
+
+
 class LadderDetailSerializer(LadderSerializer):
     """A ladder with its structure: categories, levels (most junior first) with their
-    expectations, and tracks."""
+    expectations, tracks, and the promotion criteria (whose ids evidence may be tagged
+    with)."""
 
     categories = CategorySerializer(many=True, source="category_rows")
     levels = LevelSerializer(many=True, source="level_rows")
     tracks = TrackSerializer(many=True, source="track_rows")
+    promotion_criteria = CriterionSerializer(
+        many=True,
+        source="criterion_rows",
+        help_text="In order; their ids are what evidence's `criteria` takes.",
+    )
 
     class Meta(LadderSerializer.Meta):
-        fields = [*LadderSerializer.Meta.fields, "categories", "levels", "tracks"]
+        fields = [
+            *LadderSerializer.Meta.fields,
+            "categories",
+            "levels",
+            "tracks",
+            "promotion_criteria",
+        ]
 
 
 class LadderImportSerializer(serializers.Serializer):

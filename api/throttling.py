@@ -33,3 +33,15 @@ class TokenRateThrottle(SimpleRateThrottle):
         else:
             ident = f"address:{client_address(request)}"
         return f"throttle:api:{ident}"
+
+    def wait(self):
+        """Seconds until the next request may be made, for Retry-After. DRF's own answer
+        is None (and no Retry-After is sent) when more requests are on record than the
+        rate now allows, as after API_RATE was lowered: then the caller waits until the
+        oldest of the requests that must expire first has left the window."""
+        seconds = super().wait()
+        if seconds is not None:
+            return seconds
+        excess = len(self.history) - self.num_requests  # requests to expire before a slot frees
+        expires = self.history[-1 - excess] if 0 <= excess < len(self.history) else self.now
+        return max(1, self.duration - (self.now - expires))

@@ -110,7 +110,8 @@ class LadderList(ApiMixin, generics.ListAPIView):
     get=extend_schema(
         summary="A ladder with its structure",
         description="Its categories, levels (most junior first) with their current "
-        "expectations (whose ids evidence is recorded against), and its tracks.",
+        "expectations (whose ids evidence is recorded against), its tracks, and its "
+        "promotion criteria (whose ids evidence may be tagged with).",
         responses={200: serializers.LadderDetailSerializer, **ONE_ERRORS},
         tags=["ladders"],
     )

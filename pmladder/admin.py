@@ -62,6 +62,17 @@ class PMLadderAdminSite(admin.AdminSite):
         admin_class = with_bounded_deletes(admin_class or admin.ModelAdmin)
         super().register(model_or_iterable, admin_class, **options)
 
+    def password_change(self, request, extra_context=None):
+        """The admin's own password change, refused as the app's is while password sign-in
+        is off, but for break-glass accounts (`sso.rules`)."""
+        from sso.rules import password_allowed_for
+
+        from .views import password_sign_in_off
+
+        if not password_allowed_for(request.user.get_username()):
+            return password_sign_in_off(request)
+        return super().password_change(request, extra_context)
+
     def admin_view(self, view, cacheable=False):
         """Every admin page, also refusing a query string with a NUL character."""
         checked = super().admin_view(view, cacheable)

@@ -11,6 +11,13 @@ REFUSED = (
     "Password sign-in is turned off here: sign in with your organisation's account "
     "instead, using the button on the sign-in page."
 )
+# What the sign-in page says to any password refused while password sign-in is off, a
+# break-glass account's wrong password included: one answer for every username, so the
+# page never tells which names are break-glass accounts.
+REFUSED_ANY = (
+    f"{REFUSED} Administrator accounts kept for emergencies: check the username and "
+    "password (both may be case-sensitive)."
+)
 
 
 def password_sign_in_on():

@@ -1,6 +1,7 @@
 """What every endpoint shares: the error shape, cursor pages, the rate limit, query
 budgets that do not grow with the rows, and the schema and its documentation page."""
 
+import base64
 import datetime
 import json
 import re
@@ -97,6 +98,16 @@ def test_lists_are_paged_by_cursor_in_a_stable_order(org, api):
 
 def test_a_bad_cursor_is_404_in_the_error_shape(org, api):
     assert_error(api(org.hr).get("/api/v1/people/?cursor=bogus"), 404, "not_found")
+
+
+@pytest.mark.parametrize("position", ["abc", "", "1.5", "²", "9" * 25, "-" + "9" * 20])
+@pytest.mark.parametrize("url", ["/api/v1/people/", "/api/v1/evidence/", "/api/v1/ladders/"])
+def test_a_readable_cursor_with_a_position_that_is_no_id_is_404_too(org, api, url, position):
+    """A cursor is base64 of a query string anyone can write: a position that is not an
+    id is refused like any other bad cursor, never a server error."""
+    cursor = base64.b64encode(f"p={position}".encode()).decode()
+
+    assert_error(api(org.hr).get(url, {"cursor": cursor}), 404, "not_found")
 
 
 # The rate limit -----------------------------------------------------------------------------
@@ -248,3 +259,18 @@ def test_a_token_made_by_the_service_is_usable_by_the_docs_scheme(org):
     _, text = services.create_token(user=org.report.user, name="docs")
 
     assert ApiClient(text).get("/api/v1/schema/").status_code == 200
+
+
+def test_retry_after_is_sent_even_after_the_rate_was_lowered(org, settings):
+    """More requests on record than the new, lower rate allows: the 429 still says when
+    to come back."""
+    settings.API_RATE = "5/minute"
+    client = ApiClient(token_for(org.report.user))
+    for _ in range(5):
+        assert client.get("/api/v1/me/").status_code == 200
+    settings.API_RATE = "2/minute"
+
+    response = client.get("/api/v1/me/")
+
+    assert_error(response, 429, "throttled")
+    assert 0 < int(response["Retry-After"]) <= 60

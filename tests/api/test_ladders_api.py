@@ -31,6 +31,27 @@ def test_a_ladder_comes_with_its_structure(org, api):
     assert tracks["ic"][:3] == ["apm", "pm", "senior-pm"]
 
 
+def test_a_ladder_lists_its_promotion_criteria_with_the_ids_evidence_takes(org, api):
+    """Evidence's `criteria` are ids: the ladder is where a script finds them."""
+    criteria = api(org.manager.user).get(f"/api/v1/ladders/{SLUG}/").json()["promotion_criteria"]
+
+    assert [c["name"] for c in criteria] == list(
+        org.ladder.promotion_criteria.values_list("name", flat=True)
+    )
+    assert criteria, "the shipped ladder has promotion criteria"
+    recorded = api(org.manager.user).post(
+        f"/api/v1/people/{org.report.pk}/evidence/",
+        {
+            "expectation": org.report.level.expectations.first().pk,
+            "observed_on": "2026-01-05",
+            "description": "Tagged with the first criterion.",
+            "criteria": [criteria[0]["id"]],
+        },
+    )
+    assert recorded.status_code == 201, recorded.content
+    assert recorded.json()["criteria"] == [criteria[0]["name"]]
+
+
 def test_an_unknown_ladder_is_404(org, api):
     assert_error(api(org.hr).get("/api/v1/ladders/nope/"), 404, "not_found")
 

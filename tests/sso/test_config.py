@@ -1,8 +1,13 @@
 """SSO settings from the environment (sso.config): what a good configuration gives, and a
 clear ImproperlyConfigured for each mistake."""
 
+import re
+import shlex
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 
 from sso.config import check_sign_in_possible, providers_from_environment
 
@@ -84,3 +89,52 @@ def test_password_sign_in_off_needs_a_provider():
         check_sign_in_possible({}, False)
     check_sign_in_possible({}, True)
     check_sign_in_possible(providers_from_environment(OKTA), False)
+
+
+# The README's examples ------------------------------------------------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_examples():
+    """The groups of variables of the README's "Single sign-on" examples, as dicts."""
+    text = README.read_text()
+    section = text[text.index("\n## Single sign-on\n") : text.index("\n## The ladder\n")]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    groups = []
+    for chunk in block.split("\n\n"):
+        env = {}
+        for line in chunk.splitlines():
+            if line.strip() and not line.startswith("#"):
+                key, _, value = line.partition("=")
+                env[key] = shlex.split(value)[0] if value else ""
+        groups.append(env)
+    return groups
+
+
+def test_each_readme_example_configures_its_provider():
+    *providers, password_off = readme_examples()
+    assert [env["SSO_PROVIDERS"] for env in providers] == ["okta", "entra", "keycloak"]
+    for env in providers:
+        configured = providers_from_environment({**env, **password_off})
+        (name,) = configured
+        assert configured[name]["issuer"].startswith("https://")
+        check_sign_in_possible(configured, password_sign_in=password_off["PASSWORD_SIGN_IN"] != "0")
+    assert providers_from_environment(providers[1])["entra"]["trust_email"] is True
+
+
+def test_the_readme_callback_address_is_the_apps():
+    text = README.read_text()
+
+    assert "`https://<your host>/accounts/sso/<name>/callback/`" in text
+    assert reverse("sso:callback", args=["okta"]) == "/accounts/sso/okta/callback/"
+    assert "/accounts/sso/okta/callback/" in text
+
+
+def test_an_http_issuer_is_taken_only_on_this_machine_as_the_readme_says():
+    base = {"SSO_PROVIDERS": "local", "SSO_LOCAL_CLIENT_ID": "id", "SSO_LOCAL_CLIENT_SECRET": "s"}
+    local = {**base, "SSO_LOCAL_ISSUER": "http://127.0.0.1:8080/o"}
+    assert providers_from_environment(local)["local"]["issuer"] == "http://127.0.0.1:8080/o"
+    with pytest.raises(ImproperlyConfigured):
+        providers_from_environment({**base, "SSO_LOCAL_ISSUER": "http://idp.example.com/o"})
+    assert "accepted only on this machine" in " ".join(README.read_text().split())

@@ -2,6 +2,7 @@
 (the people import's invitations too) and password change refuse everyone but the
 break-glass accounts of SSO_BREAK_GLASS_USERS, saying to use the organisation's sign-in."""
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -84,8 +85,28 @@ def test_break_glass_wrong_password_is_a_failed_sign_in(client, rescue, password
     response = sign_in(client, "rescue", "wrong-password")
 
     assert response.status_code == 200
-    assert REFUSED not in response.text
+    assert "_auth_user_id" not in client.session
     assert AccessAttempt.objects.get().failures_since_start == 1
+
+
+def _answer(response, typed):
+    """The page's answer, without what differs on every request or was typed."""
+    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.text)
+    return text.replace(f'value="{typed}"', 'value="…"')
+
+
+@pytest.mark.parametrize("other", ["hr", "nobody-by-this-name", "report@example.com"])
+def test_the_answer_never_tells_a_break_glass_name_from_another(
+    client, org, rescue, password_off, other
+):
+    """A break-glass account's wrong password and any other username get the same page, so
+    the sign-in form cannot be used to find the break-glass names."""
+    break_glass = sign_in(client, "rescue", "wrong-password")
+    anyone = sign_in(client, other, "wrong-password")
+
+    assert break_glass.status_code == anyone.status_code == 200
+    assert _answer(break_glass, "rescue") == _answer(anyone, other)
+    assert REFUSED in anyone.text
 
 
 def test_passwords_work_while_password_sign_in_is_on(client, org, settings):
@@ -179,6 +200,25 @@ def test_password_change_works_for_the_break_glass_account(client, rescue, passw
     client.force_login(rescue)
 
     assert client.get(reverse("password_change")).status_code == 200
+
+
+def test_the_admins_password_change_is_refused_too(client, org, password_off):
+    client.force_login(org.hr)
+
+    response = client.get(reverse("admin:password_change"))
+    posted = client.post(
+        reverse("admin:password_change"),
+        {"old_password": PASSWORD, "new_password1": "x-Long-9-pass", "new_password2": "x"},
+    )
+
+    assert response.status_code == posted.status_code == 403
+    assert REFUSED in response.text
+
+
+def test_the_admins_password_change_works_for_the_break_glass_account(client, rescue, password_off):
+    client.force_login(rescue)
+
+    assert client.get(reverse("admin:password_change")).status_code == 200
 
 
 def test_password_change_still_needs_a_sign_in(client, password_off):

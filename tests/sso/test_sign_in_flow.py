@@ -185,6 +185,52 @@ def test_forged_state_is_refused(client, sso, alice):
     assert signed_in_user_id(client) is None
 
 
+def _state_key(answer):
+    return f"_state_local_{parse_qs(urlsplit(answer).query)['state'][0]}"
+
+
+def test_id_token_with_another_nonce_is_refused(client, sso, alice, caplog):
+    """The provider's real ID token carries the nonce this sign-on sent; one that does not
+    match what the session expects (a token replayed from another sign-on) is refused."""
+    answer = provider_answer(client, ALICE["username"])
+    session = client.session
+    key = _state_key(answer)
+    state = session[key]
+    state["data"]["nonce"] = "a-nonce-of-another-sign-on"
+    session[key] = state
+    session.save()
+
+    response = client.get(answer)
+
+    assert response.status_code == 502
+    assert "Sign-in did not finish" in response.text
+    assert signed_in_user_id(client) is None
+    assert "nonce" in caplog.text
+
+
+def test_id_token_signed_with_another_key_is_refused(client, sso, alice, monkeypatch, caplog):
+    """An ID token whose signature does not verify with the provider's key (here: the app
+    holds another key under the same key id) is refused, and nobody is signed in."""
+    from joserfc.jwk import RSAKey
+
+    from sso.clients import client_for
+
+    provider_client = client_for("local")
+    metadata = provider_client.load_server_metadata()
+    real = requests.get(metadata["jwks_uri"], timeout=10).json()["keys"][0]
+    other = RSAKey.generate_key(2048, parameters={"kid": real["kid"], "use": "sig"})
+    monkeypatch.setitem(
+        provider_client.server_metadata, "jwks", {"keys": [other.as_dict(private=False)]}
+    )
+
+    response = sign_in_at_provider(client, ALICE["username"])
+
+    assert response.status_code == 502
+    assert "Sign-in did not finish" in response.text
+    assert signed_in_user_id(client) is None
+    assert "signature" in caplog.text.lower()
+
+
 def test_cancelled_at_the_provider_says_so(client, sso):
     client.get(reverse("sso:start", args=["local"]))
 

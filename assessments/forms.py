@@ -10,7 +10,6 @@ from django.utils.html import format_html
 from levels.models import Level, PromotionCriterion, Track
 from levels.selectors import is_step_down
 from pmladder.widgets import LongSelect
-from sso.rules import REFUSED as PASSWORD_SIGN_IN_OFF
 from sso.rules import password_allowed_for
 
 from . import teamtable
@@ -270,9 +269,10 @@ class SignInForm(AuthenticationForm):
                 )
                 if len(matches) == 1:  # an address shared by two accounts stays ambiguous
                     self.cleaned_data["username"] = matches[0]
-        if username and not password_allowed_for(self.cleaned_data["username"]):
-            # Refused before any password is checked, so it is never a failed sign-in.
-            raise forms.ValidationError(PASSWORD_SIGN_IN_OFF, code="password_sign_in_off")
+        # While password sign-in is off, authentication refuses every name but the
+        # break-glass ones (`sso.backends.PasswordSignInGuard`): as a failed sign-in,
+        # counted and locked out alike, after as much work as checking a password, so
+        # neither the answer, the lockout nor the time taken tells those names apart.
         return super().clean()
 
 

@@ -63,7 +63,9 @@ def test_password_form_refuses_everyone_else_with_a_clear_message(client, org, p
     assert response.status_code == 200
     assert REFUSED in response.text
     assert "_auth_user_id" not in client.session
-    assert not AccessAttempt.objects.exists(), "a refusal is not a failed sign-in"
+    # A failed sign-in, counted as a break-glass name's wrong password is: the lockout
+    # never tells the two apart.
+    assert AccessAttempt.objects.get().failures_since_start == 1
 
 
 def test_an_email_typed_instead_of_the_username_is_refused_too(client, org, password_off):
@@ -107,6 +109,23 @@ def test_the_answer_never_tells_a_break_glass_name_from_another(
     assert break_glass.status_code == anyone.status_code == 200
     assert _answer(break_glass, "rescue") == _answer(anyone, other)
     assert REFUSED in anyone.text
+
+
+def test_the_lockout_never_tells_a_break_glass_name_from_another(
+    client, org, rescue, password_off, settings
+):
+    """Refused passwords count as failed sign-ins for every name, so both kinds of name are
+    locked out after the same number of tries."""
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(client, "rescue", "wrong-password")
+        sign_in(client, "report", "wrong-password")
+
+    locked = [sign_in(client, name, "wrong-password") for name in ("rescue", "report")]
+
+    assert locked[0].status_code == locked[1].status_code
+    assert _answer(locked[0], "rescue") == _answer(locked[1], "report")
+    counts = dict(AccessAttempt.objects.values_list("username", "failures_since_start"))
+    assert counts["rescue"] == counts["report"] >= settings.AXES_FAILURE_LIMIT
 
 
 def test_passwords_work_while_password_sign_in_is_on(client, org, settings):

@@ -32,6 +32,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -185,23 +186,58 @@ def _bucket_bounds(today):
     return add_months(today, -6), add_months(today, -12), add_months(today, -24)
 
 
+class DateBucket(Func):
+    """Which of the buckets bounded by `bounds` (first days, oldest first) a date falls in:
+    0 before the first, 1 from the first to the day before the second, and so on; None for
+    no date. PostgreSQL's `width_bucket` reads the date once, where a filter per bucket
+    would work a date made by a subquery out again for each."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression, bounds):
+        self.bounds = list(bounds)
+        super().__init__(expression)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # Elsewhere (SQLite): one comparison a bound.
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        cases = " ".join(f"WHEN ({sql}) < %s THEN {n}" for n in range(len(self.bounds)))
+        when_params = [value for bound in self.bounds for value in (*params, bound)]
+        return (
+            f"(CASE WHEN ({sql}) IS NULL THEN NULL {cases} ELSE {len(self.bounds)} END)",
+            (*params, *when_params),
+        )
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        marks = ", ".join(["%s"] * len(self.bounds))
+        return f"width_bucket(({sql}), ARRAY[{marks}]::date[])", (*params, *self.bounds)
+
+
 def time_in_level(scope, levels):
-    """People per level by how long they have held it."""
+    """People per level by how long they have held it: one row per level and bucket."""
     six, twelve, twenty_four = _bucket_bounds(scope.today)
-    conditions = {
-        "under-6m": Q(level_since__gt=six),
-        "6-12m": Q(level_since__lte=six, level_since__gt=twelve),
-        "1-2y": Q(level_since__lte=twelve, level_since__gt=twenty_four),
-        "2y-plus": Q(level_since__lte=twenty_four),
-    }
-    rows_by_level = (
+    day = datetime.timedelta(days=1)
+    # A level held since the day after a bound is in the newer bucket ("under 6 months":
+    # since after six months ago), so each bucket starts the day after its bound.
+    bounds = [twenty_four + day, twelve + day, six + day]
+    oldest_first = [code.replace("-", "_") for code, _ in reversed(TIME_BUCKETS)]
+    counted = (
         services.with_level_since(scope.people)
         .order_by()
-        .values("level")
-        .annotate(
-            **{code.replace("-", "_"): Count("pk", filter=conditions[code]) for code in conditions}
-        )
+        .annotate(bucket=DateBucket("level_since", bounds))
+        .values("level", "bucket")
+        .annotate(n=Count("pk"))
+        .values_list("level", "bucket", "n")
     )
+    rows_by_level = {}
+    for level_id, bucket, n in counted:
+        row = rows_by_level.setdefault(
+            level_id, {"level": level_id, **dict.fromkeys(oldest_first, 0)}
+        )
+        if bucket is not None:  # no level history: on the level, in no bucket
+            row[oldest_first[bucket]] = n
+    rows_by_level = list(rows_by_level.values())
     found = {row["level"]: row for row in rows_by_level}
     ordered = sorted(found, key=lambda pk: (levels[pk].ladder.name, levels[pk].grade, pk))
     labels = [_level_name(levels[pk]) for pk in ordered]

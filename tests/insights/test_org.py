@@ -1,6 +1,8 @@
 """The organisation view (`/org/`): each figure against the hand-built organisation of
 `conftest.py`, who may open it and what each viewer's view covers, and its filters."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -307,3 +309,42 @@ def test_a_manager_whose_reports_all_left_is_refused(client, known):
     client.force_login(lead.user)
     # Nobody active reports to them: the view is not for them.
     assert client.get(ORG).status_code == 403
+
+
+@pytest.mark.parametrize("days", [-1, 0, 1])
+def test_time_in_level_buckets_start_the_day_after_their_bounds(known, days):
+    """Held since exactly six, twelve or 24 months ago: in the older bucket; a day later,
+    in the newer one: each level's counts are those of a filter per bucket."""
+    from django.db.models import Count, Q
+
+    from assessments.models import Employee, LevelAssignment
+    from assessments.readiness import add_months
+    from assessments.services import with_level_since
+    from insights import figures as org_figures
+    from insights.filters import read_scope
+
+    levels = org_figures.levels_by_id()
+    for months in (6, 12, 24):
+        since = add_months(TODAY, -months) + datetime.timedelta(days=days)
+        LevelAssignment.objects.filter(employee=known.org.report).update(effective_on=since)
+        six, twelve, twenty_four = org_figures._bucket_bounds(TODAY)
+        conditions = [
+            Q(level_since__gt=six),
+            Q(level_since__lte=six, level_since__gt=twelve),
+            Q(level_since__lte=twelve, level_since__gt=twenty_four),
+            Q(level_since__lte=twenty_four),
+        ]
+        expected = {
+            row["level"]: [str(row[f"n{i}"]) for i in range(4)]
+            for row in with_level_since(Employee.objects.filter(is_active=True))
+            .order_by()
+            .values("level")
+            .annotate(**{f"n{i}": Count("pk", filter=c) for i, c in enumerate(conditions)})
+        }
+        _, scope = read_scope({}, known.org.hr)
+
+        table = org_figures.time_in_level(scope, levels)
+
+        assert sorted([str(cell) for cell in row] for row in table.rows) == sorted(
+            [org_figures._level_name(levels[pk]), *counts] for pk, counts in expected.items()
+        )

@@ -7,9 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ..browser.conftest import assert_accessible, chromium, page  # noqa: F401 (fixtures)
-from ..browser.test_browse_ladder import sign_in
-from .conftest import ApiClient
+from ..api.conftest import ApiClient
+from .test_browse_ladder import sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -17,7 +16,7 @@ pytestmark = [
 ]
 
 
-def test_a_manager_makes_uses_and_revokes_a_token(page, org, assert_accessible):  # noqa: F811
+def test_a_manager_makes_uses_and_revokes_a_token(page, org, assert_accessible):
     sign_in(page, "manager")
     page.get_by_role("link", name="Access tokens").click()
     expect(page.get_by_text("You have no access tokens yet.")).to_be_visible()
@@ -47,7 +46,7 @@ def test_a_manager_makes_uses_and_revokes_a_token(page, org, assert_accessible):
     assert page.console_errors == []
 
 
-def test_the_docs_page_lists_the_endpoints(page, org):  # noqa: F811
+def test_the_docs_page_lists_the_endpoints(page, org):
     sign_in(page, "report")
 
     page.goto("/api/v1/docs/")

@@ -125,9 +125,11 @@ def recount(ids, *, ladders=None):
 
 
 def _write(rows):
-    """Insert or replace kept rows: one statement."""
+    """Insert or replace kept rows: one statement, in the people's order, so that two
+    requests writing some of the same rows at once wait for each other, never deadlock."""
     fields = ["generation", "level", "track", "stamp", "counted_at"]
     fields += [name.removesuffix("_id") for name in FIGURES]
+    rows = sorted(rows, key=lambda row: row.employee_id)
     try:
         with transaction.atomic():
             KeptReadiness.objects.bulk_create(

@@ -52,7 +52,6 @@ import io
 import json
 import logging
 import re
-import secrets
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -60,7 +59,6 @@ from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import PasswordResetForm
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, mailers
@@ -1508,24 +1506,11 @@ def _new_paths(plan, pks):
 
 def _new_users(plan, new_rows):
     """Sign-ins without a usable password, not saved yet, for the new people who have none."""
-    User = get_user_model()
-    users = []
-    for row in new_rows:
-        if row.email in plan.users:
-            continue
-        first_name, _, last_name = row.full_name.partition(" ")
-        user = User(
-            **{User.USERNAME_FIELD: row.email},
-            email=row.email,
-            first_name=first_name[:150],
-            last_name=last_name.strip()[:150],
-        )
-        # What set_unusable_password() stores, from a faster source of randomness.
-        user.password = UNUSABLE_PASSWORD_PREFIX + secrets.token_hex(
-            UNUSABLE_PASSWORD_SUFFIX_LENGTH // 2
-        )
-        users.append(user)
-    return users
+    return [
+        services.new_sign_in(full_name=row.full_name, email=row.email)
+        for row in new_rows
+        if row.email not in plan.users
+    ]
 
 
 def _reserve_ids(model, count):

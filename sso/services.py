@@ -104,14 +104,7 @@ def _give_sign_in(person):
             except ValidationError:
                 raise SignInRefused("cannot_link", person.email) from None
         else:
-            first_name, _, last_name = person.full_name.partition(" ")
-            user = User(
-                **{User.USERNAME_FIELD: username},
-                email=person.email,
-                first_name=first_name[:150],
-                last_name=last_name.strip()[:150],
-            )
-            user.set_unusable_password()
+            user = people.new_sign_in(full_name=person.full_name, email=username)
             user.save()
         person.user = user
         person.save(update_fields=["user"])

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.management.color import no_style
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from assessments import services as people
+from assessments.models import Employee
 from levels import services
 from levels.models import Ladder
 
@@ -38,36 +40,138 @@ def client_signed_in(client, user):
     return client
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Each test process's database, with the rows of the shipped ladder and of the
+    personas written once and set aside (`_SetAside`)."""
+    with django_db_blocker.unblock():
+        _SET_ASIDE.prepare(
+            [
+                (LADDER, lambda: services.load_default_ladder()),
+                (PERSONAS, lambda: _build_org(Ladder.objects.get())),
+            ]
+        )
+
+
 @pytest.fixture
 def default_ladder(db):
     """The Product Management ladder shipped with the app, with its history, as
     `services.load_default_ladder` writes it."""
-    return _ShippedLadder.load()
+    if _SET_ASIDE.copy_back(LADDER):
+        ladder = Ladder.objects.get()
+        ladder.copied_back = True
+        return ladder
+    return services.load_default_ladder().ladder
 
 
-class _ShippedLadder:
-    """Loads the shipped ladder the first time in each test process and keeps its rows;
-    later tests get the same rows (same ids, same history) written back in one bulk
-    insert a table, several times faster than loading the file again. Only into a database
-    with no ladder data at all; otherwise, and until the rows are kept, it loads the file."""
+LADDER, PERSONAS = "ladder", "personas"
 
-    rows = None  # [(model, [instances])], in an order that satisfies foreign keys
 
-    @classmethod
-    def load(cls):
-        models = list(apps.get_app_config("levels").get_models())
-        empty = not any(model.objects.exists() for model in (Ladder, Ladder.history.model))
-        if cls.rows is None or not empty:
-            ladder = services.load_default_ladder().ladder
-            if cls.rows is None and empty:
-                cls.rows = [(model, list(model.objects.order_by("pk"))) for model in models]
-            return ladder
-        for model, instances in cls.rows:
-            model.objects.bulk_create(instances)
-        with connection.cursor() as cursor:  # PostgreSQL: the ids go on after the copied ones
+class _SetAside:
+    """Loading the ladder file and placing the personas would cost most tests more than the
+    rest of their setup, so each test process does it once, when its database is made:
+    step by step, it moves the rows each step wrote into tables of their own
+    (`aside_<step>_<table>`, which no model knows: flushes and migrations leave them
+    alone) and empties the app's tables again. A test then copies a step's rows back, one
+    statement a table, with the same ids as writing them again would give.
+
+    A step is only set aside when it leaves the rows already there as they were and leaves
+    nothing to run on commit (a test's transaction never commits); it is only copied back
+    into tables with nothing added since, on the day it was written (the rows hold dates).
+    Otherwise the fixtures write the rows themselves."""
+
+    def __init__(self):
+        self.steps = {}  # step: [(model, rows above this pk are the step's)]
+        self.day = None
+
+    def prepare(self, steps):
+        models = [
+            model
+            for model in apps.get_models(include_auto_created=True)
+            if model._meta.managed and not model._meta.proxy
+        ]
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                marks = [{model: _rows(cursor, model) for model in models}]
+                for _, write in steps:
+                    write()
+                    marks.append({model: _rows(cursor, model) for model in models})
+                for earlier in marks[:-1]:  # the rows there before a step are as they were
+                    for model, rows in earlier.items():
+                        if marks[-1][model][: len(rows)] != rows:
+                            raise _NotSetAside(f"{model._meta.label} changed")
+                if connection.run_on_commit:
+                    raise _NotSetAside("work left to run on commit")
+                for number, (name, _) in enumerate(steps):
+                    self.steps[name] = []
+                    for model in models:
+                        pk, table = _quote(model._meta.pk.column), _quote(model._meta.db_table)
+                        before, after = marks[number][model], marks[number + 1][model]
+                        if len(after) == len(before):
+                            continue
+                        if not isinstance(after[-1][0], int):
+                            raise _NotSetAside(f"{model._meta.label} has no number for ids")
+                        top = before[-1][0] if before else 0
+                        aside = _quote(f"aside_{name}_{model._meta.db_table}")
+                        cursor.execute(f"DROP TABLE IF EXISTS {aside}")
+                        cursor.execute(
+                            f"CREATE TABLE {aside} AS SELECT * FROM {table} "
+                            f"WHERE {pk} > %s AND {pk} <= %s",
+                            [top, after[-1][0]],
+                        )
+                        self.steps[name].append((model, top))
+                for model, top in [pair for added in self.steps.values() for pair in added]:
+                    pk, table = _quote(model._meta.pk.column), _quote(model._meta.db_table)
+                    cursor.execute(f"DELETE FROM {table} WHERE {pk} > %s", [top])
+        except _NotSetAside:
+            self.steps = {}
+        self.day = timezone.localdate()
+
+    def copy_back(self, name):
+        """Copy the rows of step `name` back; whether it could."""
+        added = self.steps.get(name)
+        if not added or self.day != timezone.localdate():
+            return False
+        # One transaction, so that foreign keys are checked once every table is filled.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT "
+                + " OR ".join(
+                    f"EXISTS (SELECT 1 FROM {_quote(model._meta.db_table)} "
+                    f"WHERE {_quote(model._meta.pk.column)} > %s)"
+                    for model, _ in added
+                ),
+                [top for _, top in added],
+            )
+            if cursor.fetchone()[0]:
+                return False
+            for model, _ in added:
+                table = model._meta.db_table
+                aside = _quote(f"aside_{name}_{table}")
+                cursor.execute(f"INSERT INTO {_quote(table)} SELECT * FROM {aside}")
+            # PostgreSQL: new ids go on after the copied ones.
+            models = [model for model, _ in added]
             for statement in connection.ops.sequence_reset_sql(no_style(), models):
                 cursor.execute(statement)
-        return Ladder.objects.get()
+        return True
+
+
+class _NotSetAside(Exception):
+    pass
+
+
+def _rows(cursor, model):
+    """Every row of `model`'s table, each led by its id, by id."""
+    pk, table = _quote(model._meta.pk.column), _quote(model._meta.db_table)
+    cursor.execute(f"SELECT {pk}, * FROM {table} ORDER BY {pk}")
+    return cursor.fetchall()
+
+
+def _quote(name):
+    return connection.ops.quote_name(name)
+
+
+_SET_ASIDE = _SetAside()
 
 
 def place(ladder, username, full_name, level, track="ic", manager=None, months_ago=12):
@@ -101,19 +205,42 @@ class Org:
 
 @pytest.fixture
 def org(default_ladder):
-    boss = place(default_ladder, "boss", "Bo Director", "director", "management")
-    manager = place(default_ladder, "manager", "Mina Manager", "pm-manager", "management", boss)
-    other = place(default_ladder, "other", "Otto Other", "pm-manager", "management", boss)
+    if getattr(default_ladder, "copied_back", False) and _SET_ASIDE.copy_back(PERSONAS):
+        employees = {
+            employee.user.username: employee
+            for employee in Employee.objects.select_related("user", "level", "track", "manager")
+        }
+        for employee in employees.values():
+            employee.ladder = default_ladder
+        users = get_user_model().objects.in_bulk(["hr", "outsider"], field_name="username")
+        return Org(
+            ladder=default_ladder,
+            boss=employees["boss"],
+            manager=employees["manager"],
+            report=employees["report"],
+            teammate=employees["teammate"],
+            other_manager=employees["other"],
+            stranger=employees["stranger"],
+            hr=users["hr"],
+            outsider=users["outsider"],
+        )
+    return _build_org(default_ladder)
+
+
+def _build_org(ladder):
+    boss = place(ladder, "boss", "Bo Director", "director", "management")
+    manager = place(ladder, "manager", "Mina Manager", "pm-manager", "management", boss)
+    other = place(ladder, "other", "Otto Other", "pm-manager", "management", boss)
     hr = UserFactory(username="hr", first_name="Hana", last_name="HR", is_staff=True)
     hr.groups.add(people.ensure_hr_group())
     return Org(
-        ladder=default_ladder,
+        ladder=ladder,
         boss=boss,
         manager=manager,
-        report=place(default_ladder, "report", "Remi Report", "pm", manager=manager),
-        teammate=place(default_ladder, "teammate", "Tea Mate", "apm", manager=manager),
+        report=place(ladder, "report", "Remi Report", "pm", manager=manager),
+        teammate=place(ladder, "teammate", "Tea Mate", "apm", manager=manager),
         other_manager=other,
-        stranger=place(default_ladder, "stranger", "Stan Stranger", "pm", manager=other),
+        stranger=place(ladder, "stranger", "Stan Stranger", "pm", manager=other),
         hr=hr,
         outsider=UserFactory(username="outsider"),
     )

@@ -44,21 +44,36 @@ def at_once(monkeypatch, *jobs):
     Each import, once it has checked its file against the database, waits until the other
     has checked too, or is held back by a lock: without the lock both would check before
     either writes, the interleaving that made imports collide."""
-    checked, both_checked = [], threading.Condition()
+    # The threads of the jobs that have checked, or finished without checking (refused
+    # before they got there): nobody waits for those.
+    arrived, both_checked = set(), threading.Condition()
     check = peoplefile._check_against_database
+
+    def arrive():
+        with both_checked:
+            arrived.add(threading.get_ident())
+            both_checked.notify_all()
 
     def check_then_wait(plan):
         check(plan)
+        arrive()
         with both_checked:
-            checked.append(plan)
-            both_checked.notify_all()
             for _ in range(600):  # 30 s at most
-                if len(checked) == len(jobs) or someone_waits_for_a_lock():
+                if len(arrived) == len(jobs) or someone_waits_for_a_lock():
                     break
                 both_checked.wait(timeout=0.05)
 
+    def arriving_when_done(job):
+        def run():
+            try:
+                return job()
+            finally:
+                arrive()
+
+        return run
+
     monkeypatch.setattr(peoplefile, "_check_against_database", check_then_wait)
-    return run_together(*jobs)
+    return run_together(*(arriving_when_done(job) for job in jobs))
 
 
 def test_the_same_file_imported_twice_at_once_creates_everyone_once(default_ladder, monkeypatch):

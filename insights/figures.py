@@ -44,11 +44,10 @@ from django.db.models.functions import Length, Replace, TruncQuarter
 from django.urls import reverse
 
 from assessments import kept, readiness, services
-from assessments.models import Employee, Evidence, LevelAssignment
+from assessments.models import Evidence, LevelAssignment
 from assessments.readiness import add_months
 from assessments.templatetags.people import time_in_level as time_in_level_text
 from levels.models import Level
-from levels.structure import ladder_structure
 from rounds.models import Nomination, Round
 
 LIST_LIMIT = 50  # people listed on the page; the export has them all
@@ -333,40 +332,27 @@ def _pipeline_people(scope, round):
     return people
 
 
-def next_level_ids(levels):
-    """The ids of the levels that are someone's next level, on any ladder (from the cached
-    structure of each ladder: no query once it is cached)."""
-    ladders = {level.ladder_id: level.ladder for level in levels.values()}
-    found = set()
-    for ladder in ladders.values():
-        found.update(after.pk for after in ladder_structure(ladder).next_levels().values())
-    return sorted(found)
-
-
 def pipeline(scope, levels, round):
-    """People Getting close and Ready, per next level: one aggregate with three counts per
-    possible next level (the readiness query is grouped by person already, so it is
-    counted by `aggregate`, never grouped again)."""
-    ready, close = readiness.READY[0], readiness.CLOSE[0]
-    conditions = {}
-    for pk in next_level_ids(levels):
-        conditions[f"ready_{pk}"] = Q(next_level_id=pk, next_badge=ready)
-        conditions[f"close_{pk}"] = Q(next_level_id=pk, next_badge=close)
-        conditions[f"spans_{pk}"] = Q(next_level_id=pk, next_spans=True)
-    # The list's length and the round's Ready people not nominated, in the same query.
-    extra = {"total": Count("pk")}
+    """People Getting close and Ready, per next level: the people in the pipeline grouped
+    by next level, badge and whether their evidence spans the months (and, with a round
+    open, whether they are nominated in it), so the readiness of each is worked out once
+    and the groups are few whatever the headcount."""
+    ready = readiness.READY[0]
+    keys = ["next_level_id", "next_badge", "next_spans"]
     if round is not None:
-        extra["ready_not_nominated"] = Count("pk", filter=Q(next_badge=ready, nominated=False))
-    counts = _pipeline_people(scope, round).aggregate(
-        **extra,
-        **{name: Count("pk", filter=condition) for name, condition in conditions.items()},
-    )
-    scope.cache["pipeline"] = counts
-    found = {
-        pk: {kind: counts[f"{kind}_{pk}"] for kind in ("ready", "close", "spans")}
-        for pk in next_level_ids(levels)
-        if counts[f"ready_{pk}"] or counts[f"close_{pk}"]
-    }
+        keys.append("nominated")
+    groups = _pipeline_people(scope, round).order_by().values(*keys).annotate(n=Count("pk"))
+    found, total, ready_not_nominated = {}, 0, 0
+    for group in groups:
+        counts = found.setdefault(group["next_level_id"], {"ready": 0, "close": 0, "spans": 0})
+        counts["ready" if group["next_badge"] == ready else "close"] += group["n"]
+        counts["spans"] += group["n"] if group["next_spans"] else 0
+        total += group["n"]
+        if round is not None and group["next_badge"] == ready and not group["nominated"]:
+            ready_not_nominated += group["n"]
+    # The list's length and the round's Ready people not nominated, for the list and the
+    # round's figures.
+    scope.cache["pipeline"] = {"total": total, "ready_not_nominated": ready_not_nominated}
     ordered = sorted(found, key=lambda pk: (levels[pk].ladder.name, levels[pk].grade, pk))
     labels = [_level_name(levels[pk]) for pk in ordered]
     return Table(
@@ -637,17 +623,14 @@ def quiet_people(scope, *, limit=PAGE):
 # 6. Span of control and depth ----------------------------------------------------------------
 
 
-def _managers(scope):
-    """The managers of the people in view, each with `span`: their direct reports in view."""
-    reports = (
-        scope.people.filter(manager=OuterRef("pk"))
+def _spans(scope, *fields):
+    """The managers of the people in view, each as a row {manager, span, *fields}, `span`
+    being their direct reports in view: one pass over the people, grouped by manager."""
+    return (
+        scope.people.filter(manager__isnull=False)
         .order_by()
-        .values("manager")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Employee.objects.filter(pk__in=scope.people.values("manager")).annotate(
-        span=Subquery(reports, output_field=IntegerField())
+        .values("manager", *fields)
+        .annotate(span=Count("pk"))
     )
 
 
@@ -657,9 +640,9 @@ def span_of_control(scope):
     def within(low, high):
         return Q(span__gte=low) & (Q(span__lte=high) if high else Q())
 
-    counts = _managers(scope).aggregate(
+    counts = _spans(scope).aggregate(
         **{
-            f"b{i}": Count("pk", filter=within(low, high))
+            f"b{i}": Count("manager", filter=within(low, high))
             for i, (_, low, high) in enumerate(SPAN_BUCKETS)
         }
     )
@@ -680,18 +663,23 @@ def span_of_control(scope):
     )
 
 
-def wide_managers(scope, *, limit=PAGE):
+def wide_managers(scope, levels, *, limit=PAGE):
     """The managers with more than the threshold of direct reports, the widest first."""
     managers = (
-        _managers(scope)
+        _spans(scope, "manager__full_name", "manager__level")
         .filter(span__gt=scope.span_limit)
-        .select_related("level")
-        .order_by("-span", "full_name", "pk")
+        .order_by("-span", "manager__full_name", "manager")
     )
     found, total = _cut(managers, limit)
     rows = (
-        [_person(manager) if limit else manager.full_name, _level_name(manager.level), manager.span]
-        for manager in found
+        [
+            Link(row["manager__full_name"], reverse("assessments:person", args=[row["manager"]]))
+            if limit
+            else row["manager__full_name"],
+            _level_name(levels[row["manager__level"]]),
+            row["span"],
+        ]
+        for row in found
     )
     return Table(
         caption=f"Managers with more than {scope.span_limit} direct reports",

@@ -65,7 +65,7 @@ def org(request):
         "evidence": _draw(figures.evidence_activity(scope)),
         "quiet_people": figures.quiet_people(scope),
         "span": _draw(figures.span_of_control(scope)),
-        "wide_managers": figures.wide_managers(scope),
+        "wide_managers": figures.wide_managers(scope, levels),
         "depth": _draw(figures.depth(scope)),
     }
     exports = {
@@ -114,7 +114,7 @@ def _export_table(name, scope):
         "evidence": lambda: figures.evidence_activity(scope, limit=None),
         "quiet-people": lambda: figures.quiet_people(scope, limit=None),
         "span": lambda: figures.span_of_control(scope),
-        "wide-managers": lambda: figures.wide_managers(scope, limit=None),
+        "wide-managers": lambda: figures.wide_managers(scope, levels, limit=None),
         "depth": lambda: figures.depth(scope),
         "people": lambda: figures.Table(
             caption="People",

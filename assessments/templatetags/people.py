@@ -2,7 +2,8 @@
 
 from django import template
 from django.template.defaultfilters import date as format_date
-from django.template.defaultfilters import truncatewords
+from django.template.defaultfilters import linebreaksbr, truncatewords
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -131,4 +132,81 @@ def change_items(items, *, new_evidence="", own=False, can_manage=False):
                 )
             shown = f'\n<div class="expectation-actions">\n{shown}\n</div>'
         lines.append(f"<li>\n{badge}\n{richtext.render_inline(item.text)}{was}{shown}\n</li>")
+    return mark_safe("\n".join(lines))
+
+
+_ANY_PK = 918273645  # stands for an id in an address worked out once for many
+
+
+@register.simple_tag(takes_context=True)
+def evidence_items(context, items):
+    """A list item per piece of evidence in `items`, for the page's `user` (who may edit
+    and delete what they wrote) and, with `can_manage`, the buttons to confirm or decline
+    a win waiting for it (`_win_decision.html`, with the page's context). Drawn here
+    rather than in a template loop: a person's page lists up to fifty on every visit."""
+    user, can_manage = context.get("user"), context.get("can_manage")
+    # The addresses of the edit and delete pages, worked out once for the list.
+    edit = reverse("assessments:evidence_edit", args=[_ANY_PK])
+    delete = reverse("assessments:evidence_delete", args=[_ANY_PK])
+    lines = []
+    for item in items:
+        badges = []
+        if item.source == "self":
+            badges.append('<span class="badge text-bg-info">Self-logged</span>')
+        if item.status == "pending":
+            badges.append('<span class="badge text-bg-warning">Waiting for confirmation</span>')
+        elif item.status == "declined":
+            badges.append('<span class="badge text-bg-danger">Declined</span>')
+        if item.kind == "growth":
+            badges.append(
+                '<span class="badge bg-warning-subtle text-warning-emphasis border '
+                'border-warning-subtle">Growth note</span>'
+            )
+        if item.visibility == "private":
+            private = '<span class="badge text-bg-secondary">Private to managers and HR</span>'
+            if item.kind == "shows" and item.status == "confirmed":
+                private += (
+                    ' <span class="small text-body-secondary">not counted in readiness</span>'
+                )
+            badges.append(private)
+        about = f"{richtext.render_inline(item.expectation_text)} · {escape(item.level_name)}"
+        details = []
+        if item.link:
+            details.append(f'<a href="{escape(item.link)}" rel="noopener noreferrer">Link</a> · ')
+        criteria = [escape(criterion.name) for criterion in item.criteria.all()]
+        if criteria:
+            details.append(f"Supports {', '.join(criteria)} · ")
+        if item.author:
+            author = item.author.get_full_name() or item.author.get_username()
+            details.append(f"by {escape(author)}")
+        else:
+            details.append("by someone who left")
+        if item.status == "declined" and item.decline_reason:
+            details.append(
+                f'<div class="text-danger-emphasis">Declined: {escape(item.decline_reason)}</div>'
+            )
+        actions = []
+        if user is not None and item.author_id == user.pk:
+            actions.append(
+                '<a class="btn btn-sm btn-outline-secondary" href="'
+                f'{edit.replace(str(_ANY_PK), str(item.pk))}">Edit</a>\n'
+                '<a class="btn btn-sm btn-outline-danger" href="'
+                f'{delete.replace(str(_ANY_PK), str(item.pk))}">Delete</a>'
+            )
+        if can_manage and item.status == "pending":
+            decision = context.template.engine.get_template("assessments/_win_decision.html")
+            with context.push(item=item):
+                actions.append(decision.render(context))
+        actions = "\n".join(actions)
+        lines.append(
+            '<li class="evidence-item mb-3">\n'
+            '<div class="d-flex flex-wrap align-items-baseline gap-2">\n'
+            f"<strong>{escape(format_date(item.observed_on, 'j M Y'))}</strong>\n"
+            + "".join(f"{badge}\n" for badge in badges)
+            + f'<span class="small text-body-secondary">{about}</span>\n</div>\n'
+            f'<p class="mb-1">{linebreaksbr(item.description, autoescape=True)}</p>\n'
+            f'<div class="small text-body-secondary">\n{"".join(details)}\n</div>\n'
+            '<div class="d-flex flex-wrap gap-2 mt-1 d-print-none">\n'
+            f"{actions}\n</div>\n</li>"
+        )
     return mark_safe("\n".join(lines))

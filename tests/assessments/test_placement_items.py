@@ -1,5 +1,6 @@
-"""The expectation lists of a person's page, drawn in Python (`placement_items`,
-`change_items`): the same markup the template loops drew, for every kind of item, escaped."""
+"""The lists of a person's page drawn in Python (`placement_items`, `change_items`,
+`evidence_items`): the same markup the template loops drew, for every kind of item,
+escaped."""
 
 import datetime
 import re
@@ -34,6 +35,38 @@ CHANGES_LOOP = Template(
 {% endif %}{% endwith %}
 </li>
 {% endif %}{% endfor %}"""  # noqa: E501
+)
+
+EVIDENCE_LOOP = Template(
+    """{% load richtext %}
+{% for item in items %}
+<li class="evidence-item mb-3">
+  <div class="d-flex flex-wrap align-items-baseline gap-2">
+    <strong>{{ item.observed_on|date:"j M Y" }}</strong>
+    {% if item.source == "self" %}<span class="badge text-bg-info">Self-logged</span>{% endif %}
+    {% if item.status == "pending" %}<span class="badge text-bg-warning">Waiting for confirmation</span>{% elif item.status == "declined" %}<span class="badge text-bg-danger">Declined</span>{% endif %}
+    {% if item.kind == "growth" %}<span class="badge bg-warning-subtle text-warning-emphasis border border-warning-subtle">Growth note</span>{% endif %}
+    {% if item.visibility == "private" %}<span class="badge text-bg-secondary">Private to managers and HR</span>{% if item.kind == "shows" and item.status == "confirmed" %} <span class="small text-body-secondary">not counted in readiness</span>{% endif %}{% endif %}
+    <span class="small text-body-secondary">{{ item.expectation_text|rich_inline }} · {{ item.level_name }}</span>
+  </div>
+  <p class="mb-1">{{ item.description|linebreaksbr }}</p>
+  <div class="small text-body-secondary">
+    {% if item.link %}<a href="{{ item.link }}" rel="noopener noreferrer">Link</a> · {% endif %}
+    {% for criterion in item.criteria.all %}{% if forloop.first %}Supports {% endif %}{{ criterion.name }}{% if not forloop.last %}, {% endif %}{% if forloop.last %} · {% endif %}{% endfor %}
+    by {% if item.author %}{{ item.author.get_full_name|default:item.author.get_username }}{% else %}someone who left{% endif %}
+    {% if item.status == "declined" and item.decline_reason %}<div class="text-danger-emphasis">Declined: {{ item.decline_reason }}</div>{% endif %}
+  </div>
+  <div class="d-flex flex-wrap gap-2 mt-1 d-print-none">
+    {% if item.author_id == user.pk %}
+    <a class="btn btn-sm btn-outline-secondary" href="{% url 'assessments:evidence_edit' item.pk %}">Edit</a>
+    <a class="btn btn-sm btn-outline-danger" href="{% url 'assessments:evidence_delete' item.pk %}">Delete</a>
+    {% endif %}
+    {% if can_manage and item.status == "pending" %}
+    {% include "assessments/_win_decision.html" %}
+    {% endif %}
+  </div>
+</li>
+{% endfor %}"""  # noqa: E501
 )
 
 
@@ -134,3 +167,78 @@ def test_change_items_draw_what_the_template_drew(own, can_manage):
     assert "Unchanged" not in drawn
     assert "Leads &lt;pricing&gt;" in drawn
     assert drawn.count("<li>") == 5
+
+
+class _Criteria(list):
+    def all(self):
+        return self
+
+
+def _author(pk, first="", last="", username="someone"):
+    return SimpleNamespace(
+        pk=pk,
+        get_full_name=lambda: f"{first} {last}".strip(),
+        get_username=lambda: username,
+    )
+
+
+def _evidence(pk, **fields):
+    author = fields.pop("author", _author(2, "Mina", "Manager"))
+    values = {
+        "observed_on": datetime.date(2026, 5, 6),
+        "source": "manager",
+        "status": "confirmed",
+        "kind": "shows",
+        "visibility": "shared",
+        "expectation_text": "Owns the **roadmap**",
+        "level_name": "PM <2>",
+        "description": "Ran the <launch>\nand the retro",
+        "link": "",
+        "criteria": _Criteria(),
+        "decline_reason": "",
+        "author": author,
+        "author_id": author.pk if author else None,
+        **fields,
+    }
+    return SimpleNamespace(pk=pk, **values)
+
+
+EVIDENCE = [
+    _evidence(1),
+    _evidence(
+        2,
+        source="self",
+        status="pending",
+        author=_author(7, username="remi"),
+        link="https://example.com/doc?a=1&b=2",
+        criteria=_Criteria(
+            [SimpleNamespace(name="Impact"), SimpleNamespace(name="Scope & <reach>")]
+        ),
+    ),
+    _evidence(3, source="self", status="declined", decline_reason="Not <yet>", author=None),
+    _evidence(4, kind="growth", visibility="private"),
+    _evidence(5, visibility="private"),
+    _evidence(6, visibility="private", status="pending", source="self"),
+]
+
+
+@pytest.mark.parametrize(("viewer", "can_manage"), [(7, False), (2, True), (99, False)])
+def test_evidence_items_draw_what_the_template_drew(viewer, can_manage):
+    context = {
+        "items": EVIDENCE,
+        "user": SimpleNamespace(pk=viewer),
+        "can_manage": can_manage,
+        "csrf_token": "a-token",
+    }
+
+    drawn = Template("{% load people %}{% evidence_items items %}").render(Context(context))
+    looped = EVIDENCE_LOOP.render(Context(context))
+
+    assert _tidy(drawn) == _tidy(looped)
+    assert drawn.count('class="evidence-item') == len(EVIDENCE)
+    assert "Ran the &lt;launch&gt;<br>and the retro" in drawn
+    assert "Scope &amp; &lt;reach&gt;" in drawn
+    assert "by someone who left" in drawn
+    assert drawn.count(">Edit</a>") == {7: 1, 2: 4, 99: 0}[viewer]
+    assert ("Decline win" in drawn) is can_manage
+    assert ("a-token" in drawn) is can_manage

@@ -6,6 +6,8 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from rounds.models import Nomination
+
 from ..conftest import place
 from .conftest import TODAY, ago
 
@@ -198,6 +200,16 @@ def test_the_open_round_is_summed_up_for_the_view(client, known):
     # The unrelated manager's people are not nominated.
     _, response = figures(client, known.org.other_manager.user)
     assert response.context["round_state"]["total"] == 0
+
+
+def test_a_ready_person_left_out_of_the_open_round_is_counted_and_listed(client, known):
+    Nomination.objects.filter(round=known.round).delete()
+
+    s, response = figures(client, known.org.hr)
+
+    assert response.context["round_state"]["ready_not_nominated"] == 1
+    assert rows(s["pipeline"])[1] == ["Senior PM (L5)", "1", "0", "1"]
+    assert rows(s["pipeline_people"])[0][-1] == "No"
 
 
 def test_level_changes_per_quarter(client, known):

@@ -39,6 +39,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Length, Replace, TruncQuarter
 from django.urls import reverse
@@ -108,11 +109,15 @@ def _level_name(level):
 
 def _cut(queryset, limit):
     """(rows, total): the first `limit` (PAGE: LIST_LIMIT) of `queryset` and how many in
-    all (two queries), or with no limit every row, streamed, and no total."""
+    all, in one query (the total is a count over every row, worked out in the pass that
+    sorts them), or with no limit every row, streamed, and no total."""
     if limit is None:
         return queryset.iterator(chunk_size=2000), None
     limit = LIST_LIMIT if limit == PAGE else limit
-    return list(queryset[:limit]), queryset.count()
+    rows = list(queryset.annotate(cut_total=Window(Count("*")))[:limit])
+    if not rows:
+        return rows, 0
+    return rows, rows[0]["cut_total"] if isinstance(rows[0], dict) else rows[0].cut_total
 
 
 def levels_by_id():

@@ -10,7 +10,8 @@ from django.utils.html import format_html
 from levels.models import Level, PromotionCriterion, Track
 from levels.selectors import is_step_down
 from pmladder.widgets import LongSelect
-from sso.rules import password_allowed_for
+from sso.rules import REFUSED_ANY as PASSWORD_REFUSED
+from sso.rules import password_allowed_for, password_sign_in_on
 
 from . import teamtable
 from .models import Employee, Evidence
@@ -256,6 +257,15 @@ class SignInForm(AuthenticationForm):
         field.max_length = limit
         field.widget.attrs["maxlength"] = str(limit)
         field.validators.append(MaxLengthValidator(limit))
+        if not password_sign_in_on():
+            # Only break-glass accounts may sign in with a password now: every refusal,
+            # whatever the name, gets the same answer, so the page never tells which
+            # names those accounts have.
+            self.error_messages = {
+                **self.error_messages,
+                "invalid_login": PASSWORD_REFUSED,
+                "inactive": PASSWORD_REFUSED,
+            }
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""

@@ -103,6 +103,13 @@ def _person(employee):
     return Link(employee.full_name, employee.get_absolute_url())
 
 
+def _manager(row, limit):
+    """The manager of a row grouped by manager: a link on the page, a name in an export."""
+    if not limit:
+        return row["manager__full_name"]
+    return Link(row["manager__full_name"], reverse("assessments:person", args=[row["manager"]]))
+
+
 def _level_name(level):
     return f"{level.short_name} ({level.code})" if level.code else level.short_name
 
@@ -561,9 +568,7 @@ def evidence_activity(scope, *, limit=PAGE):
     found, total = _cut(per_manager, limit)
     rows = (
         [
-            Link(row["manager__full_name"], reverse("assessments:person", args=[row["manager"]]))
-            if limit
-            else row["manager__full_name"],
+            _manager(row, limit),
             row["reports"],
             row["quiet"],
         ]
@@ -678,9 +683,7 @@ def wide_managers(scope, levels, *, limit=PAGE):
     found, total = _cut(managers, limit)
     rows = (
         [
-            Link(row["manager__full_name"], reverse("assessments:person", args=[row["manager"]]))
-            if limit
-            else row["manager__full_name"],
+            _manager(row, limit),
             _level_name(levels[row["manager__level"]]),
             row["span"],
         ]

@@ -47,7 +47,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         _SET_ASIDE.prepare(
             [
-                (LADDER, lambda: services.load_default_ladder()),
+                (LADDER, services.load_default_ladder),
                 (PERSONAS, lambda: _build_org(Ladder.objects.get())),
             ]
         )

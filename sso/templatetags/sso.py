@@ -2,7 +2,7 @@
 
 from django import template
 
-from sso.rules import REFUSED_ANY, password_allowed_for, password_sign_in_on, providers
+from sso.rules import password_allowed_for, password_sign_in_on, providers
 
 register = template.Library()
 
@@ -20,10 +20,3 @@ def password_sign_in(user=None):
 def sso_providers():
     """[(name, label)] of the sign-in providers, for the sign-in page."""
     return providers()
-
-
-@register.simple_tag
-def password_refused():
-    """The sign-in page's one answer to a refused password while password sign-in is off
-    (`sso.rules.REFUSED_ANY`)."""
-    return REFUSED_ANY

@@ -133,6 +133,13 @@ class Employee(models.Model):
         "active", default=True, help_text="Inactive people cannot sign in and leave the team pages."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    level_since = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the current level took effect: the start of the latest run of "
+        "assignments at it. Kept with the history by the services that write it.",
+    )
     readiness_generation = models.PositiveIntegerField(
         default=0,
         db_default=0,  # for the people import's bulk inserts, which leave it out

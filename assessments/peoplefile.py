@@ -124,6 +124,7 @@ EMPLOYEE_FIELDS = (
     "ladder",
     "track",
     "level",
+    "level_since",
     "user",
     "is_active",
     "created_at",
@@ -515,6 +516,7 @@ class _Plan:
     levels: dict = field(default_factory=dict)  # pk -> Level of the ladders named
     tracks: dict = field(default_factory=dict)  # pk -> Track of the ladders named
     level_changes: list = field(default_factory=list)  # (row, employee pk, track, level)
+    level_since: dict = field(default_factory=dict)  # pk -> level_since once changed
     new_users: dict = field(default_factory=dict)  # email -> User created by the import
     created: dict = field(default_factory=dict)  # email -> pk of each person created
     problems: _Problems = field(default_factory=_Problems)
@@ -917,14 +919,14 @@ def _check_level_changes(plan):
     ]
     if not changes:
         return
-    current, latest, allowed = {}, {}, set()
+    current, held_since, latest, allowed = {}, {}, {}, set()
     for batch in _batches(person.pk for _, person in changes):
-        current.update(
-            (pk, (level_id, track_id))
-            for pk, level_id, track_id in Employee.objects.select_for_update()
+        for pk, level_id, track_id, level_since in (
+            Employee.objects.select_for_update()
             .filter(pk__in=batch)
-            .values_list("pk", "level_id", "track_id")
-        )
+            .values_list("pk", "level_id", "track_id", "level_since")
+        ):
+            current[pk], held_since[pk] = (level_id, track_id), level_since
         latest.update(
             LevelAssignment.objects.filter(employee_id__in=batch)
             .order_by()
@@ -970,6 +972,9 @@ def _check_level_changes(plan):
                 plan.problems.add_validation_error(error, row=row.number)
             continue
         plan.level_changes.append((row, person.pk, track, level))
+        plan.level_since[person.pk] = services.since_after(
+            current[person.pk][0], held_since[person.pk], level, row.effective_date
+        )
 
 
 # Previewing -----------------------------------------------------------------------------
@@ -1446,6 +1451,7 @@ def _write(plan, changes):
                 ladder.pk,
                 track.pk,
                 level.pk,
+                day(row.effective_date),
                 user_ids[row.email],
                 True,
                 now,
@@ -1472,8 +1478,9 @@ def _updates(plan, pks, paths):
     and the emails of the people whose level, track, name, title or manager changes."""
     values = collections.defaultdict(dict)  # pk -> {field: value}
     updated = set()
+    day = connection.ops.adapt_datefield_value
     for row, pk, track, level in plan.level_changes:
-        values[pk].update(level=level.pk, track=track.pk)
+        values[pk].update(level=level.pk, track=track.pk, level_since=day(plan.level_since[pk]))
         updated.add(row.email)
     for row in plan.rows:
         person = plan.existing.get(row.email)

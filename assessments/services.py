@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, UNUSABLE_PASSWORD_SUFFIX_LENGTH
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import DateField, Min, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Concat, Substr
+from django.db.models import DateField, Exists, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -41,45 +41,48 @@ STALE_LEVEL_MESSAGE = (
 # the person's latest assignment, so the history stays in order.
 
 
-def level_since(employee):
-    """The date the employee's current level took effect: the start of the latest run of
-    assignments at that level. Uses a prefetched `assignment_list` when there is one."""
-    assignments = getattr(employee, "assignment_list", None)
-    if assignments is None:
-        assignments = list(employee.assignments.order_by("-effective_on", "-id"))
-    since = None
-    for assignment in assignments:  # newest first
-        if assignment.level_id != employee.level_id:
-            break
-        since = assignment.effective_on
-    return since
+def level_since_in_history():
+    """The date each person of an employee queryset took their current level, worked out
+    from their level history in SQL: the start of the latest run of assignments at that
+    level, i.e. the earliest assignment at it with no assignment to another level after it
+    in the history's order (by date, then by id). None without one.
 
-
-def with_level_since(people):
-    """`people` (a queryset of employees) annotated with `level_since`: what `level_since`
-    says of each, in SQL, so that lists can sort, filter and count by time in level. The
-    run at the current level starts after the latest assignment to another level (by
-    date, then by id, the history's order)."""
-    history = LevelAssignment.objects.filter(employee=OuterRef("pk")).order_by(
-        "-effective_on", "-id"
-    )
-    other = history.exclude(level=OuterRef("level"))
-    people = people.alias(
-        _other_on=Coalesce(Subquery(other.values("effective_on")[:1]), Value(EARLIEST_DATE)),
-        _other_id=Coalesce(Subquery(other.values("id")[:1]), Value(0)),
+    Pages read the kept copy, `Employee.level_since`; this is how it is counted again
+    (`keep_level_since`) and how tests check it."""
+    later_elsewhere = (
+        LevelAssignment.objects.filter(employee=OuterRef("employee"))
+        .exclude(level=OuterRef("level"))
+        .filter(
+            Q(effective_on__gt=OuterRef("effective_on"))
+            | Q(effective_on=OuterRef("effective_on"), id__gt=OuterRef("id"))
+        )
     )
     run = (
-        history.filter(level=OuterRef("level"))
-        .filter(
-            Q(effective_on__gt=OuterRef("_other_on"))
-            | Q(effective_on=OuterRef("_other_on"), id__gt=OuterRef("_other_id"))
-        )
+        LevelAssignment.objects.filter(employee=OuterRef("pk"), level=OuterRef("level"))
+        .filter(~Exists(later_elsewhere))
         .order_by()
         .values("employee")
         .annotate(since=Min("effective_on"))
         .values("since")
     )
-    return people.annotate(level_since=Subquery(run, output_field=DateField()))
+    return Subquery(run, output_field=DateField())
+
+
+def keep_level_since(people):
+    """Count `level_since` again from the history for `people` (a queryset of employees),
+    in one UPDATE: for history rows written in bulk past the services. `assign_level`,
+    `place_employee` and the people import set it as they write (`since_after`)."""
+    return people.update(level_since=level_since_in_history())
+
+
+def since_after(level_id, level_since, level, effective_on):
+    """A person's `level_since` once `level` is assigned to them from `effective_on`, their
+    level being `level_id` since `level_since` until then: the new assignment is the newest
+    of their history (the date policy below), so it starts a run unless their level stays
+    the same (a move to another track)."""
+    if level_id == level.pk and level_since is not None:
+        return level_since
+    return effective_on
 
 
 def check_placement(*, ladder, track, level):
@@ -231,7 +234,7 @@ def assign_level(
             {"level": f"{employee} is already {level.name} on the {track} track."}
         )
     check_effective_date(effective_on, since=latest.effective_on if latest else None)
-    fields = ["level", "track"]
+    fields = ["level", "track", "level_since"]
     if job_title is not None:
         job_title = job_title.strip()
         check_names(job_title=job_title)
@@ -248,9 +251,11 @@ def assign_level(
         assigned_by=by,
         rationale=rationale.strip(),
     )
+    employee.level_since = since_after(employee.level_id, employee.level_since, level, effective_on)
     employee.level, employee.track = level, track
     employee.save(update_fields=fields)
     given.level, given.track = level, track  # the caller's copy is current too
+    given.level_since = employee.level_since
     given.job_title = employee.job_title
     return assignment
 
@@ -274,6 +279,7 @@ def place_employee(*, full_name, email, ladder, track, level, effective_on, by=N
         ladder=ladder,
         track=track,
         level=level,
+        level_since=effective_on,
         **fields,
     )
     employee.path = path_below(above, employee.pk)

@@ -2,8 +2,8 @@
 The team table: its columns, how each sorts, which readiness it filters by, and its CSV.
 
 Every sort, filter and count happens in the database, on the readiness figures kept per
-person (`kept`, as `readiness.with_readiness` counts them) and the time in level that
-`services.with_level_since` writes in SQL (the same figures as each person's own page).
+person (`kept`, as `readiness.with_readiness` counts them) and the time in level kept on
+each person's row (`Employee.level_since`; the same figures as each person's own page).
 Rows that tie on a column follow by name, then id, so that a page never shows a person
 twice or skips one. Columns with no value for a person (no next level at the top of a
 track, no level history) sort last whichever way the column is sorted.
@@ -20,7 +20,7 @@ from levels.models import Ladder
 from levels.structure import ladder_structure
 from pmladder.csvcells import neutralise
 
-from . import kept, readiness, services
+from . import kept, readiness
 from .templatetags.people import time_in_level
 
 BADGES = {
@@ -39,7 +39,7 @@ TIE_BREAK = (F("full_name").asc(), F("id").asc())
 class Column:
     """A sortable column: its key in `?sort=`, its header, the words of each direction in
     the "Sort by" list, the direction a first click sorts by, and whether sorting by it
-    needs the readiness (`measured`) or the time in level (`dated`) of everyone filtered."""
+    needs the readiness of everyone filtered (`measured`)."""
 
     key: str
     label: str
@@ -47,7 +47,6 @@ class Column:
     descending: str
     first: str = "ascending"
     measured: bool = False
-    dated: bool = False
     everyone_only: bool = False  # shown only when the table lists everyone below
 
 
@@ -62,7 +61,6 @@ COLUMNS = [
         "Time in level, shortest first",
         "Time in level, longest first",
         first="descending",
-        dated=True,
     ),
     Column(
         "current",
@@ -143,8 +141,6 @@ def arrange(people, *, sort=DEFAULT_SORT, badges=None, ladders=None, figures=Fal
         people, behind = kept.readied(people, ladders=ladders)
     if badges is not None:
         people = people.filter(next_badge__in=badges)
-    if figures or column.dated:
-        people = services.with_level_since(people)
     order = []
     for expression, backwards in _keys(column):
         if descending != backwards:
@@ -170,8 +166,6 @@ def measure(people, rows, ladders):
         if "next_badge" in names:
             kept.bring_up_to_date(missing, ladders=ladders)
             missing = kept.with_kept_readiness(missing)
-        if "level_since" in names:
-            missing = services.with_level_since(missing)
         figures = {values["pk"]: values for values in missing.values("pk", *names)}
         for row in rows:
             for name in names:
@@ -194,7 +188,6 @@ FIGURES = (
     "next_shown",
     "next_percent",
     "next_badge",
-    "level_since",
 )
 
 

@@ -116,7 +116,7 @@ def _person_context(request, employee, *, own):
         "own": own,
         "can_manage": not own,  # whoever may see someone else may manage them (`access`)
         "history": history,
-        "since": services.level_since(employee),
+        "since": employee.level_since,
         "placement": place,
         "manager_visible": not own or access.is_hr(request.user),
         "promotion": _promotion(request.user, employee),
@@ -399,6 +399,6 @@ def packet(request, pk):
                 e.visibility == "private" for item in result.items for e in item.evidence
             ),
             "levels": levels.values(),
-            "since": services.level_since(employee),
+            "since": employee.level_since,
         },
     )

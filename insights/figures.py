@@ -10,7 +10,7 @@ its text in a CSV file.
 
 The definitions:
 - time in level: since the start of the latest run of assignments at the current level
-  (`services.with_level_since`);
+  (`Employee.level_since`, kept with the history);
 - readiness and the next level: `readiness.with_readiness`, the one definition, as kept
   per person (`assessments.kept`);
 - a level change: an assignment compared with the person's previous one, by the grade of
@@ -42,9 +42,10 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Length, Replace, TruncQuarter
+from django.db.models.query import ModelIterable
 from django.urls import reverse
 
-from assessments import kept, readiness, services
+from assessments import kept, readiness
 from assessments.models import Evidence, LevelAssignment
 from assessments.readiness import add_months
 from assessments.templatetags.people import time_in_level as time_in_level_text
@@ -92,12 +93,6 @@ class Table:
     def more(self):
         return self.total is not None and self.total > len(self.rows)
 
-    @property
-    def labelled(self):
-        """Each row as (column, cell) pairs: a phone shows a list's rows as cards, each
-        cell named."""
-        return [list(zip(self.columns, row, strict=True)) for row in self.rows]
-
 
 def _person(employee):
     return Link(employee.full_name, employee.get_absolute_url())
@@ -116,15 +111,30 @@ def _level_name(level):
 
 def _cut(queryset, limit):
     """(rows, total): the first `limit` (PAGE: LIST_LIMIT) of `queryset` and how many in
-    all, in one query (the total is a count over every row, worked out in the pass that
-    sorts them), or with no limit every row, streamed, and no total."""
+    all, or with no limit every row, streamed, and no total.
+
+    The total is a count over every row, worked out in the pass that sorts them. Rows of
+    grouped figures (dicts) come from that same query. People are found by id first, with
+    only what the filter and the order need; then the page's rows alone are read with
+    their related rows (level, manager, ...), rather than joining those to everyone who
+    matches before the sort keeps the first few."""
     if limit is None:
         return queryset.iterator(chunk_size=2000), None
     limit = LIST_LIMIT if limit == PAGE else limit
+    if issubclass(queryset._iterable_class, ModelIterable):
+        return _first(queryset, limit, counted=True)
     rows = list(queryset.annotate(cut_total=Window(Count("*")))[:limit])
-    if not rows:
-        return rows, 0
-    return rows, rows[0]["cut_total"] if isinstance(rows[0], dict) else rows[0].cut_total
+    return rows, rows[0]["cut_total"] if rows else 0
+
+
+def _first(people, limit, *, counted=False):
+    """(the first `limit` of `people`, how many in all when `counted`, else None): their ids
+    first, then those rows alone, whole (see `_cut`)."""
+    head = people.annotate(cut_total=Window(Count("*"))) if counted else people
+    head = list(head.values_list("pk", *["cut_total"] * counted)[:limit])
+    by_pk = people.order_by().in_bulk([row[0] for row in head])
+    total = (head[0][1] if head else 0) if counted else None
+    return [by_pk[row[0]] for row in head], total
 
 
 def levels_by_id():
@@ -234,8 +244,7 @@ def time_in_level(scope, levels):
     bounds = [twenty_four + day, twelve + day, six + day]
     oldest_first = [code.replace("-", "_") for code, _ in reversed(TIME_BUCKETS)]
     counted = (
-        services.with_level_since(scope.people)
-        .order_by()
+        scope.people.order_by()
         .annotate(bucket=DateBucket("level_since", bounds))
         .values("level", "bucket")
         .annotate(n=Count("pk"))
@@ -279,8 +288,7 @@ def long_in_level(scope, levels, *, limit=PAGE):
     """The people in their level for two years or more, longest first."""
     since = add_months(scope.today, -24)
     people = (
-        services.with_level_since(scope.people)
-        .filter(level_since__lte=since)
+        scope.people.filter(level_since__lte=since)
         .select_related("level", "track", "manager")
         .order_by("level_since", "full_name", "pk")
     )
@@ -401,7 +409,7 @@ def pipeline_people(scope, levels, round, *, limit=PAGE):
         )
     )
     if limit == PAGE and "pipeline" in scope.cache:  # counted with the pipeline already
-        found, total = list(people[:LIST_LIMIT]), scope.cache["pipeline"]["total"]
+        found, total = _first(people, LIST_LIMIT)[0], scope.cache["pipeline"]["total"]
     else:
         found, total = _cut(people, limit)
     columns = ["Name", "Level", "Next level", "Shown", "Readiness", "Over the months"]
@@ -547,11 +555,14 @@ def level_changes(scope):
 
 
 def _with_activity(scope):
+    """The people in view, each `active` when they have evidence observed in the last
+    QUIET_DAYS days: one look-up in a set of everyone with recent evidence (read once from
+    the `evidence_live_observed` index), not a search of the evidence a person."""
     since = scope.end - datetime.timedelta(days=QUIET_DAYS)
-    recent = Evidence.objects.live().filter(
-        employee=OuterRef("pk"), observed_on__gt=since, observed_on__lte=scope.end
-    )
-    return scope.people.annotate(active=Exists(recent))
+    recent = Evidence.objects.live().filter(observed_on__gt=since, observed_on__lte=scope.end)
+    if scope.root is not None:
+        recent = recent.filter(employee__in=scope.people)
+    return scope.people.annotate(active=Q(pk__in=recent.values("employee")))
 
 
 def evidence_activity(scope, *, limit=PAGE):
@@ -740,11 +751,7 @@ def depth(scope):
 def people_rows(scope, levels):
     """Everyone in view with their level, track, manager, time in level and readiness,
     streamed (for the export)."""
-    people = (
-        services.with_level_since(_readied(scope))
-        .select_related("level", "track", "manager")
-        .order_by("full_name", "pk")
-    )
+    people = _readied(scope).select_related("level", "track", "manager").order_by("full_name", "pk")
     for person in people.iterator(chunk_size=2000):
         following = levels.get(person.next_level_id)
         yield [

@@ -9,7 +9,6 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from assessments import readiness as readiness_module
-from assessments import services as people_services
 from assessments.models import Employee, Evidence, Review
 from assessments.selectors import HR_GROUP, below_q, in_tree_q
 from levels.history import made_by
@@ -151,7 +150,7 @@ def packet(nomination, *, expectations=None, criteria=None):
         .order_by("-created_at", "-id")
         .first()
     )
-    since = people_services.level_since(employee)
+    since = employee.level_since
     code, label = result.badge
     return {
         "taken_at": timezone.now().isoformat(),

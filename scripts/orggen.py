@@ -361,8 +361,10 @@ def _email(prefix, number):
 
 
 def _build_history(employees, rng):
-    """One level history row each: when they reached their level."""
-    from assessments.models import LevelAssignment
+    """One level history row each: when they reached their level; and the date kept on
+    each person's row from it, as an import keeps it."""
+    from assessments import services
+    from assessments.models import Employee, LevelAssignment
 
     today = datetime.date.today()
     _write(
@@ -377,6 +379,8 @@ def _build_history(employees, rng):
             for p in employees
         ),
     )
+    pks = [p.pk for p in employees]
+    services.keep_level_since(Employee.objects.filter(pk__gte=min(pks), pk__lte=max(pks)))
 
 
 def _next_levels(placement):

@@ -212,3 +212,15 @@ def make_evidence(person, expectation, observed_on, *, by=None, **fields):
         **fields,
     }
     return Evidence.objects.create(**values)
+
+
+def history_since(person):
+    """When `person` took their current level, walked from their level history in Python
+    (newest first, back to the first row at another level): the check on the date kept on
+    their row and on the SQL that counts it again."""
+    since = None
+    for assignment in person.assignments.order_by("-effective_on", "-id"):
+        if assignment.level_id != person.level_id:
+            break
+        since = assignment.effective_on
+    return since

@@ -16,6 +16,7 @@ from levels import ladderfile
 from levels import services as ladder_services
 
 from ..conftest import place
+from ..factories import history_since
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_a_valid_change_writes_history_and_current_level_together(org):
     assert org.report.assignments.first() == assignment
     assert assignment.assigned_by == org.manager.user
     assert assignment.rationale == "Led the pricing launch."
-    assert services.level_since(org.report) == TODAY()
+    assert org.report.level_since == TODAY() == history_since(org.report)
 
 
 def test_a_track_change_at_the_fork(org):
@@ -124,7 +125,7 @@ def test_level_since_is_the_start_of_the_latest_run_at_the_level(org):
     )
 
     person = Employee.objects.get(pk=person.pk)
-    assert services.level_since(person) == TODAY() - datetime.timedelta(days=180)
+    assert person.level_since == TODAY() - datetime.timedelta(days=180) == history_since(person)
 
 
 def test_placing_someone_in_the_future_is_refused(org):

@@ -20,7 +20,7 @@ from assessments import peoplefile, services
 from assessments.models import Employee, LevelAssignment
 from pmladder import locks
 
-from ..factories import UserFactory
+from ..factories import UserFactory, history_since
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +162,7 @@ def test_a_large_organisation_with_a_deep_tree_is_imported(default_ladder):
         assert assignment.level_id == people[email].level_id
         assert assignment.track_id == people[email].track_id
         assert assignment.effective_on.isoformat() == expected[email]["effective_date"]
+        assert people[email].level_since == assignment.effective_on  # kept on their row
 
 
 def test_new_people_get_a_sign_in_without_a_password(default_ladder):
@@ -307,7 +308,7 @@ def test_a_level_change_on_reimport_is_one_new_assignment(default_ladder, admin_
         admin_user,
     )
     assert latest.rationale == peoplefile.RATIONALE
-    assert services.level_since(cy) == days_ago(3)
+    assert cy.level_since == days_ago(3) == history_since(cy)
 
 
 def test_a_track_change_at_the_same_level_is_a_new_assignment(default_ladder):
@@ -320,6 +321,9 @@ def test_a_track_change_at_the_same_level_is_a_new_assignment(default_ladder):
     assert summary.updated == 1
     ben = Employee.objects.get(email="ben@example.com")
     assert (ben.track.key, ben.level.key, ben.assignments.count()) == ("management", "senior-pm", 2)
+    # At the same level since the first row: the time in level goes on.
+    assert ben.level_since == ben.assignments.last().effective_on == history_since(ben)
+    assert ben.level_since < days_ago(1)
 
 
 def test_names_titles_and_managers_are_updated_without_new_assignments(default_ladder):

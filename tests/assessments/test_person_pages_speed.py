@@ -166,8 +166,8 @@ def test_the_lists_on_a_person_page_do_not_ask_the_tree_again(org, as_user, view
 # then (before: 17, 10, 10, 9)
 MANAGER_PAGES = {
     # readiness for the target level (one query), the evidence listed and its criteria,
-    # the latest review, the level history
-    "packet": 11,
+    # the latest review (the time in level is on the person's row)
+    "packet": 10,
     # their latest assignment
     "assign_level": 7,
     # the expectations to pick from, the criteria to tag

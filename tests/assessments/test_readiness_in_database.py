@@ -1,6 +1,7 @@
 """Readiness and time in level written in SQL (`readiness.with_readiness`,
-`services.with_level_since`) give what the Python definitions give, person by person: the
-lists that sort and count by them must agree with every person's own page."""
+`services.level_since_in_history`, and the date kept from it, `Employee.level_since`) give
+what the Python definitions give, person by person: the lists that sort and count by them
+must agree with every person's own page."""
 
 import datetime
 import random
@@ -14,7 +15,7 @@ from levels.models import Expectation
 from levels.structure import ladder_structure
 
 from ..conftest import place
-from ..factories import make_evidence
+from ..factories import history_since, make_evidence
 
 pytestmark = pytest.mark.django_db
 
@@ -187,23 +188,29 @@ def test_with_readiness_costs_the_same_queries_for_any_number_of_people(varied):
     assert counts[0] == counts[1]
 
 
-def test_with_level_since_agrees_with_the_history(org):
+def counted(people):
+    """{pk: (kept level_since, the history's count in SQL, the Python walk)} of `people`."""
+    rows = people.annotate(counted=services.level_since_in_history())
+    return {row.pk: (row.level_since, row.counted, history_since(row)) for row in rows}
+
+
+def test_level_since_kept_and_counted_agree_with_the_history(org):
     person = org.report
     start = TODAY - datetime.timedelta(days=350)  # placed 360 days ago
 
-    def assign(level, days, **extra):
+    def assign(level, days, track=None):
         return services.assign_level(
             employee=person,
             level=org.ladder.levels.get(key=level),
-            track=person.track,
+            track=track or person.track,
             effective_on=start + datetime.timedelta(days=days),
             rationale="Moved",
             by=org.hr,
-            **extra,
         )
 
     assign("senior-pm", 50)
     assign("pm", 150)  # a step down
+    assert person.level_since == start + datetime.timedelta(days=150)  # the caller's copy
     # A second row at the same level (an import may write one) continues the run.
     LevelAssignment.objects.create(
         employee=person,
@@ -211,15 +218,41 @@ def test_with_level_since_agrees_with_the_history(org):
         track=person.track,
         effective_on=start + datetime.timedelta(days=250),
     )
-    for other in [org.teammate, org.manager, org.stranger]:
-        other.refresh_from_db()
-    people = services.with_level_since(Employee.objects.all())
-    for row in people:
-        assert row.level_since == services.level_since(row), row
-    assert people.get(pk=person.pk).level_since == start + datetime.timedelta(days=150)
+    rows = counted(Employee.objects.all())
+    assert len(rows) > 5
+    for pk, (kept, in_sql, in_python) in rows.items():
+        assert kept == in_sql == in_python, pk
+    assert rows[person.pk][0] == start + datetime.timedelta(days=150)
+
+    # Counting everyone again changes nobody.
+    services.keep_level_since(Employee.objects.all())
+    assert counted(Employee.objects.all()) == rows
 
 
-def test_with_level_since_on_one_day_follows_the_order_of_the_history(org):
+def test_a_move_to_another_track_keeps_the_date_and_a_new_level_restarts_it(org):
+    person = place(org.ladder, "mover", "Mo Ver", "senior-pm", months_ago=6)
+    placed = TODAY - datetime.timedelta(days=180)
+    assert person.level_since == placed
+    services.assign_level(
+        employee=person,
+        level=person.level,
+        track=org.ladder.tracks.get(key="management"),
+        effective_on=TODAY - datetime.timedelta(days=5),
+        by=None,
+    )
+    assert Employee.objects.get(pk=person.pk).level_since == placed
+    services.assign_level(
+        employee=person,
+        level=org.ladder.levels.get(key="pm-manager"),
+        track=person.track,
+        effective_on=TODAY - datetime.timedelta(days=2),
+        by=None,
+    )
+    person = Employee.objects.get(pk=person.pk)
+    assert person.level_since == TODAY - datetime.timedelta(days=2) == history_since(person)
+
+
+def test_level_since_on_one_day_follows_the_order_of_the_history(org):
     """Two assignments on the same day: the later one (by id) is the current run."""
     person = org.report
     day = TODAY - datetime.timedelta(days=10)
@@ -228,14 +261,37 @@ def test_with_level_since_on_one_day_follows_the_order_of_the_history(org):
         employee=person, level=senior, track=person.track, effective_on=day
     )
     LevelAssignment.objects.create(employee=person, level=pm, track=person.track, effective_on=day)
-    row = services.with_level_since(Employee.objects.filter(pk=person.pk)).get()
-    assert row.level_since == services.level_since(person) == day
+    services.keep_level_since(Employee.objects.filter(pk=person.pk))
+    assert counted(Employee.objects.filter(pk=person.pk)) == {person.pk: (day, day, day)}
     LevelAssignment.objects.create(
         employee=person, level=senior, track=person.track, effective_on=day
     )
-    row = services.with_level_since(Employee.objects.filter(pk=person.pk)).get()
-    assert row.level_since is None  # the history's newest is not the person's level
-    assert services.level_since(person) is None
+    services.keep_level_since(Employee.objects.filter(pk=person.pk))
+    # The history's newest is not the person's level: no date.
+    assert counted(Employee.objects.filter(pk=person.pk)) == {person.pk: (None, None, None)}
+
+
+def test_the_migration_counts_everyone_from_their_history(org):
+    """Migration 0016 fills the new column with the services' definition."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("assessments.migrations.0016_level_since")
+    services.assign_level(
+        employee=org.report,
+        level=org.ladder.levels.get(key="senior-pm"),
+        track=org.report.track,
+        effective_on=TODAY - datetime.timedelta(days=20),
+        by=None,
+    )
+    expected = counted(Employee.objects.all())
+    Employee.objects.update(level_since=None)
+
+    migration.count_level_since(apps, None)
+
+    assert counted(Employee.objects.all()) == expected
+    assert Employee.objects.filter(level_since__isnull=True).count() == 0
 
 
 def test_without_the_current_level_the_next_levels_figures_are_the_same(varied):

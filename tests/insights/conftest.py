@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import pytest
 from django.utils import timezone
 
-from assessments.models import LevelAssignment
+from assessments import services
+from assessments.models import Employee, LevelAssignment
 from levels.models import Expectation
 from rounds.models import Nomination
 
@@ -46,6 +47,8 @@ def history(person, *steps):
         )
     person.level, person.track = level, track
     person.save(update_fields=["level", "track"])
+    services.keep_level_since(Employee.objects.filter(pk=person.pk))
+    person.refresh_from_db(fields=["level_since"])
 
 
 def evidence(person, expectation, days, *, by=None, **fields):

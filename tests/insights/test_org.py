@@ -329,9 +329,9 @@ def test_time_in_level_buckets_start_the_day_after_their_bounds(known, days):
     in the newer one: each level's counts are those of a filter per bucket."""
     from django.db.models import Count, Q
 
+    from assessments import services
     from assessments.models import Employee, LevelAssignment
     from assessments.readiness import add_months
-    from assessments.services import with_level_since
     from insights import figures as org_figures
     from insights.filters import read_scope
 
@@ -339,16 +339,18 @@ def test_time_in_level_buckets_start_the_day_after_their_bounds(known, days):
     for months in (6, 12, 24):
         since = add_months(TODAY, -months) + datetime.timedelta(days=days)
         LevelAssignment.objects.filter(employee=known.org.report).update(effective_on=since)
+        services.keep_level_since(Employee.objects.filter(pk=known.org.report.pk))
         six, twelve, twenty_four = org_figures._bucket_bounds(TODAY)
         conditions = [
-            Q(level_since__gt=six),
-            Q(level_since__lte=six, level_since__gt=twelve),
-            Q(level_since__lte=twelve, level_since__gt=twenty_four),
-            Q(level_since__lte=twenty_four),
+            Q(history__gt=six),
+            Q(history__lte=six, history__gt=twelve),
+            Q(history__lte=twelve, history__gt=twenty_four),
+            Q(history__lte=twenty_four),
         ]
         expected = {
             row["level"]: [str(row[f"n{i}"]) for i in range(4)]
-            for row in with_level_since(Employee.objects.filter(is_active=True))
+            for row in Employee.objects.filter(is_active=True)
+            .annotate(history=services.level_since_in_history())
             .order_by()
             .values("level")
             .annotate(**{f"n{i}": Count("pk", filter=c) for i, c in enumerate(conditions)})

@@ -21,21 +21,23 @@ ORG = reverse("insights:org")
 #   7 everyone in view and how many have no recent evidence,
 #   8 headcount by level and track,
 #   9 time in level per level, in buckets,
-#   10 the people two years or more in level: the first 50, each row with how many in all,
-#   11 whose kept readiness is out of date (nobody's, once counted: `assessments.kept`),
-#   12 the pipeline per next level, with how many in all and Ready but not nominated,
-#   13 the people Ready or Getting close: the first 50,
-#   14 level changes per quarter and kind,
-#   15 quiet reports per manager: the first 50 managers, with how many,
-#   16 the quiet people: the first 50, with how many,
-#   17 managers per span bucket,
-#   18 managers above the span threshold: the first 50, with how many,
-#   19 people per layer of the tree,
-#   20 the round's nominations in view, by decision,
-#   21 (HR) their own employee record, for the navigation,
-#   22 what waits for them, for the navigation,
-#   23-25 the filters' choices: ladders, tracks, levels.
-PAGE_QUERIES = 25
+#   10-11 the people two years or more in level: the first 50 by id, each with how many in
+#      all, then those 50 whole (`figures._cut`),
+#   12 whose kept readiness is out of date (nobody's, once counted: `assessments.kept`),
+#   13 the pipeline per next level, with how many in all and Ready but not nominated,
+#   14-15 the people Ready or Getting close: the first 50 by id, then those 50 whole,
+#   16 level changes per quarter and kind,
+#   17 quiet reports per manager: the first 50 managers, with how many,
+#   18-19 the quiet people: the first 50 by id, with how many, then those 50 whole,
+#   20 managers per span bucket,
+#   21 managers above the span threshold: the first 50, with how many,
+#   22 people per layer of the tree,
+#   23 the round's nominations in view, by decision,
+#   24 (HR) their own employee record, for the navigation,
+#   25 what waits for them, for the navigation,
+#   26-28 the filters' choices: ladders, tracks, levels.
+# A list with nobody in it is read in one query.
+PAGE_QUERIES = 28
 
 
 def _grow(org, count, batch):

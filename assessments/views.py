@@ -37,11 +37,13 @@ EVIDENCE_SHOWN = 50
 
 
 class CountedPaginator(Paginator):
-    """A paginator of a queryset that reads a page's rows and the total in one query: the
-    count rides along each row as an uncorrelated subquery, which the database works out
-    once, by the same index as the rows. Rows that are groups (people with aggregated
-    figures) are counted as a set of ids. Only a page past the end (or nobody at all)
-    costs a count and then the last page, as Django's own paginator does."""
+    """A paginator of a queryset that finds a page's rows and the total in one query: the
+    count rides along each row's id as an uncorrelated subquery, which the database works
+    out once, by the same index as the rows. Then those rows alone are read whole, with
+    their related rows, rather than joining those to everyone before the sort keeps a
+    page. Rows that are groups (people with aggregated figures) are counted as a set of
+    ids. Only a page past the end (or nobody at all) costs a count and then the last page,
+    as Django's own paginator does."""
 
     def get_page(self, number):
         try:
@@ -55,15 +57,16 @@ class CountedPaginator(Paginator):
             counted = counted.model._base_manager.filter(pk__in=counted.values("pk")).order_by()
         total = counted.annotate(n=Func(F("pk"), function="COUNT"))
         bottom = (number - 1) * self.per_page
-        rows = list(
-            self.object_list.annotate(paged_total=Subquery(total.values("n")))[
-                bottom : bottom + self.per_page
-            ]
+        head = list(
+            self.object_list.annotate(paged_total=Subquery(total.values("n"))).values_list(
+                "pk", "paged_total"
+            )[bottom : bottom + self.per_page]
         )
-        if not rows:
+        if not head:
             return super().get_page(number)
-        self.count = rows[0].paged_total  # what Django's paginator would count
-        return self._get_page(rows, number, self)
+        self.count = head[0][1]  # what Django's paginator would count
+        found = self.object_list.order_by().in_bulk([pk for pk, _ in head])
+        return self._get_page([found[pk] for pk, _ in head], number, self)
 
 
 def me(request):

@@ -3,6 +3,7 @@
 from django import template
 from django.template.defaultfilters import date as format_date
 from django.template.defaultfilters import linebreaksbr, truncatewords
+from django.template.defaulttags import CsrfTokenNode
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -142,9 +143,10 @@ _ANY_PK = 918273645  # stands for an id in an address worked out once for many
 def evidence_items(context, items):
     """A list item per piece of evidence in `items`, for the page's `user` (who may edit
     and delete what they wrote) and, with `can_manage`, the buttons to confirm or decline
-    a win waiting for it (`_win_decision.html`, with the page's context). Drawn here
+    a win waiting for it (`_win_decision`). Drawn here
     rather than in a template loop: a person's page lists up to fifty on every visit."""
     user, can_manage = context.get("user"), context.get("can_manage")
+    decide = _win_decision(context)
     # The addresses of the edit and delete pages, worked out once for the list.
     edit = reverse("assessments:evidence_edit", args=[_ANY_PK])
     delete = reverse("assessments:evidence_delete", args=[_ANY_PK])
@@ -194,9 +196,7 @@ def evidence_items(context, items):
                 f'{delete.replace(str(_ANY_PK), str(item.pk))}">Delete</a>'
             )
         if can_manage and item.status == "pending":
-            decision = context.template.engine.get_template("assessments/_win_decision.html")
-            with context.push(item=item):
-                actions.append(decision.render(context))
+            actions.append(decide(item, context.get("next") or ""))
         actions = "\n".join(actions)
         lines.append(
             '<li class="evidence-item mb-3">\n'
@@ -208,5 +208,128 @@ def evidence_items(context, items):
             f'<div class="small text-body-secondary">\n{"".join(details)}\n</div>\n'
             '<div class="d-flex flex-wrap gap-2 mt-1 d-print-none">\n'
             f"{actions}\n</div>\n</li>"
+        )
+    return mark_safe("\n".join(lines))
+
+
+def _win_decision(context):
+    """A function of a pending win and the page to come back to (`next`) giving the
+    buttons that decide it: Confirm, and Decline with the reason the person will read.
+    The addresses and the form's CSRF field are worked out once, for a list of wins."""
+    csrf = CsrfTokenNode().render(context)
+    confirm = reverse("assessments:evidence_confirm", args=[_ANY_PK])
+    decline = reverse("assessments:evidence_decline", args=[_ANY_PK])
+
+    def decide(item, next_page):
+        pk, back = str(item.pk), escape(next_page)
+        return (
+            f'<form method="post" action="{confirm.replace(str(_ANY_PK), pk)}">\n'
+            f'  {csrf}<input type="hidden" name="next" value="{back}">\n'
+            '  <button type="submit" class="btn btn-sm btn-success">Confirm</button>\n'
+            "</form>\n"
+            '<details class="decline">\n'
+            '  <summary class="btn btn-sm btn-outline-danger">Decline…</summary>\n'
+            f'  <form method="post" action="{decline.replace(str(_ANY_PK), pk)}" class="mt-2">\n'
+            f'    {csrf}<input type="hidden" name="next" value="{back}">\n'
+            f'    <label class="form-label small" for="reason-{pk}">Why (they will see this)'
+            "</label>\n"
+            f'    <textarea class="form-control form-control-sm mb-2" id="reason-{pk}" '
+            'name="reason" rows="2" required maxlength="1000"></textarea>\n'
+            '    <button type="submit" class="btn btn-sm btn-danger">Decline win</button>\n'
+            "  </form>\n"
+            "</details>"
+        )
+
+    return decide
+
+
+@register.simple_tag(takes_context=True)
+def pending_win_items(context, items, next_page=""):
+    """A list item per pending win in `items` (the team page's wins waiting for the
+    manager): whose it is, when, against what, what they wrote, and the buttons that
+    decide it, coming back to `next_page`. Drawn here rather than in a template loop: a
+    manager high in the tree has fifty listed on every visit."""
+    decide = _win_decision(context)
+    lines = []
+    for item in items:
+        person = item.employee
+        lines.append(
+            '<li class="mb-3">\n'
+            f'<div><a href="{escape(person.get_absolute_url())}">{escape(person.full_name)}</a>'
+            f" · {escape(format_date(item.observed_on, 'j M Y'))} · "
+            '<span class="small text-body-secondary">'
+            f"{richtext.render_inline(item.expectation_text)} ({escape(item.level_name)})"
+            "</span></div>\n"
+            f'<p class="mb-1">{linebreaksbr(item.description, autoescape=True)}</p>\n'
+            f'<div class="d-flex flex-wrap gap-2">{decide(item, next_page)}</div>\n'
+            "</li>"
+        )
+    return mark_safe("\n".join(lines))
+
+
+@register.simple_tag
+def team_rows(people, everyone=False):
+    """A table row per person of the team page (`teamtable.measure`d): name, title, level,
+    track, time in level, what they show of this level and the next with their readiness
+    badge, and with `everyone` their manager. Drawn here rather than in a template loop,
+    on every visit of the team page."""
+    today = timezone.localdate()
+    lines = []
+    for person in people:
+        level = person.level
+        code = (
+            f' <span class="text-body-secondary small">{escape(level.code)}</span>'
+            if level.code
+            else ""
+        )
+        if person.since:
+            since = (
+                f'<span class="text-nowrap" title="since '
+                f'{escape(format_date(person.since, "j M Y"))}">'
+                f"{escape(time_in_level(person.since, today))}</span>"
+            )
+        else:
+            since = "—"
+        if person.current_total:
+            current = (
+                f'<span class="text-nowrap">{person.current_shown} of {person.current_total} '
+                f"({person.current_percent}%)</span>"
+                f'<progress class="mini-bar" max="{person.current_total}" '
+                f'value="{person.current_shown}" aria-hidden="true"></progress>'
+            )
+        else:
+            current = '<span class="text-body-secondary">No expectations</span>'
+        if person.next_level:
+            code_, label = person.badge or ("", "")
+            following = (
+                f'<span class="badge readiness-{escape(code_)}" '
+                f'title="{escape(person.rule.text)}">{escape(label)}</span> '
+                f'<span class="text-nowrap">{escape(person.next_level.short_name)}</span>'
+                f'<span class="d-block text-nowrap">{person.next_shown} of {person.next_total} '
+                f"({person.next_percent}%)</span>"
+                f'<progress class="mini-bar" max="{person.next_total or 1}" '
+                f'value="{person.next_shown}" aria-hidden="true"></progress>'
+            )
+        else:
+            following = '<span class="text-body-secondary">Top of track</span>'
+        manager = ""
+        if everyone:
+            name = person.manager.full_name if person.manager else ""
+            manager = (
+                '<td class="d-sm-none d-lg-table-cell small" data-label="Manager">'
+                f"{escape(name or '—')}</td>"
+            )
+        lines.append(
+            "<tr>\n"
+            f'<th scope="row"><a href="{escape(person.get_absolute_url())}">'
+            f"{escape(person.full_name)}</a></th>\n"
+            f'<td class="d-none d-md-table-cell small">{escape(person.job_title)}</td>\n'
+            f'<td data-label="Level"><span class="text-nowrap">{escape(level.short_name)}'
+            f"</span>{code}</td>\n"
+            f'<td class="d-none d-sm-table-cell">{escape(person.track.name)}</td>\n'
+            f'<td class="small" data-label="In level">{since}</td>\n'
+            f'<td class="small coverage-cell" data-label="This level">{current}</td>\n'
+            f'<td class="small coverage-cell" data-label="Next level">{following}</td>\n'
+            f"{manager}\n</tr>"
         )
     return mark_safe("\n".join(lines))

@@ -1,6 +1,8 @@
-"""The lists of a person's page drawn in Python (`placement_items`, `change_items`,
-`evidence_items`): the same markup the template loops drew, for every kind of item,
-escaped."""
+"""The lists of a person's page and the team page drawn in Python (`placement_items`,
+`change_items`, `evidence_items`, `pending_win_items`): the same markup the template loops
+drew, for every kind of item, escaped."""
+
+# ruff: noqa: E501 (the template loops are kept as they were, long lines and all)
 
 import datetime
 import re
@@ -20,7 +22,7 @@ PLACEMENT_LOOP = Template(
 <div class="coverage">{% if item.count %}<span class="badge text-bg-success">{{ item.count }} piece{{ item.count|pluralize }} of evidence</span> <span class="text-body-secondary">latest {{ item.latest|date:"j M Y" }}</span>{% elif item.covered %}<span class="badge text-bg-success">Shown in the latest review</span>{% else %}<span class="badge text-bg-light border">No evidence yet</span>{% endif %}{% if item.rating_label %} <span class="badge rating-{{ item.rating }}">{{ item.rating_label }}</span>{% endif %}</div>
 {% if own or can_manage %}<div class="expectation-actions"><a class="btn btn-outline-primary btn-sm py-0 d-print-none" href="{{ new_evidence }}?expectation={{ expectation.pk }}">{% if own %}Log a win for this{% else %}Record evidence{% endif %}<span class="visually-hidden">: {{ expectation.text|plain|truncatewords:8 }}</span></a></div>{% endif %}
 </li>
-{% endwith %}{% endfor %}"""  # noqa: E501
+{% endwith %}{% endfor %}"""
 )
 CHANGES_LOOP = Template(
     """{% load richtext %}{% for item in items %}{% if item.status != "same" %}
@@ -34,9 +36,34 @@ CHANGES_LOOP = Template(
 </div>
 {% endif %}{% endwith %}
 </li>
-{% endif %}{% endfor %}"""  # noqa: E501
+{% endif %}{% endfor %}"""
 )
 
+# The buttons that decide a pending win, as `_win_decision.html` had them.
+WIN_DECISION = """<form method="post" action="{% url 'assessments:evidence_confirm' item.pk %}">
+  {% csrf_token %}<input type="hidden" name="next" value="{{ next|default:'' }}">
+  <button type="submit" class="btn btn-sm btn-success">Confirm</button>
+</form>
+<details class="decline">
+  <summary class="btn btn-sm btn-outline-danger">Decline…</summary>
+  <form method="post" action="{% url 'assessments:evidence_decline' item.pk %}" class="mt-2">
+    {% csrf_token %}<input type="hidden" name="next" value="{{ next|default:'' }}">
+    <label class="form-label small" for="reason-{{ item.pk }}">Why (they will see this)</label>
+    <textarea class="form-control form-control-sm mb-2" id="reason-{{ item.pk }}" name="reason" rows="2" required maxlength="1000"></textarea>
+    <button type="submit" class="btn btn-sm btn-danger">Decline win</button>
+  </form>
+</details>"""
+PENDING_LOOP = Template(
+    """{% load richtext %}{% for item in pending_wins %}
+      <li class="mb-3">
+        <div><a href="{{ item.employee.get_absolute_url }}">{{ item.employee.full_name }}</a> · {{ item.observed_on|date:"j M Y" }} · <span class="small text-body-secondary">{{ item.expectation_text|rich_inline }} ({{ item.level_name }})</span></div>
+        <p class="mb-1">{{ item.description|linebreaksbr }}</p>
+        <div class="d-flex flex-wrap gap-2">{% with next="team" %}"""
+    + WIN_DECISION
+    + """{% endwith %}</div>
+      </li>
+      {% endfor %}"""
+)
 EVIDENCE_LOOP = Template(
     """{% load richtext %}
 {% for item in items %}
@@ -62,11 +89,13 @@ EVIDENCE_LOOP = Template(
     <a class="btn btn-sm btn-outline-danger" href="{% url 'assessments:evidence_delete' item.pk %}">Delete</a>
     {% endif %}
     {% if can_manage and item.status == "pending" %}
-    {% include "assessments/_win_decision.html" %}
+    """
+    + WIN_DECISION
+    + """
     {% endif %}
   </div>
 </li>
-{% endfor %}"""  # noqa: E501
+{% endfor %}"""
 )
 
 
@@ -242,3 +271,87 @@ def test_evidence_items_draw_what_the_template_drew(viewer, can_manage):
     assert drawn.count(">Edit</a>") == {7: 1, 2: 4, 99: 0}[viewer]
     assert ("Decline win" in drawn) is can_manage
     assert ("a-token" in drawn) is can_manage
+
+
+def test_the_team_pages_pending_wins_draw_what_the_template_drew():
+    person = SimpleNamespace(full_name="Ana <Lovelace>", get_absolute_url=lambda: "/people/5/")
+    wins = [
+        SimpleNamespace(employee=person, **vars(item))
+        for item in EVIDENCE
+        if item.status == "pending"
+    ]
+    context = {"pending_wins": wins, "csrf_token": "a-token"}
+
+    drawn = Template('{% load people %}{% pending_win_items pending_wins "team" %}').render(
+        Context(context)
+    )
+    looped = PENDING_LOOP.render(Context(context))
+
+    assert _tidy(drawn) == _tidy(looped)
+    assert drawn.count('<li class="mb-3">') == len(wins) == 2
+    assert "Ana &lt;Lovelace&gt;" in drawn
+    assert drawn.count('name="next" value="team"') == 2 * len(wins)
+    assert drawn.count('value="a-token"') == 2 * len(wins)
+    assert 'action="/evidence/2/confirm/"' in drawn
+
+
+TEAM_LOOP = Template(
+    """{% load people %}{% for person in page %}
+      <tr>
+        <th scope="row"><a href="{{ person.get_absolute_url }}">{{ person.full_name }}</a></th>
+        <td class="d-none d-md-table-cell small">{{ person.job_title }}</td>
+        <td data-label="Level"><span class="text-nowrap">{{ person.level.short_name }}</span>{% if person.level.code %} <span class="text-body-secondary small">{{ person.level.code }}</span>{% endif %}</td>
+        <td class="d-none d-sm-table-cell">{{ person.track.name }}</td>
+        <td class="small" data-label="In level">{% if person.since %}<span class="text-nowrap" title="since {{ person.since|date:'j M Y' }}">{{ person.since|time_in_level }}</span>{% else %}—{% endif %}</td>
+        <td class="small coverage-cell" data-label="This level">{% if person.current_total %}<span class="text-nowrap">{{ person.current_shown }} of {{ person.current_total }} ({{ person.current_percent }}%)</span><progress class="mini-bar" max="{{ person.current_total }}" value="{{ person.current_shown }}" aria-hidden="true"></progress>{% else %}<span class="text-body-secondary">No expectations</span>{% endif %}</td>
+        <td class="small coverage-cell" data-label="Next level">{% if person.next_level %}<span class="badge readiness-{{ person.badge.0 }}" title="{{ person.rule.text }}">{{ person.badge.1 }}</span> <span class="text-nowrap">{{ person.next_level.short_name }}</span><span class="d-block text-nowrap">{{ person.next_shown }} of {{ person.next_total }} ({{ person.next_percent }}%)</span><progress class="mini-bar" max="{{ person.next_total|default:1 }}" value="{{ person.next_shown }}" aria-hidden="true"></progress>{% else %}<span class="text-body-secondary">Top of track</span>{% endif %}</td>
+        {% if everyone %}<td class="d-sm-none d-lg-table-cell small" data-label="Manager">{{ person.manager.full_name|default:"—" }}</td>{% endif %}
+      </tr>
+      {% endfor %}"""
+)
+
+
+def _row(pk, **fields):
+    values = {
+        "full_name": f"Person <{pk}>",
+        "get_absolute_url": lambda: f"/people/{pk}/",
+        "job_title": "PM & co",
+        "level": SimpleNamespace(short_name="Senior PM", code="P3"),
+        "track": SimpleNamespace(name="Individual <Contributor>"),
+        "since": datetime.date(2024, 2, 29),
+        "current_total": 12,
+        "current_shown": 7,
+        "current_percent": 58,
+        "next_level": SimpleNamespace(short_name="Staff <PM>"),
+        "badge": ("close", "Getting close"),
+        "rule": SimpleNamespace(text='At least 80% "shown" over 6 months'),
+        "next_total": 20,
+        "next_shown": 11,
+        "next_percent": 55,
+        "manager": SimpleNamespace(full_name="Ana O'Neil"),
+    }
+    return SimpleNamespace(pk=pk, **{**values, **fields})
+
+
+TEAM = [
+    _row(1),
+    _row(2, level=SimpleNamespace(short_name="APM", code=""), since=None, manager=None),
+    _row(3, current_total=0, current_shown=0, current_percent=0, next_level=None),
+    _row(4, next_total=0, next_shown=0, next_percent=0, badge=("building", "Building")),
+]
+
+
+@pytest.mark.parametrize("everyone", [True, False])
+def test_the_team_rows_draw_what_the_template_drew(everyone):
+    context = Context({"page": TEAM, "everyone": everyone})
+
+    drawn = Template("{% load people %}{% team_rows page everyone %}").render(context)
+    looped = TEAM_LOOP.render(context)
+
+    assert _tidy(drawn) == _tidy(looped)
+    assert drawn.count("<tr>") == len(TEAM)
+    assert ("Ana O&#x27;Neil" in drawn) is everyone
+    assert 'title="At least 80% &quot;shown&quot; over 6 months"' in drawn
+    assert "Top of track" in drawn
+    assert "No expectations" in drawn
+    assert 'max="1"' in drawn  # no expectations at the next level: a bar of one

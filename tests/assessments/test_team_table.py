@@ -432,9 +432,9 @@ def test_the_query_count_is_the_same_for_5_and_60_people(
     if url == TEAM:
         # session, user, employee, HR group (access); the navigation's counts; whose kept
         # readiness is out of date (`kept`), and the next levels of the page's rows; the
-        # page with its count; the figures of the page's rows; the pending wins; the
-        # filter's levels and tracks
-        with django_assert_max_num_queries(12):
+        # page's ids with their count, then those rows (`CountedPaginator`); the figures
+        # of the page's rows; the pending wins; the filter's levels and tracks
+        with django_assert_max_num_queries(13):
             client.get(url, params)
     else:
         # session, user, employee, HR group (access); whose kept readiness is out of

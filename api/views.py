@@ -24,7 +24,7 @@ from assessments import access, peoplefile
 from assessments import evidence as evidence_services
 from assessments.models import Employee, Evidence, Review
 from assessments.selectors import employee_of
-from levels import ladderfile
+from levels import ladderfile, structure
 from levels import selectors as ladder_selectors
 from levels.models import Expectation, Ladder
 
@@ -121,9 +121,14 @@ class LadderDetail(ApiMixin, generics.RetrieveAPIView):
     lookup_field = "slug"
     queryset = Ladder.objects.none()  # for the schema; the object comes from access
 
-    def get_object(self):
-        return selectors.ladder_with_structure(
-            access.get_ladder(self.request.user, self.kwargs["slug"])
+    def retrieve(self, request, *args, **kwargs):
+        ladder = access.get_ladder(request.user, self.kwargs["slug"])
+        return Response(
+            structure.kept_for_version(
+                ladder,
+                "api-detail",
+                lambda: self.get_serializer(selectors.ladder_with_structure(ladder)).data,
+            )
         )
 
 
@@ -185,7 +190,13 @@ class LadderFile(ApiMixin, APIView):
 
     def get(self, request, slug):
         ladder = access.get_ladder(request.user, slug)
-        return Response(ladderfile.to_file_data(ladder_selectors.ladder_spec(ladder)))
+        return Response(
+            structure.kept_for_version(
+                ladder,
+                "file-data",
+                lambda: ladderfile.to_file_data(ladder_selectors.ladder_spec(ladder)),
+            )
+        )
 
     def put(self, request, slug):
         user = request.user

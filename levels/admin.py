@@ -36,7 +36,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from jobs import runner
 from jobs.models import Job
 
-from . import changes, history, importplan, ladderfile, rules, selectors, services
+from . import changes, history, importplan, ladderfile, rules, selectors, services, structure
 from .concurrency import (
     GONE_MESSAGE,
     ConcurrencyAdminMixin,
@@ -874,9 +874,10 @@ class LadderAdmin(LadderDataAdmin):
 
     def _export(self, ladder, fmt):
         content_type, suffix = EXPORT_FORMATS[fmt]
-        response = HttpResponse(
-            ladderfile.dump(selectors.ladder_spec(ladder), fmt), content_type=content_type
+        text = structure.kept_for_version(
+            ladder, f"file-{fmt}", lambda: ladderfile.dump(selectors.ladder_spec(ladder), fmt)
         )
+        response = HttpResponse(text, content_type=content_type)
         response.headers["Content-Disposition"] = content_disposition_header(
             True, f"{ladder.slug}.{suffix}"
         )

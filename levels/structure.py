@@ -214,6 +214,22 @@ def _read(ladder, key):
     )
 
 
+def kept_for_version(ladder, part, compute):
+    """What `compute()` makes of `ladder` as it is now, kept in the cache under the
+    ladder's structure version with the name `part`: for documents made from the whole
+    ladder (its ladder file, its structure through the API), which cost more to read and
+    write out than to fetch. Made every time for a ladder without a version."""
+    version = stamp(ladder)
+    if version is None:
+        return compute()
+    key = f"{_key(ladder, version)}:{part}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
 def ladder_structure(ladder):
     """The structure of `ladder` for its current version: from the cache, else read (six
     queries) and kept. Load the ladder with `select_related("ladder__structure_version")`

@@ -151,3 +151,30 @@ def test_only_hr_imports_ladders(org, api, persona):
     data["ladder"]["slug"] = "new-one"
     assert_error(client.put("/api/v1/ladders/new-one/file/", data), 404)
     assert not Ladder.objects.filter(slug="new-one").exists()
+
+
+def test_the_ladder_and_its_file_are_kept_until_the_ladder_changes(org, api):
+    """Both are worked out once for each version of the ladder: read again, they cost no
+    query of its parts; once any part changes, they say so at once."""
+    import json
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api(org.report.user)
+    urls = [f"/api/v1/ladders/{SLUG}/", FILE]
+    first = [client.get(url).json() for url in urls]
+
+    with CaptureQueriesContext(connection) as again:
+        assert [client.get(url).json() for url in urls] == first
+    assert not [q for q in again.captured_queries if '"levels_expectation"' in q["sql"]]
+
+    expectation = org.ladder.levels.get(key="pm").expectations.filter(is_active=True).first()
+    expectation.text = "Writes the plan down, and changes it when the facts change."
+    expectation.save()
+
+    detail, file = (client.get(url).json() for url in urls)
+    pm = next(level for level in detail["levels"] if level["key"] == "pm")
+    assert expectation.text in [item["text"] for item in pm["expectations"]]
+    assert expectation.text in json.dumps(file)
+    assert expectation.text not in json.dumps(first)

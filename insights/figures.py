@@ -46,7 +46,7 @@ from django.db.models.query import ModelIterable
 from django.urls import reverse
 
 from assessments import kept, readiness
-from assessments.models import Evidence, LevelAssignment
+from assessments.models import Employee, Evidence, LevelAssignment
 from assessments.readiness import add_months
 from assessments.templatetags.people import time_in_level as time_in_level_text
 from levels.models import Level
@@ -109,7 +109,7 @@ def _level_name(level):
     return f"{level.short_name} ({level.code})" if level.code else level.short_name
 
 
-def _cut(queryset, limit):
+def _cut(queryset, limit, *, whole=None):
     """(rows, total): the first `limit` (PAGE: LIST_LIMIT) of `queryset` and how many in
     all, or with no limit every row, streamed, and no total.
 
@@ -122,17 +122,19 @@ def _cut(queryset, limit):
         return queryset.iterator(chunk_size=2000), None
     limit = LIST_LIMIT if limit == PAGE else limit
     if issubclass(queryset._iterable_class, ModelIterable):
-        return _first(queryset, limit, counted=True)
+        return _first(queryset, limit, counted=True, whole=whole)
     rows = list(queryset.annotate(cut_total=Window(Count("*")))[:limit])
     return rows, rows[0]["cut_total"] if rows else 0
 
 
-def _first(people, limit, *, counted=False):
+def _first(people, limit, *, counted=False, whole=None):
     """(the first `limit` of `people`, how many in all when `counted`, else None): their ids
-    first, then those rows alone, whole (see `_cut`)."""
+    first, then those rows alone, whole (see `_cut`), from `whole` when given: the rows
+    with what is shown of them, without a filter that is costly to work out again (by
+    default, `people`)."""
     head = people.annotate(cut_total=Window(Count("*"))) if counted else people
     head = list(head.values_list("pk", *["cut_total"] * counted)[:limit])
-    by_pk = people.order_by().in_bulk([row[0] for row in head])
+    by_pk = (people if whole is None else whole).order_by().in_bulk([row[0] for row in head])
     total = (head[0][1] if head else 0) if counted else None
     return [by_pk[row[0]] for row in head], total
 
@@ -624,7 +626,7 @@ def quiet_people(scope, *, limit=PAGE):
         .select_related("level", "manager")
         .order_by("manager__full_name", "full_name", "pk")
     )
-    found, total = _cut(people, limit)
+    found, total = _cut(people, limit, whole=Employee.objects.select_related("level", "manager"))
     rows = (
         [
             _person(person) if limit else person.full_name,

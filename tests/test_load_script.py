@@ -227,6 +227,33 @@ def test_check_writes_finds_a_review_save_that_is_not_the_latest_in_the_database
     ]
 
 
+def test_check_writes_accepts_a_later_save_confirmed_as_the_run_stopped(org, tmp_path):
+    """The run stops an account between the app confirming its save and the account
+    writing it down: the draft then holds that later save, which is no loss."""
+    review = reviews.start_review(
+        employee=org.report, target_level=org.report.level, by=org.manager.user
+    )
+    first = review.version
+    for n in (1, 2):
+        reviews.save_review(
+            review=review,
+            ratings={},
+            readiness="",
+            summary=f"load think manager review {n}: saved",
+            version=Review.objects.get(pk=review.pk).version,
+            by=org.manager.user,
+        )
+    recorded = {"kind": "review", "review": review.pk, "version": first}
+
+    later = _writes(tmp_path, {**recorded, "token": "load think manager review 1"})
+    assert driver.check_writes("think", later)["lost"] == []
+
+    # Another account's token, or an earlier one of the same account, is a loss.
+    for token in ("load think manager review 3", "load think other review 1"):
+        path = _writes(tmp_path, {**recorded, "token": token})
+        assert driver.check_writes("think", path)["lost"] == [f"review {review.pk}: save {token!r}"]
+
+
 # Settings ------------------------------------------------------------------------------------
 
 

@@ -558,8 +558,9 @@ def level_changes(scope):
 
 def _with_activity(scope):
     """The people in view, each `active` when they have evidence observed in the last
-    QUIET_DAYS days: one look-up in a set of everyone with recent evidence (read once from
-    the `evidence_live_observed` index), not a search of the evidence a person."""
+    QUIET_DAYS days: one look-up in a set of the people with recent evidence (read once
+    from the `evidence_live_observed` index; for part of the organisation, of its people
+    only), not a search of the evidence a person."""
     since = scope.end - datetime.timedelta(days=QUIET_DAYS)
     recent = Evidence.objects.live().filter(observed_on__gt=since, observed_on__lte=scope.end)
     if scope.root is not None:

@@ -127,7 +127,7 @@ class LadderDetail(ApiMixin, generics.RetrieveAPIView):
             structure.kept_for_version(
                 ladder,
                 "api-detail",
-                lambda: self.get_serializer(selectors.ladder_with_structure(ladder)).data,
+                lambda fresh: self.get_serializer(selectors.ladder_with_structure(fresh)).data,
             )
         )
 
@@ -194,7 +194,7 @@ class LadderFile(ApiMixin, APIView):
             structure.kept_for_version(
                 ladder,
                 "file-data",
-                lambda: ladderfile.to_file_data(ladder_selectors.ladder_spec(ladder)),
+                lambda fresh: ladderfile.to_file_data(ladder_selectors.ladder_spec(fresh)),
             )
         )
 

@@ -136,7 +136,9 @@ def _first(people, limit, *, counted=False, whole=None):
     head = list(head.values_list("pk", *["cut_total"] * counted)[:limit])
     by_pk = (people if whole is None else whole).order_by().in_bulk([row[0] for row in head])
     total = (head[0][1] if head else 0) if counted else None
-    return [by_pk[row[0]] for row in head], total
+    # Someone who left the list between the two reads (say their readiness was counted
+    # again) is left out of this page.
+    return [by_pk[row[0]] for row in head if row[0] in by_pk], total
 
 
 def levels_by_id():
@@ -294,7 +296,9 @@ def long_in_level(scope, levels, *, limit=PAGE):
         .select_related("level", "track", "manager")
         .order_by("level_since", "full_name", "pk")
     )
-    found, total = _cut(people, limit)
+    found, total = _cut(
+        people, limit, whole=Employee.objects.select_related("level", "track", "manager")
+    )
     rows = (
         [
             _person(person) if limit else person.full_name,

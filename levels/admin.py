@@ -875,7 +875,7 @@ class LadderAdmin(LadderDataAdmin):
     def _export(self, ladder, fmt):
         content_type, suffix = EXPORT_FORMATS[fmt]
         text = structure.kept_for_version(
-            ladder, f"file-{fmt}", lambda: ladderfile.dump(selectors.ladder_spec(ladder), fmt)
+            ladder, f"file-{fmt}", lambda fresh: ladderfile.dump(selectors.ladder_spec(fresh), fmt)
         )
         response = HttpResponse(text, content_type=content_type)
         response.headers["Content-Disposition"] = content_disposition_header(

@@ -214,18 +214,25 @@ def _read(ladder, key):
     )
 
 
+# The shape of the documents `kept_for_version` keeps (the API's ladder, the ladder file):
+# a release that changes what they hold takes a new one.
+DOCUMENTS_FORMAT = 1
+
+
 def kept_for_version(ladder, part, compute):
-    """What `compute()` makes of `ladder` as it is now, kept in the cache under the
+    """What `compute(ladder)` makes of `ladder` as it is now, kept in the cache under the
     ladder's structure version with the name `part`: for documents made from the whole
     ladder (its ladder file, its structure through the API), which cost more to read and
-    write out than to fetch. Made every time for a ladder without a version."""
+    write out than to fetch. Made every time for a ladder without a version. The ladder is
+    read again after its version, so what is kept is never older than the version it is
+    kept under (the row `ladder` came from may have been read before it)."""
     version = stamp(ladder)
     if version is None:
-        return compute()
-    key = f"{_key(ladder, version)}:{part}"
+        return compute(ladder)
+    key = f"{_key(ladder, version)}:{part}:{DOCUMENTS_FORMAT}"
     found = cache.get(key)
     if found is None:
-        found = compute()
+        found = compute(type(ladder).objects.get(pk=ladder.pk))
         cache.set(key, found, CACHE_SECONDS)
     return found
 

@@ -178,3 +178,11 @@ def test_the_ladder_and_its_file_are_kept_until_the_ladder_changes(org, api):
     assert expectation.text in [item["text"] for item in pm["expectations"]]
     assert expectation.text in json.dumps(file)
     assert expectation.text not in json.dumps(first)
+
+    # The ladder's own row too.
+    ladder = Ladder.objects.get(slug=SLUG)
+    ladder.description = "How product managers grow here, level by level."
+    ladder.save()
+    detail, file = (client.get(url).json() for url in urls)
+    assert detail["description"] == ladder.description
+    assert ladder.description in json.dumps(file)

@@ -362,3 +362,20 @@ def test_time_in_level_buckets_start_the_day_after_their_bounds(known, days):
         assert sorted([str(cell) for cell in row] for row in table.rows) == sorted(
             [org_figures._level_name(levels[pk]), *counts] for pk, counts in expected.items()
         )
+
+
+def test_a_list_leaves_out_someone_gone_between_its_two_reads(known):
+    """`figures._first` finds a page's ids, then reads those rows: one no longer there by
+    then is left out, and the count stays the first read's."""
+    from assessments.models import Employee
+    from insights import figures as org_figures
+
+    people = Employee.objects.order_by("pk")
+    ids = list(people.values_list("pk", flat=True)[:3])
+
+    rows, total = org_figures._first(
+        people, 3, counted=True, whole=Employee.objects.exclude(pk=ids[1])
+    )
+
+    assert [row.pk for row in rows] == [ids[0], ids[2]]
+    assert total == people.count()

@@ -36,7 +36,7 @@ ORG = reverse("insights:org")
 #   24 (HR) their own employee record, for the navigation,
 #   25 what waits for them, for the navigation,
 #   26-28 the filters' choices: ladders, tracks, levels.
-# A list with nobody in it is read in one query.
+# A list with nobody in it costs the same two queries.
 PAGE_QUERIES = 28
 
 

@@ -123,6 +123,15 @@ def placement(employee, structure=None):
     )
 
 
+def in_order(people, ids):
+    """The rows of `people` with these `ids`, in their order: a list's page found by id
+    first, then read whole. Anyone gone from `people` since the ids were found (say
+    deactivated) is left out. One query, even for no ids (0 is nobody's id), so that a
+    page's queries are the same whatever it lists."""
+    found = {row.pk: row for row in people.filter(pk__in=list(ids) or [0])}
+    return [found[pk] for pk in ids if pk in found]
+
+
 def team(employee, *, everyone=False):
     """The people below `employee` (directly, or at any depth with `everyone`), with what
     the team page shows loaded up front."""

@@ -65,10 +65,8 @@ class CountedPaginator(Paginator):
         if not head:
             return super().get_page(number)
         self.count = head[0][1]  # what Django's paginator would count
-        found = self.object_list.order_by().in_bulk([pk for pk, _ in head])
-        # Someone who left the list between the two reads (deactivated, or their
-        # readiness counted again under a filter) is left out of this page.
-        return self._get_page([found[pk] for pk, _ in head if pk in found], number, self)
+        rows = selectors.in_order(self.object_list.order_by(), [pk for pk, _ in head])
+        return self._get_page(rows, number, self)
 
 
 def me(request):

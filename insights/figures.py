@@ -48,6 +48,7 @@ from django.urls import reverse
 from assessments import kept, readiness
 from assessments.models import Employee, Evidence, LevelAssignment
 from assessments.readiness import add_months
+from assessments.selectors import in_order
 from assessments.templatetags.people import time_in_level as time_in_level_text
 from levels.models import Level
 from rounds.models import Nomination, Round
@@ -134,14 +135,8 @@ def _first(people, limit, *, counted=False, whole=None):
     default, `people`)."""
     head = people.annotate(cut_total=Window(Count("*"))) if counted else people
     head = list(head.values_list("pk", *["cut_total"] * counted)[:limit])
-    # Read even when nobody was found (0 is nobody's id): the page's queries are then the
-    # same whatever it lists, which is how its tests and the bench tell a query per row.
-    ids = [row[0] for row in head] or [0]
-    by_pk = {row.pk: row for row in (people if whole is None else whole).filter(pk__in=ids)}
-    total = (head[0][1] if head else 0) if counted else None
-    # Someone who left the list between the two reads (say their readiness was counted
-    # again) is left out of this page.
-    return [by_pk[row[0]] for row in head if row[0] in by_pk], total
+    rows = in_order(people if whole is None else whole, [row[0] for row in head])
+    return rows, (head[0][1] if head else 0) if counted else None
 
 
 def levels_by_id():

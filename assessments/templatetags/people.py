@@ -143,10 +143,10 @@ _ANY_PK = 918273645  # stands for an id in an address worked out once for many
 def evidence_items(context, items):
     """A list item per piece of evidence in `items`, for the page's `user` (who may edit
     and delete what they wrote) and, with `can_manage`, the buttons to confirm or decline
-    a win waiting for it (`_win_decision`). Drawn here
-    rather than in a template loop: a person's page lists up to fifty on every visit."""
+    a win waiting for it (`_win_decision`). Drawn here rather than in a template loop: a
+    person's page lists up to fifty on every visit."""
     user, can_manage = context.get("user"), context.get("can_manage")
-    decide = _win_decision(context)
+    decide = _win_decision(context) if can_manage else None
     # The addresses of the edit and delete pages, worked out once for the list.
     edit = reverse("assessments:evidence_edit", args=[_ANY_PK])
     delete = reverse("assessments:evidence_delete", args=[_ANY_PK])

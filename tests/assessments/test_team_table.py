@@ -462,17 +462,17 @@ def test_sorting_by_name_measures_only_the_page(team, as_user):
 
 def test_someone_who_leaves_the_list_between_its_two_reads_is_left_out(team, as_user, monkeypatch):
     """A page's people are found by id, then read whole (`CountedPaginator`): someone
-    deactivated in between (here: left out of the second read) is missing from that page,
-    which still opens."""
-    from django.db.models.query import QuerySet
+    deactivated in between is missing from that page, which still opens."""
+    from assessments import selectors
+    from assessments.models import Employee
 
-    read_whole = QuerySet.in_bulk
-    gone = team.report.pk
+    read_whole = selectors.in_order
 
-    def without_one(self, ids=None, **kwargs):
-        return read_whole(self, [pk for pk in ids if pk != gone], **kwargs)
+    def deactivated_in_between(people, ids):
+        Employee.objects.filter(pk=team.report.pk).update(is_active=False)
+        return read_whole(people, ids)
 
-    monkeypatch.setattr(QuerySet, "in_bulk", without_one)
+    monkeypatch.setattr(selectors, "in_order", deactivated_in_between)
 
     response = as_user(team.manager.user).get(TEAM, {"sort": "-next"})
 

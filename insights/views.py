@@ -2,7 +2,8 @@
 The organisation view (`/org/`) and its CSV exports: for HR, the whole organisation; for a
 manager, the people below them (`access.org_people`, the one rule). Anyone else is refused
 with the reason. Filters live in the address and only narrow the view (`filters`); every
-figure is counted by the database (`figures`).
+figure is counted by the database (`figures`), and a large view's figures are kept for a
+few minutes (`kept`), which a POST to the page counts again.
 
 Exports write the same tables as the page, every row, streamed; every cell goes through
 `csvcells.neutralise`, so nothing in a name runs as a formula in a spreadsheet.
@@ -10,17 +11,19 @@ Exports write the same tables as the page, every row, streamed; every cell goes 
 
 import csv
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments import access
 from pmladder.csvcells import neutralise
 
-from . import figures
+from . import figures, kept
 from .filters import read_scope
 
 try:  # the SVG charts; until they are there, the page shows its tables alone
@@ -47,12 +50,32 @@ def _draw(table, kind="bars"):
     return table
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def org(request):
+    """The organisation view; a POST counts its kept figures again (see `kept`)."""
     _allowed(request.user)
     form, scope = read_scope(request.GET, request.user)
-    levels = figures.levels_by_id()
     round = figures.open_round(scope)
+    if request.method == "POST":
+        kept.forget(scope, round)
+        return redirect(request.get_full_path())
+    drawn = kept.figures(scope, round, lambda: _draw_figures(request, scope, round))
+    return render(
+        request,
+        "insights/org.html",
+        {
+            "form": form,
+            "scope": scope,
+            "figures": drawn,
+            "kept_minutes": max(1, settings.ORG_FIGURES_KEPT_SECONDS // 60),
+            "section": "org",
+        },
+    )
+
+
+def _draw_figures(request, scope, round):
+    """The figures of `scope`, drawn: (markup, people in view, readiness behind)."""
+    levels = figures.levels_by_id()
     totals = figures.activity_totals(scope)
     query = request.GET.urlencode()
     sections = {
@@ -73,23 +96,21 @@ def org(request):
         + (f"?{query}" if query else "")
         for name in [*sections, "people"]
     }
-    return render(
-        request,
-        "insights/org.html",
+    behind = figures.readiness_behind(scope)
+    html = render_to_string(
+        "insights/_figures.html",
         {
-            "form": form,
             "scope": scope,
             "round_state": figures.round_state(scope, round),
-            "readiness_behind": figures.readiness_behind(scope),
+            "readiness_behind": behind,
             "totals": totals,
             "promotions": sum(row[1] for row in sections["changes"].rows),
             "s": sections,
             "exports": exports,
             "quiet_days": figures.QUIET_DAYS,
-            "list_limit": figures.LIST_LIMIT,
-            "section": "org",
         },
     )
+    return html, totals["people"], bool(behind)
 
 
 class _Echo:

@@ -229,7 +229,19 @@ CACHES = {
         "LOCATION": "pmladder_throttle",
         "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
+    # The organisation view's figures for large views (insights.kept), drawn once and kept
+    # a few minutes in a table that `migrate` creates, so every app server shows the same
+    # ones and "Count them again" reaches them all.
+    "figures": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "pmladder_figures",
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
 }
+# A view of `/org/` covering at least this many people keeps its figures this many
+# seconds: counting them takes a moment at that size, and they move slowly.
+ORG_FIGURES_KEPT_FROM = env_int("ORG_FIGURES_KEPT_FROM", 1000)
+ORG_FIGURES_KEPT_SECONDS = env_int("ORG_FIGURES_KEPT_SECONDS", 300)
 
 # Long work (big imports, exports, many emails) runs as a task: stored in the database and
 # run by `manage.py db_worker` beside the web server (`make run` starts one). Tests, and

@@ -9,12 +9,12 @@ from insights.figures import Link, Table
 
 # The loop the tag replaced, as `_table.html` had it.
 TEMPLATE_LOOP = Template(
-    "{% for row in labelled %}"
+    "{% load insights %}{% for row in labelled %}"
     '<tr>{% for column, cell in row %}{% if forloop.first %}<th scope="row" class="fw-normal">'
     '{% if cell.url %}<a href="{{ cell.url }}">{{ cell.text }}</a>{% else %}{{ cell }}{% endif %}'
     '</th>{% else %}<td data-label="{{ column }}">{% if cell.url %}<a href="{{ cell.url }}">'
     '{{ cell.text }}</a>{% elif cell.year %}<span class="text-nowrap">{{ cell|date:"j M Y" }}'
-    "</span>{% else %}{{ cell }}{% endif %}</td>{% endif %}{% endfor %}</tr>\n"
+    "</span>{% else %}{{ cell|thousands }}{% endif %}</td>{% endif %}{% endfor %}</tr>\n"
     "{% endfor %}"
 )
 TAG = Template("{% load insights %}{% table_rows table %}")
@@ -50,6 +50,7 @@ def test_people_links_dates_numbers_and_text_are_drawn_as_the_template_drew_them
     assert "&lt;Lovelace&gt; &amp; co" in tag
     assert '<span class="text-nowrap">5 Mar 2024</span>' in tag
     assert 'data-label="Level &lt;b&gt;"' in tag
+    assert '<td data-label="Count">1,234</td>' in tag
 
 
 def test_a_grouped_figure_and_no_rows():

@@ -126,6 +126,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # A change drops the navigation's counts kept in the session (assessments.waiting).
+    "assessments.waiting.forget_on_write",
     # Lets ladder history record who made each change (levels.history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -238,6 +240,9 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
 }
+# The navigation's counts of what waits for someone are kept this many seconds in their
+# session (0: counted on every page); anything they change themselves shows at once.
+NAVIGATION_COUNTS_SECONDS = env_int("NAVIGATION_COUNTS_SECONDS", 60)
 # A view of `/org/` covering at least this many people keeps its figures this many
 # seconds: counting them takes a moment at that size, and they move slowly.
 ORG_FIGURES_KEPT_FROM = env_int("ORG_FIGURES_KEPT_FROM", 1000)

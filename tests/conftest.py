@@ -28,6 +28,14 @@ from levels.models import Ladder
 from .factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def navigation_counted_on_every_page(settings):
+    """The navigation's counts are counted on every page, as on a person's first page in a
+    minute, so that query budgets pin that dearer page and what a page shows follows each
+    change at once. `tests/assessments/test_navigation_kept.py` keeps them, as served."""
+    settings.NAVIGATION_COUNTS_SECONDS = 0
+
+
 @pytest.fixture
 def user(db):
     """A signed-in-able user with no special rights and no place on the ladder."""

@@ -1,0 +1,131 @@
+"""The navigation's counts are kept in the session for a minute (`waiting.kept_for`): what
+others do shows within that time, what the person does themselves shows at once, a new
+day or a new sign-in counts again, and a page read from kept counts asks no count."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments import waiting
+
+from .test_home_counts import nav, win
+
+pytestmark = pytest.mark.django_db
+
+LADDERS = reverse("levels:ladders")
+
+
+def badge(client):
+    """The navigation of a page, as the person sees it."""
+    return nav(client.get(LADDERS).content.decode())
+
+
+def wins_shown(client):
+    return "1 win to confirm" in badge(client)
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Move the clock the kept counts are read against `seconds` on."""
+
+    def move(seconds):
+        now = waiting.time.time() + seconds
+        monkeypatch.setattr(waiting.time, "time", lambda: now)
+
+    return move
+
+
+def test_what_others_do_shows_once_the_kept_counts_run_out(org, as_user, later, settings):
+    settings.NAVIGATION_COUNTS_SECONDS = 60
+    manager = as_user(org.manager.user)
+    assert not wins_shown(manager)
+
+    win(org)  # the report logs a win for their manager to confirm
+    assert not wins_shown(manager)  # kept: the counts read a moment ago
+
+    later(61)
+    assert wins_shown(manager)
+
+
+def test_what_the_person_does_shows_at_once(org, as_user, settings):
+    settings.NAVIGATION_COUNTS_SECONDS = 60
+    pending = win(org)
+    manager = as_user(org.manager.user)
+    assert wins_shown(manager)
+
+    response = manager.post(reverse("assessments:evidence_confirm", kwargs={"pk": pending.pk}))
+
+    assert response.status_code == 302
+    assert not wins_shown(manager)
+    assert "win to confirm" not in badge(manager)
+
+
+def test_any_change_drops_the_kept_counts_even_a_refused_one(org, as_user, settings):
+    settings.NAVIGATION_COUNTS_SECONDS = 60
+    manager = as_user(org.manager.user)
+    assert not wins_shown(manager)
+    win(org)
+    assert not wins_shown(manager)  # kept
+
+    response = manager.post(reverse("assessments:evidence_confirm", kwargs={"pk": 10**9}))
+
+    assert response.status_code == 404
+    assert wins_shown(manager)
+
+
+def test_a_new_day_counts_again(org, as_user, monkeypatch, settings):
+    settings.NAVIGATION_COUNTS_SECONDS = 60
+    manager = as_user(org.manager.user)
+    assert not wins_shown(manager)
+    win(org)
+
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    monkeypatch.setattr(waiting.timezone, "localdate", lambda: tomorrow)
+
+    assert wins_shown(manager)
+
+
+def test_counts_kept_for_one_sign_in_are_not_read_for_another(org, as_user, settings):
+    settings.NAVIGATION_COUNTS_SECONDS = 60
+    win(org)
+    manager = as_user(org.manager.user)
+    assert wins_shown(manager)
+    session = manager.session
+    kept = session[waiting.SESSION_KEY]
+
+    report = as_user(org.report.user)
+    session = report.session
+    session[waiting.SESSION_KEY] = kept  # the manager's counts, in the report's session
+    session.save()
+
+    assert not wins_shown(report)
+
+
+def test_with_no_time_to_keep_them_every_page_counts(org, as_user, settings):
+    settings.NAVIGATION_COUNTS_SECONDS = 0
+    manager = as_user(org.manager.user)
+    assert not wins_shown(manager)
+
+    win(org)
+
+    assert wins_shown(manager)
+    assert waiting.SESSION_KEY not in manager.session
+
+
+def test_a_page_read_with_kept_counts_asks_for_no_count(org, as_user, settings):
+    settings.NAVIGATION_COUNTS_SECONDS = 60
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = as_user(org.manager.user)
+    with CaptureQueriesContext(connection) as first:
+        manager.get(LADDERS)
+    with CaptureQueriesContext(connection) as second:
+        manager.get(LADDERS)
+
+    counted = [q["sql"] for q in first if '"to_acknowledge"' in q["sql"]]
+    assert len(counted) == 1
+    assert not [q["sql"] for q in second if '"to_acknowledge"' in q["sql"]]
+    assert len(second) <= len(first) - 2  # no count, and no session saved

@@ -404,6 +404,10 @@ def erase_person(employee, by, *, progress=None, leave=()):
     person.full_name, person.email, person.job_title = erased_name(person), erased_email(person), ""
     person.save(update_fields=["full_name", "email", "job_title"])
     _replace_everywhere(replacements, progress=progress, leave=leave)
+    # The organisation view's kept figures may name them (as someone's manager, say).
+    from insights import kept
+
+    transaction.on_commit(kept.forget_everything)
     LogEntry.objects.log_actions(
         user_id=by.pk,
         queryset=[person],

@@ -78,3 +78,8 @@ def figures(scope, round, draw):
 def forget(scope, round):
     """Drop the kept figures of `scope`, so the next visit counts them again."""
     _cache().delete(_key(scope, round))
+
+
+def forget_everything():
+    """Drop every view's kept figures: after erasing someone, whose name they may hold."""
+    _cache().clear()

@@ -11,6 +11,7 @@ from axes.models import AccessAttempt
 from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, models
 from django.db.models import Count
@@ -482,6 +483,19 @@ def test_the_erasure_is_recorded(org, wren):
     assert (entry.user, entry.object_repr) == (org.hr, f"Erased person #{wren.pk}")
     assert "Erased" in entry.change_message
     assert entry.action_time is not None
+
+
+def test_the_organisation_views_kept_figures_are_dropped(
+    org, wren, django_capture_on_commit_callbacks
+):
+    figures = caches["figures"]
+    figures.set("org-figures:a-view", (b"kept markup naming Wren", None), 300)
+    leaver(wren)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        datarequests.erase_person(wren, org.hr)
+
+    assert figures.get("org-figures:a-view") is None
 
 
 def test_erasing_twice_changes_nothing_more(client, org, wren):

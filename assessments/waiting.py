@@ -319,7 +319,10 @@ def kept_for(request, user, *, ask_rounds=False):
         and kept.get("ask_rounds") == ask_rounds
         and 0 <= now - kept.get("at", 0) < seconds
     ):
-        return Waiting(**kept["counts"])
+        try:
+            return Waiting(**kept["counts"])
+        except (KeyError, TypeError):
+            pass  # kept by a release that counted other things: counted again
     found = waiting_for(user, ask_rounds=ask_rounds)
     if session is not None and seconds > 0:
         session[SESSION_KEY] = {

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
@@ -67,10 +68,17 @@ def org(request):
             "form": form,
             "scope": scope,
             "figures": drawn,
-            "kept_minutes": max(1, settings.ORG_FIGURES_KEPT_SECONDS // 60),
+            "kept_for": _duration(settings.ORG_FIGURES_KEPT_SECONDS),
             "section": "org",
         },
     )
+
+
+def _duration(seconds):
+    """`seconds` in words: "5 minutes", "90 seconds"."""
+    if seconds % 60:
+        return f"{seconds} second{pluralize(seconds)}"
+    return f"{seconds // 60} minute{pluralize(seconds // 60)}"
 
 
 def _draw_figures(request, scope, round):

@@ -103,6 +103,18 @@ def test_counts_kept_for_one_sign_in_are_not_read_for_another(org, as_user, sett
     assert not wins_shown(report)
 
 
+def test_counts_kept_by_another_release_are_counted_again(org, as_user, settings):
+    settings.NAVIGATION_COUNTS_SECONDS = 60
+    win(org)
+    manager = as_user(org.manager.user)
+    assert wins_shown(manager)
+    session = manager.session
+    session[waiting.SESSION_KEY]["counts"] = {"wins": 0, "renamed": 3}
+    session.save()
+
+    assert wins_shown(manager)
+
+
 def test_with_no_time_to_keep_them_every_page_counts(org, as_user, settings):
     settings.NAVIGATION_COUNTS_SECONDS = 0
     manager = as_user(org.manager.user)

@@ -56,7 +56,7 @@ def test_a_large_view_keeps_its_figures_and_says_when_they_were_counted(client, 
     newcomer(org)
     second = visit(client, org.hr)
 
-    assert "Counted at" in second.content.decode()
+    assert "the figures are kept for 5 minutes." in second.content.decode()
     assert people_shown(second) == 6  # the figures as they were counted
     assert b"Nina Newcomer" not in second.content
 
@@ -179,3 +179,14 @@ def test_only_those_who_may_open_the_view_may_count_it_again(client, known, who)
         assert response.url.startswith(reverse("login"))
     else:
         assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "seconds, words", [(300, "5 minutes"), (60, "1 minute"), (90, "90 seconds")]
+)
+def test_the_page_says_how_long_figures_are_kept(client, known, settings, seconds, words):
+    settings.ORG_FIGURES_KEPT_SECONDS = seconds
+
+    response = visit(client, known.org.hr)
+
+    assert f"the figures are kept for {words}." in response.content.decode()

@@ -182,7 +182,7 @@ def test_only_those_who_may_open_the_view_may_count_it_again(client, known, who)
 
 
 @pytest.mark.parametrize(
-    "seconds, words", [(300, "5 minutes"), (60, "1 minute"), (90, "90 seconds")]
+    ("seconds", "words"), [(300, "5 minutes"), (60, "1 minute"), (90, "90 seconds")]
 )
 def test_the_page_says_how_long_figures_are_kept(client, known, settings, seconds, words):
     settings.ORG_FIGURES_KEPT_SECONDS = seconds

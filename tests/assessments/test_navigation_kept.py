@@ -26,6 +26,12 @@ def wins_shown(client):
     return "1 win to confirm" in badge(client)
 
 
+@pytest.fixture(autouse=True)
+def kept_a_minute(settings):
+    """The counts kept as served (the suite counts them on every page)."""
+    settings.NAVIGATION_COUNTS_SECONDS = 60
+
+
 @pytest.fixture
 def later(monkeypatch):
     """Move the clock the kept counts are read against `seconds` on."""
@@ -37,8 +43,7 @@ def later(monkeypatch):
     return move
 
 
-def test_what_others_do_shows_once_the_kept_counts_run_out(org, as_user, later, settings):
-    settings.NAVIGATION_COUNTS_SECONDS = 60
+def test_what_others_do_shows_once_the_kept_counts_run_out(org, as_user, later):
     manager = as_user(org.manager.user)
     assert not wins_shown(manager)
 
@@ -49,8 +54,7 @@ def test_what_others_do_shows_once_the_kept_counts_run_out(org, as_user, later, 
     assert wins_shown(manager)
 
 
-def test_what_the_person_does_shows_at_once(org, as_user, settings):
-    settings.NAVIGATION_COUNTS_SECONDS = 60
+def test_what_the_person_does_shows_at_once(org, as_user):
     pending = win(org)
     manager = as_user(org.manager.user)
     assert wins_shown(manager)
@@ -62,8 +66,7 @@ def test_what_the_person_does_shows_at_once(org, as_user, settings):
     assert "win to confirm" not in badge(manager)
 
 
-def test_any_change_drops_the_kept_counts_even_a_refused_one(org, as_user, settings):
-    settings.NAVIGATION_COUNTS_SECONDS = 60
+def test_any_change_drops_the_kept_counts_even_a_refused_one(org, as_user):
     manager = as_user(org.manager.user)
     assert not wins_shown(manager)
     win(org)
@@ -75,8 +78,7 @@ def test_any_change_drops_the_kept_counts_even_a_refused_one(org, as_user, setti
     assert wins_shown(manager)
 
 
-def test_a_new_day_counts_again(org, as_user, monkeypatch, settings):
-    settings.NAVIGATION_COUNTS_SECONDS = 60
+def test_a_new_day_counts_again(org, as_user, monkeypatch):
     manager = as_user(org.manager.user)
     assert not wins_shown(manager)
     win(org)
@@ -87,8 +89,7 @@ def test_a_new_day_counts_again(org, as_user, monkeypatch, settings):
     assert wins_shown(manager)
 
 
-def test_counts_kept_for_one_sign_in_are_not_read_for_another(org, as_user, settings):
-    settings.NAVIGATION_COUNTS_SECONDS = 60
+def test_counts_kept_for_one_sign_in_are_not_read_for_another(org, as_user):
     win(org)
     manager = as_user(org.manager.user)
     assert wins_shown(manager)
@@ -103,8 +104,7 @@ def test_counts_kept_for_one_sign_in_are_not_read_for_another(org, as_user, sett
     assert not wins_shown(report)
 
 
-def test_counts_kept_by_another_release_are_counted_again(org, as_user, settings):
-    settings.NAVIGATION_COUNTS_SECONDS = 60
+def test_counts_kept_by_another_release_are_counted_again(org, as_user):
     win(org)
     manager = as_user(org.manager.user)
     assert wins_shown(manager)
@@ -126,8 +126,7 @@ def test_with_no_time_to_keep_them_every_page_counts(org, as_user, settings):
     assert waiting.SESSION_KEY not in manager.session
 
 
-def test_a_page_read_with_kept_counts_asks_for_no_count(org, as_user, settings):
-    settings.NAVIGATION_COUNTS_SECONDS = 60
+def test_a_page_read_with_kept_counts_asks_for_no_count(org, as_user):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -1,6 +1,6 @@
 """What the navigation bar needs to know about the signed-in user. Every page draws it, so
 whatever costs a query is read lazily, when the navigation asks, and all of it in one
-query (`waiting.waiting_for`), kept a short while in the session (`waiting.kept_for`)."""
+query (`waiting.waiting_for`), kept a short while (`waiting.kept_for`)."""
 
 from django.utils.functional import SimpleLazyObject
 
@@ -16,7 +16,7 @@ def navigation(request):
     # navigation knows already), and to people on a ladder who may see a round, as its
     # committee or to put themselves forward (asked with the counts). Committees are drawn
     # from HR and managers, so a sign-in with no place on a ladder needs no query.
-    counts = SimpleLazyObject(lambda: _waiting(request, user, ask_rounds=not manager))
+    counts = SimpleLazyObject(lambda: _waiting(user, ask_rounds=_asks_rounds(user)))
     return {
         "nav_employee": selectors.employee_of(user),
         "nav_team": manager,
@@ -25,8 +25,19 @@ def navigation(request):
     }
 
 
-def _waiting(request, user, *, ask_rounds):
+def _asks_rounds(user):
+    return not access.is_manager(user)
+
+
+def count_waiting_now(request):
+    """For a page that lists what waits itself (the team page's wins, `/me/`'s reviews and
+    drafts): the navigation's counts counted now rather than kept, so the two agree."""
+    user = request.user
+    user._waiting = waiting.kept_for(user, ask_rounds=_asks_rounds(user), fresh=True)
+
+
+def _waiting(user, *, ask_rounds):
     """What waits for `user`, read once per request (the user object lives as long)."""
     if not hasattr(user, "_waiting"):
-        user._waiting = waiting.kept_for(request, user, ask_rounds=ask_rounds)
+        user._waiting = waiting.kept_for(user, ask_rounds=ask_rounds)
     return user._waiting

@@ -27,6 +27,7 @@ from . import (
     waiting,
 )
 from . import evidence as evidence_services
+from .context_processors import count_waiting_now
 from .forms import AssignLevelForm, TeamFilterForm, apply_errors
 from .models import Employee, Review
 
@@ -73,6 +74,7 @@ def me(request):
     employee = selectors.employee_of(request.user)
     # Read only when the navigation counts drafts to finish (`waiting`).
     drafts = waiting.drafts(request.user).select_related("employee")
+    count_waiting_now(request)  # the banner and the lists below agree with the navigation
     if employee is None:
         return render(request, "assessments/me_unplaced.html", {"drafts": drafts})
     context = _person_context(request, employee, own=True)
@@ -203,6 +205,7 @@ def team(request):
     if listing is None:
         return _nobody_reports(request)
     me, everyone = listing.me, listing.everyone
+    count_waiting_now(request)  # the wins listed here agree with the navigation's count
     arranged, behind = teamtable.arrange(
         listing.people, sort=listing.sort, badges=listing.badges, ladders=listing.ladders
     )

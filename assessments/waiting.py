@@ -16,7 +16,6 @@ What counts as waiting for someone:
   nominate anyone is not a queue).
 """
 
-import time
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -40,6 +39,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from pmladder import kept
 from rounds.models import Nomination, Round
 
 from . import access
@@ -296,54 +296,25 @@ def waiting_for(user, *, ask_rounds=False):
     return Waiting(**found)
 
 
-# Kept in the session ---------------------------------------------------------------------
-
-SESSION_KEY = "waiting"
-WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Kept a minute -------------------------------------------------------------------------------
 
 
-def kept_for(request, user, *, ask_rounds=False):
-    """`waiting_for(user)`, kept in the session of `request` for
-    `NAVIGATION_COUNTS_SECONDS`: every page draws the navigation, and its query takes
-    longer to build than most pages' own. Counted again after that time, on a new day,
-    and after any change the person makes themselves (`forget_on_write`), so what they
-    just did shows at once; what others did shows within that time."""
-    session = getattr(request, "session", None)
+def kept_for(user, *, ask_rounds=False, fresh=False):
+    """`waiting_for(user)`, kept for `NAVIGATION_COUNTS_SECONDS` (`pmladder.kept`): every
+    page draws the navigation, and its query takes longer to build than most pages' own.
+    Counted again after that time, on a new day, and after any change the person makes
+    themselves, so what they just did shows at once; what others did shows within that
+    time. `fresh`: counted now (and kept), for a page that lists what waits."""
     seconds = settings.NAVIGATION_COUNTS_SECONDS
-    now, today = time.time(), timezone.localdate().isoformat()
-    kept = session.get(SESSION_KEY) if session is not None and seconds > 0 else None
-    if (
-        isinstance(kept, dict)
-        and kept.get("user") == user.pk
-        and kept.get("day") == today
-        and kept.get("ask_rounds") == ask_rounds
-        and 0 <= now - kept.get("at", 0) < seconds
-    ):
+    if seconds <= 0:
+        return waiting_for(user, ask_rounds=ask_rounds)
+    key = f"waiting:{user.pk}:{timezone.localdate().isoformat()}:{int(ask_rounds)}"
+    counts, _ = (None, None) if fresh else kept.read(key, user)
+    if isinstance(counts, dict):
         try:
-            return Waiting(**kept["counts"])
-        except (KeyError, TypeError):
+            return Waiting(**counts)
+        except TypeError:
             pass  # kept by a release that counted other things: counted again
     found = waiting_for(user, ask_rounds=ask_rounds)
-    if session is not None and seconds > 0:
-        session[SESSION_KEY] = {
-            "user": user.pk,
-            "day": today,
-            "ask_rounds": ask_rounds,
-            "at": now,
-            "counts": asdict(found),
-        }
+    kept.keep(key, asdict(found), seconds)
     return found
-
-
-def forget_on_write(get_response):
-    """Middleware: a request that may change something (any method but GET, HEAD and
-    OPTIONS) drops the counts kept in the session, so the next page counts them again."""
-
-    def middleware(request):
-        if request.method in WRITES:
-            session = getattr(request, "session", None)
-            if session is not None and SESSION_KEY in session:
-                del session[SESSION_KEY]
-        return get_response(request)
-
-    return middleware

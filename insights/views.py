@@ -10,8 +10,10 @@ Exports write the same tables as the page, every row, streamed; every cell goes 
 """
 
 import csv
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -59,8 +61,9 @@ def org(request):
     round = figures.open_round(scope)
     if request.method == "POST":
         kept.forget(scope, round)
+        messages.success(request, "The figures were counted again just now.")
         return redirect(request.get_full_path())
-    drawn = kept.figures(scope, round, lambda: _draw_figures(request, scope, round))
+    drawn = kept.figures(scope, round, lambda: _draw_figures(scope, round))
     return render(
         request,
         "insights/org.html",
@@ -81,11 +84,25 @@ def _duration(seconds):
     return f"{seconds // 60} minute{pluralize(seconds // 60)}"
 
 
-def _draw_figures(request, scope, round):
+def _scope_query(scope):
+    """The address's query for the view `scope` covers, as its kept figures are keyed
+    (`kept`): the same for everyone who shares them, whatever each of them typed."""
+    params = {}
+    if scope.filters.get("manager") and scope.root is not None:
+        params["manager"] = scope.root.pk
+    for name in ("ladder", "track", "level"):
+        if scope.filters.get(name):
+            params[name] = scope.filters[name].pk
+    params.update({"from": scope.start.isoformat(), "to": scope.end.isoformat()})
+    params["span"] = scope.span_limit
+    return urlencode(params)
+
+
+def _draw_figures(scope, round):
     """The figures of `scope`, drawn: (markup, people in view, readiness behind)."""
     levels = figures.levels_by_id()
     totals = figures.activity_totals(scope)
-    query = request.GET.urlencode()
+    query = _scope_query(scope)
     sections = {
         "headcount": _draw(figures.headcount(scope, levels)),
         "time_in_level": _draw(figures.time_in_level(scope, levels)),

@@ -126,8 +126,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    # A change drops the navigation's counts kept in the session (assessments.waiting).
-    "assessments.waiting.forget_on_write",
+    # Notes each person's changes: what was kept before them is counted again (pmladder.kept).
+    "pmladder.kept.remember_changes",
     # Lets ladder history record who made each change (levels.history).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -231,17 +231,17 @@ CACHES = {
         "LOCATION": "pmladder_throttle",
         "OPTIONS": {"MAX_ENTRIES": 1_000_000},
     },
-    # The organisation view's figures for large views (insights.kept), drawn once and kept
-    # a few minutes in a table that `migrate` creates, so every app server shows the same
-    # ones and "Count them again" reaches them all.
-    "figures": {
+    # What pages keep a short while (pmladder.kept): the navigation's counts, a large
+    # view's organisation figures, when each person last changed something. In a table
+    # that `migrate` creates, so every app server reads the same ones.
+    "kept": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "pmladder_figures",
-        "OPTIONS": {"MAX_ENTRIES": 500},
+        "LOCATION": "pmladder_kept",
+        "OPTIONS": {"MAX_ENTRIES": 200_000},
     },
 }
-# The navigation's counts of what waits for someone are kept this many seconds in their
-# session (0: counted on every page); anything they change themselves shows at once.
+# The navigation's counts of what waits for someone are kept this many seconds (0: counted
+# on every page); anything they change themselves shows at once.
 NAVIGATION_COUNTS_SECONDS = env_int("NAVIGATION_COUNTS_SECONDS", 60)
 # A view of `/org/` covering at least this many people keeps its figures this many
 # seconds: counting them takes a moment at that size, and they move slowly.

@@ -488,7 +488,7 @@ def test_the_erasure_is_recorded(org, wren):
 def test_the_organisation_views_kept_figures_are_dropped(
     org, wren, django_capture_on_commit_callbacks
 ):
-    figures = caches["figures"]
+    figures = caches["kept"]
     figures.set("org-figures:a-view", (b"kept markup naming Wren", None), 300)
     leaver(wren)
 

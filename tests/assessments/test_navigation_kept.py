@@ -1,14 +1,19 @@
-"""The navigation's counts are kept in the session for a minute (`waiting.kept_for`): what
-others do shows within that time, what the person does themselves shows at once, a new
-day or a new sign-in counts again, and a page read from kept counts asks no count."""
+"""The navigation's counts are kept for a minute (`waiting.kept_for`, `pmladder.kept`):
+what others do shows within that time, what the person does themselves shows at once, a
+new day counts again, the session is left alone, and a page read from kept counts asks no
+count."""
 
 import datetime
+import time
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.core.cache.backends import db
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments import waiting
+from pmladder import kept
 
 from .test_home_counts import nav, win
 
@@ -37,8 +42,11 @@ def later(monkeypatch):
     """Move the clock the kept counts are read against `seconds` on."""
 
     def move(seconds):
-        now = waiting.time.time() + seconds
-        monkeypatch.setattr(waiting.time, "time", lambda: now)
+        now = time.time() + seconds
+        monkeypatch.setattr(kept.time, "time", lambda: now)
+        # The kept counts run out in the cache table too.
+        later_day = db.tz_now() + datetime.timedelta(seconds=seconds)
+        monkeypatch.setattr(db, "tz_now", lambda: later_day)
 
     return move
 
@@ -89,28 +97,23 @@ def test_a_new_day_counts_again(org, as_user, monkeypatch):
     assert wins_shown(manager)
 
 
-def test_counts_kept_for_one_sign_in_are_not_read_for_another(org, as_user):
-    win(org)
+def test_keeping_the_counts_leaves_the_session_alone(org, as_user, later):
     manager = as_user(org.manager.user)
-    assert wins_shown(manager)
-    session = manager.session
-    kept = session[waiting.SESSION_KEY]
+    badge(manager)
+    stored = Session.objects.get(session_key=manager.session.session_key)
+    later(61)  # counted again, and kept again
 
-    report = as_user(org.report.user)
-    session = report.session
-    session[waiting.SESSION_KEY] = kept  # the manager's counts, in the report's session
-    session.save()
+    response = manager.get(LADDERS)
 
-    assert not wins_shown(report)
+    assert response.cookies.get("sessionid") is None  # no session saved, none extended
+    assert Session.objects.get(pk=stored.pk).expire_date == stored.expire_date
 
 
 def test_counts_kept_by_another_release_are_counted_again(org, as_user):
     win(org)
     manager = as_user(org.manager.user)
-    assert wins_shown(manager)
-    session = manager.session
-    session[waiting.SESSION_KEY]["counts"] = {"wins": 0, "renamed": 3}
-    session.save()
+    key = f"waiting:{org.manager.user.pk}:{timezone.localdate().isoformat()}:0"
+    kept.keep(key, {"wins": 0, "renamed": 3}, 60)
 
     assert wins_shown(manager)
 
@@ -123,7 +126,6 @@ def test_with_no_time_to_keep_them_every_page_counts(org, as_user, settings):
     win(org)
 
     assert wins_shown(manager)
-    assert waiting.SESSION_KEY not in manager.session
 
 
 def test_a_page_read_with_kept_counts_asks_for_no_count(org, as_user):
@@ -140,3 +142,15 @@ def test_a_page_read_with_kept_counts_asks_for_no_count(org, as_user):
     assert len(counted) == 1
     assert not [q["sql"] for q in second if '"to_acknowledge"' in q["sql"]]
     assert len(second) <= len(first) - 2  # no count, and no session saved
+
+
+@pytest.mark.parametrize("page", ["assessments:team", "assessments:me"])
+def test_pages_that_list_what_waits_count_it_now(org, as_user, page):
+    manager = as_user(org.manager.user)
+    assert not wins_shown(manager)
+    win(org)  # while the manager's counts are kept
+
+    listed = nav(manager.get(reverse(page)).content.decode())
+
+    assert "1 win to confirm" in listed
+    assert wins_shown(manager)  # and kept so from then on

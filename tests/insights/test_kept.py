@@ -25,9 +25,9 @@ def small_threshold(settings):
     covers six people, the boss's five, a manager's two); nothing kept between tests."""
     settings.ORG_FIGURES_KEPT_FROM = 4
     settings.ORG_FIGURES_KEPT_SECONDS = 300
-    caches["figures"].clear()
+    caches["kept"].clear()
     yield
-    caches["figures"].clear()
+    caches["kept"].clear()
 
 
 def people_shown(response):
@@ -190,3 +190,37 @@ def test_the_page_says_how_long_figures_are_kept(client, known, settings, second
     response = visit(client, known.org.hr)
 
     assert f"the figures are kept for {words}." in response.content.decode()
+
+
+def test_downloads_of_shared_figures_cover_the_view_whoever_counted_them(client, known):
+    org = known.org
+    visit(client, org.manager.user)  # kept for the people below the manager
+
+    hr_below_manager = visit(client, org.hr, {"manager": org.manager.email})
+
+    people_csv = reverse("insights:export", kwargs={"table": "people"})
+    link = re.search(rf'href="({re.escape(people_csv)}[^"]*)"', hr_below_manager.content.decode())
+    assert f"manager={org.manager.pk}" in link.group(1)
+    rows = b"".join(client.get(link.group(1).replace("&amp;", "&")).streaming_content)
+    assert rows.count(b"\n") == 1 + 2  # the header and the manager's two reports
+
+
+def test_after_a_change_of_their_own_the_viewer_gets_the_figures_counted_again(client, known):
+    org = known.org
+    visit(client, org.hr)
+    newcomer(org)
+    assert people_shown(visit(client, org.hr)) == 6  # kept
+
+    client.post(reverse("assessments:evidence_confirm", kwargs={"pk": 10**9}))  # any change
+    after = visit(client, org.hr)
+
+    assert people_shown(after) == 7
+    assert KEPT in after.content.decode()  # counted, and kept again
+
+
+def test_counting_again_says_so(client, known):
+    visit(client, known.org.hr)
+
+    response = client.post(ORG, follow=True)
+
+    assert "The figures were counted again just now." in response.content.decode()

@@ -45,10 +45,12 @@ def edited(ladder):
 
 
 def no_writes(captured):
+    """The writes among `captured`, but the note that HR sent a form (`pmladder.kept`)."""
     return [
         query["sql"]
         for query in captured
         if re.match(r"\s*(INSERT|UPDATE|DELETE)", query["sql"], re.IGNORECASE)
+        and '"pmladder_kept"' not in query["sql"]
     ]
 
 

@@ -304,17 +304,19 @@ def kept_for(user, *, ask_rounds=False, fresh=False):
     page draws the navigation, and its query takes longer to build than most pages' own.
     Counted again after that time, on a new day, and after any change the person makes
     themselves, so what they just did shows at once; what others did shows within that
-    time. `fresh`: counted now (and kept), for a page that lists what waits."""
+    time. `fresh`: counted now, for a page that lists what waits (and kept when they
+    differ from the kept ones: an unchanged count costs no write)."""
     seconds = settings.NAVIGATION_COUNTS_SECONDS
     if seconds <= 0:
         return waiting_for(user, ask_rounds=ask_rounds)
     key = f"waiting:{user.pk}:{timezone.localdate().isoformat()}:{int(ask_rounds)}"
-    counts, _ = (None, None) if fresh else kept.read(key, user)
-    if isinstance(counts, dict):
+    counts, _ = kept.read(key, user)
+    if isinstance(counts, dict) and not fresh:
         try:
             return Waiting(**counts)
         except TypeError:
             pass  # kept by a release that counted other things: counted again
     found = waiting_for(user, ask_rounds=ask_rounds)
-    kept.keep(key, asdict(found), seconds)
+    if asdict(found) != counts:
+        kept.keep(key, asdict(found), seconds)
     return found

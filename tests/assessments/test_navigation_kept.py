@@ -154,3 +154,15 @@ def test_pages_that_list_what_waits_count_it_now(org, as_user, page):
 
     assert "1 win to confirm" in listed
     assert wins_shown(manager)  # and kept so from then on
+
+
+def test_a_page_that_counts_afresh_writes_nothing_when_nothing_changed(org, as_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = as_user(org.manager.user)
+    manager.get(reverse("assessments:team"))  # counted and kept
+    with CaptureQueriesContext(connection) as again:
+        manager.get(reverse("assessments:team"))
+
+    assert not [q for q in again if '"pmladder_kept"' in q["sql"] and "SELECT" not in q["sql"]]

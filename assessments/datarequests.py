@@ -61,6 +61,7 @@ from django.urls import reverse
 from jobs import runner
 from jobs.models import Job
 from levels.history import made_by
+from pmladder import kept
 
 from .models import Employee, Evidence, EvidenceChange, LevelAssignment, Review, ReviewRating
 
@@ -405,8 +406,6 @@ def erase_person(employee, by, *, progress=None, leave=()):
     person.save(update_fields=["full_name", "email", "job_title"])
     _replace_everywhere(replacements, progress=progress, leave=leave)
     # The organisation view's kept figures may name them (as someone's manager, say).
-    from insights import kept
-
     transaction.on_commit(kept.forget_everything)
     LogEntry.objects.log_actions(
         user_id=by.pk,

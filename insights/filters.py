@@ -10,6 +10,7 @@ read is ignored, with the reason, and the page is drawn without it.
 
 import datetime
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django import forms
 from django.utils import timezone
@@ -99,6 +100,22 @@ class Scope:
     filters: dict = field(default_factory=dict)
     ignored: list = field(default_factory=list)  # [(label, reason)]
     cache: dict = field(default_factory=dict)  # querysets built once a request
+
+    @property
+    def query(self):
+        """The address's query for this view, written the same way whoever typed it (a
+        manager by id, every date and the threshold spelled out): what its downloads link
+        to, so kept figures shared by two viewers (`kept`) download the same people."""
+        params = {}
+        if self.filters.get("manager") and self.root is not None:
+            params["manager"] = self.root.pk
+        for name in ("ladder", "track", "level"):
+            if self.filters.get(name):
+                params[name] = self.filters[name].pk
+        params.update(
+            {"from": self.start.isoformat(), "to": self.end.isoformat(), "span": self.span_limit}
+        )
+        return urlencode(params)
 
     @property
     def filtered(self):

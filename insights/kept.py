@@ -78,8 +78,3 @@ def _moment(timestamp):
 def forget(scope, round):
     """Drop the kept figures of `scope`, so the next visit counts them again."""
     kept.forget(_key(scope, round))
-
-
-def forget_everything():
-    """Drop everything kept: after erasing someone, whose name kept figures may hold."""
-    kept.cache().clear()

@@ -10,7 +10,6 @@ Exports write the same tables as the page, every row, streamed; every cell goes 
 """
 
 import csv
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -84,25 +83,11 @@ def _duration(seconds):
     return f"{seconds // 60} minute{pluralize(seconds // 60)}"
 
 
-def _scope_query(scope):
-    """The address's query for the view `scope` covers, as its kept figures are keyed
-    (`kept`): the same for everyone who shares them, whatever each of them typed."""
-    params = {}
-    if scope.filters.get("manager") and scope.root is not None:
-        params["manager"] = scope.root.pk
-    for name in ("ladder", "track", "level"):
-        if scope.filters.get(name):
-            params[name] = scope.filters[name].pk
-    params.update({"from": scope.start.isoformat(), "to": scope.end.isoformat()})
-    params["span"] = scope.span_limit
-    return urlencode(params)
-
-
 def _draw_figures(scope, round):
     """The figures of `scope`, drawn: (markup, people in view, readiness behind)."""
     levels = figures.levels_by_id()
     totals = figures.activity_totals(scope)
-    query = _scope_query(scope)
+    query = scope.query
     sections = {
         "headcount": _draw(figures.headcount(scope, levels)),
         "time_in_level": _draw(figures.time_in_level(scope, levels)),

@@ -52,6 +52,11 @@ def forget(key):
     cache().delete(key)
 
 
+def forget_everything():
+    """Drop everything kept: after erasing someone, whose name kept markup may hold."""
+    cache().clear()
+
+
 def remember_changes(get_response):
     """Middleware: note when a signed-in person's request that may change something (any
     method but GET, HEAD and OPTIONS) ends, whatever it answered: anything kept before

@@ -58,7 +58,13 @@ from .models import (
     Track,
     TrackLevel,
 )
-from .rendering import DrawnAdminForm, DrawnRowsFormSet, draw_plainly, plain_widgets
+from .rendering import (
+    DrawnAdminForm,
+    DrawnRowsFormSet,
+    SharedChoicesField,
+    draw_plainly,
+    plain_widgets,
+)
 
 # How long a previewed import can wait for its confirmation.
 IMPORT_PREVIEW_MAX_AGE = 60 * 60
@@ -466,9 +472,11 @@ class SameLadderChoices:
         ladder_id = getattr(self, "parent_ladder_id", None)
         if model is not None and ladder_id is not None:
             kwargs["queryset"] = model.objects.filter(ladder_id=ladder_id)
+        if model is not None:
+            kwargs.setdefault("form_class", SharedChoicesField)
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if model is not None and field is not None:
-            field.choices = list(iter(field.choices))  # one query, no count
+        if isinstance(field, SharedChoicesField):
+            field.share_choices()  # one query for every row's picker
         return field
 
     @cached_property

@@ -8,6 +8,7 @@ form), empty error lists, the forms of tabular and stacked inlines
 (`admin/includes/fieldset.html`), and leaves every other template to Django.
 `tests/levels/test_admin_rendering.py` checks that the markup is Django's, byte for byte."""
 
+import functools
 import html
 import re
 
@@ -20,15 +21,17 @@ from django.contrib.admin.helpers import (
 from django.contrib.admin.templatetags.admin_modify import cell_count
 from django.contrib.admin.utils import quote
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.forms import Field, ModelChoiceField, Select
 from django.forms.formsets import DELETION_FIELD_NAME
 from django.forms.renderers import DjangoTemplates
 from django.template.defaultfilters import capfirst, striptags
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.choices import BaseChoiceIterator
 from django.utils.formats import localize
 from django.utils.functional import Promise
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 # Widgets ---------------------------------------------------------------------------
 
@@ -116,6 +119,12 @@ class PlainWidgetRenderer(DjangoTemplates):
 
 
 def _select(widget):
+    options = widget["optgroups"]
+    if isinstance(options, SharedOptions):
+        return (
+            f'<select name="{_escaped(widget["name"])}"{_attrs(widget["attrs"])}>'
+            f"{options.drawn()}\n</select>\n"
+        )
     parts = [f'<select name="{_escaped(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, group_choices, _ in widget["optgroups"]:
         if group_name:
@@ -152,13 +161,23 @@ def _related(context):
                 icon = _escaped(static(f"admin/img/icon-{kind}link.svg"))
                 links.append(
                     f'<a class="related-widget-wrapper-link {kind}-related" id="{kind}_id_{name}"'
-                    f'{between.format(url=url)}title="{gettext(title) % {"model": model}}">'
+                    f'{between.format(url=url)}title="{_link_title(title, model)}">'
                     f'<img src="{icon}" alt="" width="24" height="24"></a>'
                 )
     return (
         f'<div class="related-widget-wrapper" {model_ref}>\n    {context["rendered_widget"]}'
         f"\n    \n        {''.join(links)}\n    \n</div>"
     )
+
+
+def _link_title(title, model):
+    """A link's title in the language in use, worked out once per page's rows."""
+    return _title_in(get_language(), title, model)
+
+
+@functools.lru_cache(maxsize=512)
+def _title_in(language, title, model):
+    return gettext(title) % {"model": model}
 
 
 # Each link: its kind, title, the context's keys of its address and its parameters, and
@@ -199,6 +218,8 @@ RELATED_LINKS = [
 
 
 def _plain_options(widget):
+    if isinstance(widget["optgroups"], SharedOptions):
+        return True  # a plain picker's own options, by construction
     return all(
         option["template_name"] == OPTION
         for _, group_choices, _ in widget["optgroups"]
@@ -230,6 +251,17 @@ class PlainRelatedWidgetWrapper(RelatedFieldWidgetWrapper):
         self.inner_renderer = renderer
         return super().render(name, value, attrs, renderer)
 
+    def get_related_url(self, info, action, *args):
+        # The same few addresses for every row's picker: found once for the form field
+        # and its copies, which share `related_urls` (set by `draw_plainly`).
+        urls = self.__dict__.get("related_urls")
+        if urls is None:
+            return super().get_related_url(info, action, *args)
+        key = (info, action, args)
+        if key not in urls:
+            urls[key] = super().get_related_url(info, action, *args)
+        return urls[key]
+
     def get_context(self, name, value, attrs):
         widget = self.widget
         self.widget = _DrawnWith(widget, getattr(self, "inner_renderer", None))
@@ -258,7 +290,101 @@ def draw_plainly(formfield):
     the form's renderer."""
     if formfield is not None and type(formfield.widget) is RelatedFieldWidgetWrapper:
         formfield.widget.__class__ = PlainRelatedWidgetWrapper
+        formfield.widget.related_urls = {}  # shared by the field's copies in each row
     return formfield
+
+
+# Pickers shared by the rows of a list -------------------------------------------
+
+
+class SharedChoices(BaseChoiceIterator):
+    """A picker's choices (value, label), read once for a page and shared by the picker
+    of every row of its list, with each option drawn once for them all. A list of 60
+    rows with 60 choices each would otherwise check the choices again for every row
+    (Django normalises a list of choices each time a form copies its fields) and draw
+    3,600 options one by one.
+
+    Copies of a field share this object (Django copies choices with `copy.copy`, which
+    keeps `drawn_options`, a dictionary, shared)."""
+
+    def __init__(self, choices):
+        self.choices = list(iter(choices))  # list() alone would count them first
+        self.drawn_options = {}
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __len__(self):
+        return len(self.choices)
+
+    def __bool__(self):
+        return bool(self.choices)
+
+    def options(self):
+        """Each option's value as the picker compares it, and its markup unselected and
+        selected, as `_option` draws it; drawn at the first call."""
+        drawn = self.drawn_options.get("options")
+        if drawn is None:
+            drawn = self.drawn_options["options"] = [
+                (
+                    value,
+                    f'\n  <option value="{_escaped(value)}">{_shown(label)}</option>\n',
+                    f'\n  <option value="{_escaped(value)}" selected>{_shown(label)}</option>\n',
+                )
+                for value, label in (
+                    ("" if value is None else str(value), label) for value, label in self.choices
+                )
+            ]
+        return drawn
+
+
+class SharedOptions:
+    """A picker's options as `ChoiceWidget.optgroups` lists them, worked out only if a
+    template reads them: `_select` draws them from `SharedChoices.options` instead."""
+
+    def __init__(self, widget, name, value, attrs):
+        self.widget, self.name, self.value, self.attrs = widget, name, value, attrs
+
+    def __iter__(self):
+        return iter(Select.optgroups(self.widget, self.name, self.value, self.attrs))
+
+    def drawn(self):
+        """The options' markup, the first one whose value is among the selected values
+        selected (a picker of one value, as `optgroups` selects)."""
+        value, parts, selected = self.value, [], False
+        for option_value, unselected, chosen in self.widget.choices.options():
+            if not selected and option_value in value:
+                selected = True
+                parts.append(chosen)
+            else:
+                parts.append(unselected)
+        return "".join(parts)
+
+
+class SharedChoicesSelect(Select):
+    """A picker of one value whose options come from `SharedChoices`."""
+
+    def optgroups(self, name, value, attrs=None):
+        if isinstance(self.choices, SharedChoices) and not self.allow_multiple_selected:
+            return SharedOptions(self, name, value, attrs)
+        return super().optgroups(name, value, attrs)
+
+
+class SharedChoicesField(ModelChoiceField):
+    """A foreign key's picker whose choices, once set as `SharedChoices`, are shared by
+    every copy of the field: a form's copy keeps the queryset too (Django makes a new
+    one for each copy, so that each reads its own choices)."""
+
+    widget = SharedChoicesSelect
+
+    def __deepcopy__(self, memo):
+        if not isinstance(getattr(self, "_choices", None), SharedChoices):
+            return super().__deepcopy__(memo)
+        return Field.__deepcopy__(self, memo)  # the widget's copy shares the choices
+
+    def share_choices(self):
+        """Read the choices now, once, for every copy of this field."""
+        self.choices = SharedChoices(self.choices)
 
 
 # Inline lists ----------------------------------------------------------------------

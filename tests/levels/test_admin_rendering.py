@@ -21,7 +21,7 @@ from levels.admin import (
     TabularRows,
 )
 from levels.models import Category, Expectation, FAQEntry, Ladder, Level
-from levels.rendering import plain_widgets
+from levels.rendering import SharedChoices, SharedChoicesSelect, plain_widgets
 
 from ..adminforms import change_form_data, inline_prefix, inline_row
 from ..factories import make_hr_user
@@ -239,6 +239,44 @@ def test_every_plain_widget_is_drawn_as_django_draws_it(bound):
         ), name
     assert str(drawn.non_field_errors()) == str(by_django.non_field_errors())
     assert bool(drawn.errors) is bound
+
+
+SHARED = [("", "---------"), (1, "L1 & <b>one</b>"), (2, 'Two "2"'), (3, "Three"), (2, "Again")]
+
+
+@pytest.mark.parametrize("value", [None, "", 1, "2", 3, 99, "<x>"])
+def test_a_picker_of_shared_choices_is_drawn_as_django_draws_a_picker(value):
+    shared = SharedChoicesSelect()
+    shared.choices = SharedChoices(SHARED)
+    plain = forms.Select(choices=SHARED)
+
+    drawn = shared.render("row-0-level", value, {"id": "id_row-0-level"}, plain_widgets)
+    by_django = plain.render("row-0-level", value, {"id": "id_row-0-level"})
+
+    assert drawn == by_django
+    assert drawn.count(" selected>") == (0 if value in (99, "<x>") else 1)
+    # Drawn by a template, the options are listed as Django lists them.
+    assert shared.render("row-0-level", value, {}, get_default_renderer()) == plain.render(
+        "row-0-level", value, {}
+    )
+
+
+def test_the_rows_of_a_list_share_their_pickers_choices_drawn_once(default_ladder, client):
+    client.force_login(make_hr_user())
+    aspect = default_ladder.aspects.first()
+
+    page = client.get(change_url(aspect))
+
+    (inline,) = page.context["inline_admin_formsets"]
+    forms_ = [*inline.formset.forms, inline.formset.empty_form]
+    pickers = [form.fields["level"].widget.widget for form in forms_]
+    assert len(pickers) == default_ladder.levels.count() + 1  # a row a level, a new row
+    assert all(type(picker.choices) is SharedChoices for picker in pickers)
+    assert len({id(picker.choices.drawn_options) for picker in pickers}) == 1
+    assert "options" in pickers[0].choices.drawn_options  # drawn, and kept for all rows
+    first_level = default_ladder.levels.order_by("position").first()
+    row = next(form for form in inline.formset.forms if form.instance.level_id == first_level.pk)
+    assert f'<option value="{first_level.pk}" selected>' in str(row["level"])
 
 
 def test_field_sets_of_every_shape_are_drawn_as_django_draws_them(

@@ -8,6 +8,7 @@ which keeps what the preview page shows (`peoplefile.PreviewSummary`, as the job
 latest preview of its upload. An import that finds the people changed since makes the
 new preview there and then, as a preview task already done, for the page to show."""
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -114,9 +115,6 @@ def import_people(job, progress):
             expected=params["expected"],
             allow_step_down=params["allow_step_down"],
             notify=params["notify"],
-            invite=params["invite"],
-            domain=params["domain"],
-            use_https=params["use_https"],
             progress=progress,
         )
     except peoplefile.StalePreview as stale:
@@ -139,11 +137,77 @@ def import_people(job, progress):
         upload.applied_at, upload.summary = timezone.now(), str(summary)[:300]
         upload.save(update_fields=["applied_at", "summary"])
     forget_previews([upload.pk])
+    invitations = None
+    if params["invite"] and summary.new_users:
+        invitations = start_invitations(
+            summary.new_users,
+            by=job.requested_by,
+            title=f"Invite the new people of {upload.file_name}",
+            domain=params["domain"],
+            use_https=params["use_https"],
+        )
+    if invitations is None:
+        return Outcome(
+            f"Imported {upload.file_name}. {summary}",
+            url=_people_url("changelist"),
+            label="See everyone",
+        )
+    if invitations.status == Job.Status.SUCCEEDED:  # sent already, as the task runs here
+        summary.invited = invitations.result.get("sent", 0)
+        return Outcome(
+            f"Imported {upload.file_name}. {summary}",
+            url=_people_url("changelist"),
+            label="See everyone",
+        )
+    count = len(summary.new_users)
     return Outcome(
-        f"Imported {upload.file_name}. {summary}",
-        url=_people_url("changelist"),
-        label="See everyone",
+        f"Imported {upload.file_name}. {summary} The invitations to the {count:,} new "
+        f"{'person' if count == 1 else 'people'} are sent by a task of their own.",
+        url=invitations.get_absolute_url(),
+        label="Follow the invitations",
     )
+
+
+def start_invitations(users, *, by, title, domain, use_https):
+    """Queue the emails inviting `users` (new sign-ins) to choose a password; return the
+    job. Sending thousands of emails takes longer than importing their people, and the
+    people are in, whatever the mail server does."""
+    return runner.start(
+        Job.Kind.INVITATIONS,
+        by=by,
+        title=title,
+        users=[user.pk for user in users],
+        domain=domain,
+        use_https=use_https,
+    )
+
+
+def send_invitations(job, progress):
+    """Email the invitations of `start_invitations`, to those of its sign-ins still here
+    and still without a password."""
+    params = job.params
+    User = get_user_model()
+    ids, users = params["users"], []
+    for start in range(0, len(ids), peoplefile.LOOKUP_BATCH):
+        users += User.objects.filter(pk__in=ids[start : start + peoplefile.LOOKUP_BATCH])
+    # Whoever chose a password since (from "Forgot your password?") needs no invitation.
+    users = sorted((user for user in users if not user.has_usable_password()), key=_pk)
+    sent = peoplefile.send_invitations(
+        users, domain=params["domain"], use_https=params["use_https"], progress=progress
+    )
+    if users and not sent:
+        raise Refused(
+            "No invitation could be sent: the mail server could not be reached or refused "
+            "them (the server's log says why). The people are imported: each can choose a "
+            'password from "Forgot your password?" on the sign-in page.'
+        )
+    text = f"Sent {sent:,} invitation{'s' if sent != 1 else ''}."
+    if sent < len(users):
+        text += (
+            f" {len(users) - sent:,} could not be sent (the server's log says why); those "
+            'people can choose a password from "Forgot your password?" on the sign-in page.'
+        )
+    return Outcome(text, url=_people_url("changelist"), label="See everyone", result={"sent": sent})
 
 
 def export_people(job, progress):
@@ -160,6 +224,10 @@ def export_people(job, progress):
         output="".join(lines),
         output_name=job.params["file_name"],
     )
+
+
+def _pk(obj):
+    return obj.pk
 
 
 def _upload(job):

@@ -200,6 +200,8 @@ class ImportSummary:
     updated: int = 0
     unchanged: int = 0
     invited: int = 0
+    # The sign-ins the import made, in the file's order: who an invitation would go to.
+    new_users: list = field(default_factory=list, repr=False)
 
     def __str__(self):
         text = f"Created {self.created}, updated {self.updated}, unchanged {self.unchanged}."
@@ -630,9 +632,10 @@ def import_people(
             raise
         raise PeopleFileError([TRY_AGAIN]) from None
 
+    summary.new_users = list(plan.new_users.values())
     if invite:
-        summary.invited = _send_invitations(
-            list(plan.new_users.values()),
+        summary.invited = send_invitations(
+            summary.new_users,
             request=request,
             domain=domain,
             use_https=use_https,
@@ -1678,10 +1681,12 @@ class _InvitationForm(PasswordResetForm):
         self.messages.append(message)
 
 
-def _send_invitations(users, *, request, domain, use_https, progress=None):
-    """Email each of `users` a link to choose a password, all over one connection to the
-    mail server (thousands of connections, one a message, would take minutes); return how
-    many were sent. A failing mail server is logged: the people are imported already."""
+def send_invitations(users, *, request=None, domain=None, use_https=False, progress=None):
+    """Email each of `users` (sign-ins) a link to choose a password, built from `request`
+    or else from `domain` and `use_https`, all over one connection to the mail server
+    (thousands of connections, one a message, would take minutes); return how many were
+    sent. A failing mail server is logged: the people are imported already.
+    `progress`, as for `import_people`: PREPARING_ and SENDING_INVITATIONS."""
     messages = []
     for done, user in enumerate(users):
         if done % PROGRESS_EVERY == 0:

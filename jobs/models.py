@@ -17,6 +17,7 @@ class Job(models.Model):
         PEOPLE_EXPORT = "people-export", "Export people"
         LADDER_IMPORT = "ladder-import", "Import a ladder file"
         PERSON_ERASURE = "person-erasure", "Erase a person"
+        INVITATIONS = "invitations", "Send invitations"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to start"

@@ -29,6 +29,7 @@ WORK = {
     Job.Kind.PEOPLE_EXPORT: "assessments.jobs.export_people",
     Job.Kind.LADDER_IMPORT: "levels.jobs.import_ladder",
     Job.Kind.PERSON_ERASURE: "assessments.datarequests.erase_in_background",
+    Job.Kind.INVITATIONS: "assessments.jobs.send_invitations",
 }
 
 UNEXPECTED = (

@@ -22,7 +22,8 @@ evidence items a person, at most 300,000 in all; two shared reviews per manager)
 - admin (first size only): HR's admin pages and ladder writes on a copy of the ladder with
   a long change history;
 - import: a people file of 10,000 new people (100,000 at 100,000 people), the same file
-  again and everyone changed (up to 10,000), and an upload in the admin.
+  again and everyone changed (up to 10,000), and an upload in the admin with an invitation
+  for each new person (timed apart: the invitations are a task of their own).
 
 It prints a table, writes JSON (--json; bench-results/bench.json by default) and exits
 non-zero when a target is missed (the constants below) or a page fails. --smoke checks only that
@@ -883,6 +884,7 @@ def bench_import(org, size):
 
     from assessments import peoplefile
     from assessments.models import PeopleImport
+    from jobs.models import Job
 
     ladder = org.ladder
     print(f"people file of {size:,} people")
@@ -963,19 +965,28 @@ def bench_import(org, size):
         assert response.status_code == 302, response.status_code
         if PeopleImport.objects.filter(applied_at__isnull=False).count() != applied + 1:
             raise AssertionError("the upload was not imported")
+        # The invitations are a task of their own, which a worker runs after the import;
+        # here it ran within the import's task, and its time is taken off the import's.
+        invitations = Job.objects.filter(kind=Job.Kind.INVITATIONS).latest("created_at")
+        if invitations.status != Job.Status.SUCCEEDED or invitations.result["sent"] != size:
+            raise AssertionError(f"the invitations: {invitations.message}")
+        invited = (invitations.finished_at - invitations.started_at).total_seconds()
     except Exception as error:
         results.append({"name": name, "size": size, "error": f"{type(error).__name__}: {error}"})
         print(f"{name:<44}  FAILED: {results[-1]['error']}")
         return results
+    imported = confirmed - invited
     print(f"{f'admin upload and preview, {size:,}':<44}{previewed:>10.2f}")
-    print(f"{f'admin confirm, {size:,} invited':<44}{confirmed:>10.2f}")
+    print(f"{f'admin confirm, {size:,} imported':<44}{imported:>10.2f}")
+    print(f"{f'then {size:,} invitations sent (their task)':<44}{invited:>10.2f}")
     results.append(
         {
             "name": "admin upload",
             "size": size,
-            "seconds": previewed + confirmed,
+            "seconds": previewed + imported,
             "preview_seconds": previewed,
-            "confirm_seconds": confirmed,
+            "confirm_seconds": imported,
+            "invitations_seconds": invited,
         }
     )
     return results

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail.backends import locmem
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
@@ -16,6 +17,7 @@ from django.utils import timezone
 from assessments import peoplefile
 from assessments.models import Employee, LevelAssignment
 from assessments.selectors import HR_GROUP
+from jobs import runner
 from jobs.models import Job
 
 from ..factories import UserFactory, make_hr_user
@@ -238,6 +240,116 @@ def test_invite_emails_each_new_person_a_link_to_this_site(hr_client, mailoutbox
     ]
     link = re.search(r"http://testserver(/\S+)", mailoutbox[0].body).group(1)
     assert resolve(link).url_name == "password_reset_confirm"
+
+
+@pytest.fixture
+def worker_later(monkeypatch):
+    """Invitation tasks wait in the queue, as for a worker busy elsewhere, until the test
+    runs them (`worker_later.run()`): the import's own task still runs at once."""
+    queued = []
+    real_start = runner.start
+
+    def start(kind, *, by, title, **params):
+        if kind != Job.Kind.INVITATIONS:
+            return real_start(kind, by=by, title=title, **params)
+        job = Job.objects.create(kind=kind, title=title, requested_by=by, params=params)
+        queued.append(job)
+        return job
+
+    monkeypatch.setattr(runner, "start", start)
+
+    class Worker:
+        jobs = queued
+
+        @staticmethod
+        def run():
+            for job in queued:
+                runner.run_job.call(job.pk)
+                job.refresh_from_db()
+
+    return Worker
+
+
+def test_invitations_are_a_task_of_their_own_the_import_does_not_wait_for(
+    hr_client, mailoutbox, worker_later
+):
+    response = import_file(hr_client, csv_of(small_team()), invite="on")
+
+    (invitations,) = worker_later.jobs
+    assert Employee.objects.count() == 3  # imported
+    assert mailoutbox == []  # nobody emailed yet
+    assert (
+        "Created 3, updated 0, unchanged 0. The invitations to the 3 new people are sent by "
+        "a task of their own." in response.text
+    )
+    assert f'href="{invitations.get_absolute_url()}">Follow the invitations</a>' in response.text
+    assert invitations.title == "Invite the new people of people.csv"
+    assert invitations.requested_by.username == "hana"
+
+    worker_later.run()
+
+    assert invitations.status == Job.Status.SUCCEEDED
+    assert (invitations.message, invitations.result) == ("Sent 3 invitations.", {"sent": 3})
+    assert sorted(message.to[0] for message in mailoutbox) == [
+        "ana@example.com",
+        "ben@example.com",
+        "cy@example.com",
+    ]
+    link = re.search(r"http://testserver(/\S+)", mailoutbox[0].body).group(1)
+    assert resolve(link).url_name == "password_reset_confirm"
+    page = hr_client.get(invitations.get_absolute_url())
+    assert "Send invitations, asked for by" in page.text
+    assert "Sent 3 invitations." in page.text
+
+
+def test_an_invitation_skips_whoever_chose_a_password_or_left_meanwhile(
+    hr_client, mailoutbox, worker_later
+):
+    import_file(hr_client, csv_of(small_team()), invite="on")
+    ana = Employee.objects.get(email="ana@example.com").user
+    ana.set_password("chosen-meanwhile-2026")
+    ana.save()
+    Employee.objects.get(email="ben@example.com").user.delete()
+
+    worker_later.run()
+
+    (invitations,) = worker_later.jobs
+    assert invitations.message == "Sent 1 invitation."
+    assert [message.to[0] for message in mailoutbox] == ["cy@example.com"]
+
+
+@pytest.mark.parametrize("fails", ["every", "one"])
+def test_invitations_the_mail_server_refuses_say_so_and_keep_the_people(
+    hr_client, mailoutbox, worker_later, monkeypatch, fails
+):
+    import_file(hr_client, csv_of(small_team()), invite="on")
+    real_send = locmem.EmailBackend.send_messages
+
+    def send_messages(self, messages):
+        if fails == "every" or messages[0].to == ["ben@example.com"]:
+            raise ConnectionRefusedError("no mail server here")
+        return real_send(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", send_messages)
+
+    worker_later.run()
+
+    (invitations,) = worker_later.jobs
+    assert Employee.objects.count() == 3
+    if fails == "every":
+        assert invitations.status == Job.Status.FAILED
+        assert invitations.message.startswith("No invitation could be sent")
+        assert "The people are imported" in invitations.message
+        page = hr_client.get(invitations.get_absolute_url())
+        assert "This task failed." in page.text
+        assert "Forgot your password?" in page.text
+    else:
+        assert invitations.status == Job.Status.SUCCEEDED
+        assert invitations.message.startswith("Sent 2 invitations. 1 could not be sent")
+        assert sorted(message.to[0] for message in mailoutbox) == [
+            "ana@example.com",
+            "cy@example.com",
+        ]
 
 
 def test_without_the_checkbox_nobody_is_emailed(hr_client, mailoutbox):

@@ -118,6 +118,17 @@ class Scope:
         return urlencode(params)
 
     @property
+    def narrowed_to(self):
+        """The ladder, track and level the view is narrowed to, in words ("the Product
+        ladder, the IC track"), or "" when it is not: the page's heading names who the
+        view is below, and this line the rest, for a printed page too."""
+        kinds = [(name, self.filters.get(name)) for name in ("ladder", "track", "level")]
+        named = [f"the {obj.name} {name}" for name, obj in kinds if obj]
+        if len(named) > 1:
+            return f"{', '.join(named[:-1])} and {named[-1]}"
+        return "".join(named)
+
+    @property
     def filtered(self):
         return any(self.filters.get(name) for name in ("ladder", "track", "level", "manager"))
 

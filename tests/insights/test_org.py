@@ -277,6 +277,25 @@ def test_track_and_level_filters_narrow_every_figure(client, known):
     assert names(s["quiet_people"]) == {"Stan Stranger"}
 
 
+def test_the_page_names_its_ladder_track_and_level_filters_for_print_too(client, known):
+    org = known.org
+    ic, pm = org.ladder.tracks.get(key="ic"), org.ladder.levels.get(key="pm")
+
+    _s, unfiltered = figures(client, org.hr)
+    _s, one = figures(client, org.hr, track=ic.pk)
+    _s, three = figures(client, org.hr, ladder=org.ladder.pk, track=ic.pk, level=pm.pk)
+
+    assert "Only the people on" not in unfiltered.text
+    assert f"Only the people on the {ic.name} track." in one.text
+    assert (
+        f"Only the people on the {org.ladder.name} ladder, the {ic.name} track and the "
+        f"{pm.name} level." in three.text
+    )
+    # The line is in the page's introduction, which prints (the filters' form does not).
+    intro = three.text.split('<p class="text-body-secondary">', 1)[1].split("</p>", 1)[0]
+    assert "Only the people on" in intro
+
+
 def test_ladder_filter(client, known):
     _s, response = figures(client, known.org.hr, ladder=known.org.ladder.pk)
     assert response.context["totals"]["people"] == 6

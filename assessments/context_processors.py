@@ -29,11 +29,12 @@ def _asks_rounds(user):
     return not access.is_manager(user)
 
 
-def count_waiting_now(request):
-    """For a page that lists what waits itself (the team page's wins, `/me/`'s reviews and
-    drafts): the navigation's counts counted now rather than kept, so the two agree."""
+def agree_with_listed(request, **listed):
+    """For a page that lists some of what waits itself (the team page's wins, `/me/`'s
+    reviews and drafts): the navigation's counts with those the page lists taken from its
+    lists (`waiting.listed_*`), so the two agree."""
     user = request.user
-    user._waiting = waiting.kept_for(user, ask_rounds=_asks_rounds(user), fresh=True)
+    user._waiting = waiting.kept_for(user, ask_rounds=_asks_rounds(user), listed=listed)
 
 
 def _waiting(user, *, ask_rounds):

@@ -27,7 +27,7 @@ from . import (
     waiting,
 )
 from . import evidence as evidence_services
-from .context_processors import count_waiting_now
+from .context_processors import agree_with_listed
 from .forms import AssignLevelForm, TeamFilterForm, apply_errors
 from .models import Employee, Review
 
@@ -72,16 +72,23 @@ class CountedPaginator(Paginator):
 
 def me(request):
     employee = selectors.employee_of(request.user)
-    # Read only when the navigation counts drafts to finish (`waiting`).
-    drafts = waiting.drafts(request.user).select_related("employee")
-    count_waiting_now(request)  # the banner and the lists below agree with the navigation
+    # Drafts wait only for someone who manages people (`waiting`): nobody else has any.
+    drafts = []
+    if access.is_manager(request.user):
+        drafts = list(waiting.drafts(request.user).select_related("employee").order_by("pk"))
+    listed = waiting.listed_reviews(drafts, "drafts")
     if employee is None:
+        agree_with_listed(request, **listed)
         return render(request, "assessments/me_unplaced.html", {"drafts": drafts})
     context = _person_context(request, employee, own=True)
     # The banner: shared reviews waiting for the person's acknowledgement, from the list the
     # page shows further down (no query of its own).
     context["waiting_reviews"] = [r for r in context["reviews"] if r.status == Review.Status.SHARED]
     context["drafts"] = drafts
+    # The banner and the drafts agree with the navigation's counts.
+    agree_with_listed(
+        request, **listed, **waiting.listed_reviews(context["waiting_reviews"], "to_acknowledge")
+    )
     return render(request, "assessments/me.html", context)
 
 
@@ -205,7 +212,11 @@ def team(request):
     if listing is None:
         return _nobody_reports(request)
     me, everyone = listing.me, listing.everyone
-    count_waiting_now(request)  # the wins listed here agree with the navigation's count
+    pending_wins = (
+        list(evidence_services.pending_wins_for_manager(me)[: waiting.LISTED_WINS]) if me else []
+    )
+    if me is not None:  # the wins listed here agree with the navigation's count
+        agree_with_listed(request, **waiting.listed_wins(pending_wins, me))
     arranged, behind = teamtable.arrange(
         listing.people, sort=listing.sort, badges=listing.badges, ladders=listing.ladders
     )
@@ -226,9 +237,7 @@ def team(request):
             "headers": _team_headers(request, listing.sort, everyone=everyone),
             "sort": listing.sort,
             "filtered": listing.filtered,
-            "pending_wins": (
-                list(evidence_services.pending_wins_for_manager(me)[:50]) if me else []
-            ),
+            "pending_wins": pending_wins,
             "ignored": listing.ignored,
             "readiness_behind": behind,
         },

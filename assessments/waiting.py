@@ -16,7 +16,7 @@ What counts as waiting for someone:
   nominate anyone is not a queue).
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -44,7 +44,7 @@ from rounds.models import Nomination, Round
 
 from . import access
 from .evidence import pending_wins_for_manager
-from .models import Employee, Review
+from .models import Employee, Evidence, Review
 from .selectors import below_q, employee_of
 
 
@@ -164,6 +164,8 @@ def _plural(count, one, many):
 # have thousands below them): the navigation says "99+" past it, and the count stops
 # reading rows there.
 COUNTED_UP_TO = 100
+# The wins the team page lists, at most.
+LISTED_WINS = 50
 
 
 def shown(count):
@@ -299,24 +301,54 @@ def waiting_for(user, *, ask_rounds=False):
 # Kept a minute -------------------------------------------------------------------------------
 
 
-def kept_for(user, *, ask_rounds=False, fresh=False):
+def kept_for(user, *, ask_rounds=False, listed=None):
     """`waiting_for(user)`, kept for `NAVIGATION_COUNTS_SECONDS` (`pmladder.kept`): every
     page draws the navigation, and its query takes longer to build than most pages' own.
     Counted again after that time, on a new day, and after any change the person makes
     themselves, so what they just did shows at once; what others did shows within that
-    time. `fresh`: counted now, for a page that lists what waits (and kept when they
-    differ from the kept ones: an unchanged count costs no write)."""
+    time. `listed`: the counts a page lists itself (fields of `Waiting`, from `listed_*`),
+    which replace the kept ones so that the page and its navigation agree, and are kept
+    from then on when they differ (an unchanged count costs no write)."""
     seconds = settings.NAVIGATION_COUNTS_SECONDS
     if seconds <= 0:
-        return waiting_for(user, ask_rounds=ask_rounds)
+        found = waiting_for(user, ask_rounds=ask_rounds)
+        return replace(found, **listed) if listed else found
     key = f"waiting:{user.pk}:{timezone.localdate().isoformat()}:{int(ask_rounds)}"
     counts, _ = kept.read(key, user)
-    if isinstance(counts, dict) and not fresh:
-        try:
-            return Waiting(**counts)
-        except TypeError:
-            pass  # kept by a release that counted other things: counted again
-    found = waiting_for(user, ask_rounds=ask_rounds)
+    found = _kept_waiting(counts) or waiting_for(user, ask_rounds=ask_rounds)
+    if listed:
+        found = replace(found, **listed)
     if asdict(found) != counts:
         kept.keep(key, asdict(found), seconds)
     return found
+
+
+def _kept_waiting(counts):
+    """The `Waiting` kept as `counts`, or None: nothing kept, or kept by a release that
+    counted other things (counted again)."""
+    if not isinstance(counts, dict):
+        return None
+    try:
+        return Waiting(**counts)
+    except TypeError:
+        return None
+
+
+def listed_reviews(reviews, field):
+    """The count of `reviews` (a list a page shows whole) and their smallest id, as
+    `Waiting`'s `field` (to_acknowledge or drafts) and its id hold them."""
+    ids = [review.pk for review in reviews]
+    return {field: len(ids), _FIRST[field]: min(ids) if ids else None}
+
+
+_FIRST = {"to_acknowledge": "to_acknowledge_id", "drafts": "draft_id"}
+
+
+def listed_wins(listed, me):
+    """`Waiting.wins` from `listed`, the first wins below `me` a page shows, counted up to
+    COUNTED_UP_TO as the navigation counts them (a query only when the list is full)."""
+    shown = len(listed)
+    if shown < LISTED_WINS:
+        return {"wins": shown}
+    first = pending_wins_for_manager(me).select_related(None).order_by().values("pk")
+    return {"wins": Evidence.objects.filter(pk__in=first[:COUNTED_UP_TO]).count()}

@@ -9,6 +9,7 @@ import time
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.cache.backends import db
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +17,7 @@ from assessments import waiting
 from pmladder import kept
 
 from .test_home_counts import nav, win
+from .test_reviews import shared, start
 
 pytestmark = pytest.mark.django_db
 
@@ -144,16 +146,55 @@ def test_a_page_read_with_kept_counts_asks_for_no_count(org, as_user):
     assert len(second) <= len(first) - 2  # no count, and no session saved
 
 
-@pytest.mark.parametrize("page", ["assessments:team", "assessments:me"])
-def test_pages_that_list_what_waits_count_it_now(org, as_user, page):
+def test_the_team_page_counts_the_wins_it_lists_now(org, as_user):
     manager = as_user(org.manager.user)
     assert not wins_shown(manager)
     win(org)  # while the manager's counts are kept
 
-    listed = nav(manager.get(reverse(page)).content.decode())
+    listed = manager.get(reverse("assessments:team")).content.decode()
 
-    assert "1 win to confirm" in listed
+    assert "Wins waiting for you to confirm" in listed
+    assert "1 win to confirm" in nav(listed)
     assert wins_shown(manager)  # and kept so from then on
+
+
+def signed_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_my_page_counts_the_reviews_and_drafts_it_lists_now(org):
+    report, manager = signed_in(org.report.user), signed_in(org.manager.user)
+    badge(report), badge(manager)  # both counts kept
+    review = shared(org)  # shared with the report, while their counts are kept
+    draft = start(org, employee=org.teammate, key="pm")  # the manager's, likewise
+    win(org)  # not listed on /me/: shown once the manager's counts run out
+
+    mine = report.get(reverse("assessments:me")).content.decode()
+    theirs = manager.get(reverse("assessments:me")).content.decode()
+
+    assert "A review is waiting for you to acknowledge it" in mine
+    assert f'href="{review.get_absolute_url()}"' in nav(mine)
+    assert "1 review to acknowledge" in nav(mine)
+    assert "Your draft reviews" in theirs
+    assert f'href="{draft.get_absolute_url()}"' in nav(theirs)
+    assert "1 draft review to finish" in nav(theirs)
+    assert "win to confirm" not in nav(theirs)
+    assert "1 review to acknowledge" in badge(report)  # kept so from then on
+    assert "1 draft review to finish" in badge(manager)
+
+
+def test_pages_that_list_what_waits_ask_for_no_count_while_the_rest_is_kept(org, as_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = as_user(org.manager.user)
+    badge(manager)  # counted and kept
+    for page in ("assessments:team", "assessments:me"):
+        with CaptureQueriesContext(connection) as read:
+            manager.get(reverse(page))
+        assert not [q["sql"] for q in read if '"to_acknowledge"' in q["sql"]], page
 
 
 def test_a_page_that_counts_afresh_writes_nothing_when_nothing_changed(org, as_user):

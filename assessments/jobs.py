@@ -137,34 +137,32 @@ def import_people(job, progress):
         upload.applied_at, upload.summary = timezone.now(), str(summary)[:300]
         upload.save(update_fields=["applied_at", "summary"])
     forget_previews([upload.pk])
-    invitations = None
-    if params["invite"] and summary.new_users:
-        invitations = start_invitations(
-            summary.new_users,
-            by=job.requested_by,
-            title=f"Invite the new people of {upload.file_name}",
-            domain=params["domain"],
-            use_https=params["use_https"],
-        )
-    if invitations is None:
-        return Outcome(
-            f"Imported {upload.file_name}. {summary}",
-            url=_people_url("changelist"),
-            label="See everyone",
-        )
-    if invitations.status == Job.Status.SUCCEEDED:  # sent already, as the task runs here
+    if not (params["invite"] and summary.new_users):
+        return _imported(upload, summary)
+    invitations = start_invitations(
+        summary.new_users,
+        by=job.requested_by,
+        title=f"Invite the new people of {upload.file_name}",
+        domain=params["domain"],
+        use_https=params["use_https"],
+    )
+    if invitations.status == Job.Status.SUCCEEDED:  # sent already: the task ran here
         summary.invited = invitations.result.get("sent", 0)
-        return Outcome(
-            f"Imported {upload.file_name}. {summary}",
-            url=_people_url("changelist"),
-            label="See everyone",
-        )
+        return _imported(upload, summary)
     count = len(summary.new_users)
     return Outcome(
         f"Imported {upload.file_name}. {summary} The invitations to the {count:,} new "
         f"{'person' if count == 1 else 'people'} are sent by a task of their own.",
         url=invitations.get_absolute_url(),
         label="Follow the invitations",
+    )
+
+
+def _imported(upload, summary):
+    return Outcome(
+        f"Imported {upload.file_name}. {summary}",
+        url=_people_url("changelist"),
+        label="See everyone",
     )
 
 
@@ -187,11 +185,13 @@ def send_invitations(job, progress):
     and still without a password."""
     params = job.params
     User = get_user_model()
-    ids, users = params["users"], []
+    ids, found = params["users"], {}
     for start in range(0, len(ids), peoplefile.LOOKUP_BATCH):
-        users += User.objects.filter(pk__in=ids[start : start + peoplefile.LOOKUP_BATCH])
-    # Whoever chose a password since (from "Forgot your password?") needs no invitation.
-    users = sorted((user for user in users if not user.has_usable_password()), key=_pk)
+        batch = User.objects.filter(pk__in=ids[start : start + peoplefile.LOOKUP_BATCH])
+        found.update((user.pk, user) for user in batch)
+    # In the file's order, but whoever left, or chose a password since (from "Forgot your
+    # password?"), needs no invitation.
+    users = [found[pk] for pk in ids if pk in found and not found[pk].has_usable_password()]
     sent = peoplefile.send_invitations(
         users, domain=params["domain"], use_https=params["use_https"], progress=progress
     )
@@ -224,10 +224,6 @@ def export_people(job, progress):
         output="".join(lines),
         output_name=job.params["file_name"],
     )
-
-
-def _pk(obj):
-    return obj.pk
 
 
 def _upload(job):

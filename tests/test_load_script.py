@@ -268,7 +268,7 @@ def test_load_database_is_never_the_apps_own():
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, {"bind": "127.0.0.1:8000", "threads": 4}),
+        ({}, {"bind": "127.0.0.1:8000", "threads": 4, "keepalive": 0}),
         (
             {"GUNICORN_BIND": "0.0.0.0:9000", "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "6"},
             {"bind": "0.0.0.0:9000", "workers": 3, "threads": 6},
@@ -276,7 +276,7 @@ def test_load_database_is_never_the_apps_own():
     ],
 )
 def test_gunicorn_config_follows_the_environment(monkeypatch, env, expected):
-    for name in ("GUNICORN_BIND", "WEB_CONCURRENCY", "GUNICORN_THREADS"):
+    for name in ("GUNICORN_BIND", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_KEEPALIVE"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -212,11 +212,10 @@ def team(request):
     if listing is None:
         return _nobody_reports(request)
     me, everyone = listing.me, listing.everyone
-    pending_wins = (
-        list(evidence_services.pending_wins_for_manager(me)[: waiting.LISTED_WINS]) if me else []
-    )
+    pending_wins = waiting.wins_to_list(me) if me else []
+    wins_waiting = waiting.listed_wins(pending_wins)
     if me is not None:  # the wins listed here agree with the navigation's count
-        agree_with_listed(request, **waiting.listed_wins(pending_wins, me))
+        agree_with_listed(request, **wins_waiting)
     arranged, behind = teamtable.arrange(
         listing.people, sort=listing.sort, badges=listing.badges, ladders=listing.ladders
     )
@@ -238,6 +237,8 @@ def team(request):
             "sort": listing.sort,
             "filtered": listing.filtered,
             "pending_wins": pending_wins,
+            "wins_waiting": waiting.shown(wins_waiting["wins"]),
+            "wins_unlisted": wins_waiting["wins"] > len(pending_wins),
             "ignored": listing.ignored,
             "readiness_behind": behind,
         },

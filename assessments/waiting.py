@@ -44,7 +44,7 @@ from rounds.models import Nomination, Round
 
 from . import access
 from .evidence import pending_wins_for_manager
-from .models import Employee, Evidence, Review
+from .models import Employee, Review
 from .selectors import below_q, employee_of
 
 
@@ -344,11 +344,15 @@ def listed_reviews(reviews, field):
 _FIRST = {"to_acknowledge": "to_acknowledge_id", "drafts": "draft_id"}
 
 
-def listed_wins(listed, me):
-    """`Waiting.wins` from `listed`, the first wins below `me` a page shows, counted up to
-    COUNTED_UP_TO as the navigation counts them (a query only when the list is full)."""
-    shown = len(listed)
-    if shown < LISTED_WINS:
-        return {"wins": shown}
-    first = pending_wins_for_manager(me).select_related(None).order_by().values("pk")
-    return {"wins": Evidence.objects.filter(pk__in=first[:COUNTED_UP_TO]).count()}
+def wins_to_list(me):
+    """The first `LISTED_WINS` wins below `me`, for a page to list, each carrying
+    `wins_counted`: all of them, counted up to `COUNTED_UP_TO` as the navigation counts
+    them, in the same query (one query however many wait)."""
+    wins = pending_wins_for_manager(me)
+    counted = _count_up_to(wins, COUNTED_UP_TO)
+    return list(wins.annotate(wins_counted=counted)[:LISTED_WINS])
+
+
+def listed_wins(listed):
+    """`Waiting.wins` from `listed`, what `wins_to_list` gave."""
+    return {"wins": listed[0].wins_counted if listed else 0}

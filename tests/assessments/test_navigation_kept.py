@@ -207,3 +207,34 @@ def test_a_page_that_counts_afresh_writes_nothing_when_nothing_changed(org, as_u
         manager.get(reverse("assessments:team"))
 
     assert not [q for q in again if '"pmladder_kept"' in q["sql"] and "SELECT" not in q["sql"]]
+
+
+def steady_visit(client, address):
+    """The queries of a visit to `address` once the first visit has kept what it keeps
+    (the navigation's counts, the readiness of who changed), and its page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(address)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(address).content.decode()
+    return queries, page
+
+
+@pytest.mark.parametrize("waiting_wins", [waiting.LISTED_WINS + 1, waiting.COUNTED_UP_TO])
+def test_the_team_page_counts_more_wins_than_it_lists_in_the_same_queries(
+    org, as_user, waiting_wins
+):
+    manager = as_user(org.manager.user)
+    team = reverse("assessments:team")
+    win(org)
+    one, _ = steady_visit(manager, team)
+    for n in range(waiting_wins - 1):
+        win(org, text=f"Shipped release {n}.")
+    many, listed = steady_visit(manager, team)
+
+    assert listed.count('action="/evidence/') >= waiting.LISTED_WINS
+    assert f"{waiting.shown(waiting_wins)} wins to confirm" in nav(listed)
+    assert f'text-bg-warning">{waiting.shown(waiting_wins)}</span>' in listed
+    assert f"The latest {waiting.LISTED_WINS} are listed here" in listed
+    assert len(many) == len(one)

@@ -17,21 +17,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import pluralize
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods, require_safe
 
 from assessments import access
 from pmladder.csvcells import neutralise
 
-from . import figures, kept
+from . import drawing, figures, kept
 from .filters import read_scope
-
-try:  # the SVG charts; until they are there, the page shows its tables alone
-    from . import charts
-except ImportError:  # pragma: no cover
-    charts = None
 
 
 def _allowed(user):
@@ -44,14 +37,6 @@ def _allowed(user):
         )
 
 
-def _draw(table, kind="bars"):
-    """`table` with its chart drawn as SVG (nothing when it has no rows or no charts)."""
-    table.svg = ""
-    if charts is not None and table.chart and table.rows:
-        table.svg = getattr(charts, kind)(**table.chart)
-    return table
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 def org(request):
     """The organisation view; a POST counts its kept figures again (see `kept`)."""
@@ -62,7 +47,7 @@ def org(request):
         kept.forget(scope, round)
         messages.success(request, "The figures were counted again just now.")
         return redirect(request.get_full_path())
-    drawn = kept.figures(scope, round, lambda: _draw_figures(scope, round))
+    drawn = kept.figures(scope, round, lambda: drawing.figures_of(scope, round))
     return render(
         request,
         "insights/org.html",
@@ -81,46 +66,6 @@ def _duration(seconds):
     if seconds % 60:
         return f"{seconds} second{pluralize(seconds)}"
     return f"{seconds // 60} minute{pluralize(seconds // 60)}"
-
-
-def _draw_figures(scope, round):
-    """The figures of `scope`, drawn: (markup, people in view, readiness behind)."""
-    levels = figures.levels_by_id()
-    totals = figures.activity_totals(scope)
-    query = scope.query
-    sections = {
-        "headcount": _draw(figures.headcount(scope, levels)),
-        "time_in_level": _draw(figures.time_in_level(scope, levels)),
-        "long_in_level": figures.long_in_level(scope, levels),
-        "pipeline": _draw(figures.pipeline(scope, levels, round)),
-        "pipeline_people": figures.pipeline_people(scope, levels, round),
-        "changes": _draw(figures.level_changes(scope), "columns"),
-        "evidence": _draw(figures.evidence_activity(scope)),
-        "quiet_people": figures.quiet_people(scope),
-        "span": _draw(figures.span_of_control(scope)),
-        "wide_managers": figures.wide_managers(scope, levels),
-        "depth": _draw(figures.depth(scope)),
-    }
-    exports = {
-        name: reverse("insights:export", kwargs={"table": name.replace("_", "-")})
-        + (f"?{query}" if query else "")
-        for name in [*sections, "people"]
-    }
-    behind = figures.readiness_behind(scope)
-    html = render_to_string(
-        "insights/_figures.html",
-        {
-            "scope": scope,
-            "round_state": figures.round_state(scope, round),
-            "readiness_behind": behind,
-            "totals": totals,
-            "promotions": sum(row[1] for row in sections["changes"].rows),
-            "s": sections,
-            "exports": exports,
-            "quiet_days": figures.QUIET_DAYS,
-        },
-    )
-    return html, totals["people"], bool(behind)
 
 
 class _Echo:

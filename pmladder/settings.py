@@ -247,6 +247,8 @@ NAVIGATION_COUNTS_SECONDS = env_int("NAVIGATION_COUNTS_SECONDS", 60)
 # seconds: counting them takes a moment at that size, and they move slowly.
 ORG_FIGURES_KEPT_FROM = env_int("ORG_FIGURES_KEPT_FROM", 1000)
 ORG_FIGURES_KEPT_SECONDS = env_int("ORG_FIGURES_KEPT_SECONDS", 300)
+# After that, they are still shown this many seconds while a task counts them again.
+ORG_FIGURES_STALE_SECONDS = env_int("ORG_FIGURES_STALE_SECONDS", 3600)
 
 # Long work (big imports, exports, many emails) runs as a task: stored in the database and
 # run by `manage.py db_worker` beside the web server (`make run` starts one). Tests, and

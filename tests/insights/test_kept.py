@@ -4,12 +4,14 @@ people, counted again at once on request, and never kept while readiness is behi
 
 import datetime
 import re
+import time
 
 import pytest
 from django.core.cache import cache, caches
 from django.urls import reverse
 
 from assessments import kept as kept_readiness
+from insights import kept
 
 from ..conftest import place
 
@@ -139,16 +141,130 @@ def test_a_view_whose_readiness_is_behind_is_not_kept(client, known, monkeypatch
     assert KEPT not in response.content.decode()
 
 
-def test_kept_figures_run_out_after_their_time(client, known, monkeypatch):
+class Queued:
+    """Stands for the recount task: notes what is queued, or fails (`fail`: an exception
+    to raise, or words for a failing test)."""
+
+    def __init__(self, fail=None):
+        self.calls, self.fail = [], fail
+
+    def enqueue(self, *args):
+        if isinstance(self.fail, Exception):
+            raise self.fail
+        if self.fail:
+            pytest.fail(self.fail)
+        self.calls.append(args)
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Move the clock that kept figures are read against `seconds` on."""
+    from django.core.cache.backends import db
+
+    def move(seconds):
+        now = time.time() + seconds
+        monkeypatch.setattr(time, "time", lambda: now)
+        later_day = db.tz_now() + datetime.timedelta(seconds=seconds)
+        monkeypatch.setattr(db, "tz_now", lambda: later_day)
+
+    return move
+
+
+def test_figures_past_their_time_show_while_a_task_counts_them_again(client, known, later):
     org = known.org
     visit(client, org.hr)
     newcomer(org)
-    from django.core.cache.backends import db
+    later(301)
 
-    later = db.tz_now() + datetime.timedelta(seconds=301)
-    monkeypatch.setattr(db, "tz_now", lambda: later)
+    stale = visit(client, org.hr)  # tasks run at once in the tests: counted again meanwhile
+    fresh = visit(client, org.hr)
+
+    assert people_shown(stale) == 6
+    assert "They are being counted again" in stale.content.decode()
+    assert people_shown(fresh) == 7
+    assert "the figures are kept for 5 minutes." in fresh.content.decode()
+
+
+def test_figures_older_than_they_may_be_shown_are_counted_at_the_visit(
+    client, known, later, settings, monkeypatch
+):
+    org = known.org
+    visit(client, org.hr)
+    newcomer(org)
+    monkeypatch.setattr(kept, "recount", Queued(fail="queued"))
+    later(300 + settings.ORG_FIGURES_STALE_SECONDS)
+
+    response = visit(client, org.hr)
+
+    assert people_shown(response) == 7
+    assert "They are being counted again" not in response.content.decode()
+
+
+def test_with_no_time_to_show_old_figures_the_next_visit_counts_them(
+    client, known, later, settings
+):
+    settings.ORG_FIGURES_STALE_SECONDS = 0
+    org = known.org
+    visit(client, org.hr)
+    newcomer(org)
+    later(301)
 
     assert people_shown(visit(client, org.hr)) == 7
+
+
+def test_a_count_is_queued_once_while_it_waits_for_a_worker(client, known, later, monkeypatch):
+    queued = Queued()
+    monkeypatch.setattr(kept, "recount", queued)
+    org = known.org
+    visit(client, org.hr)
+    later(301)
+
+    first, second = visit(client, org.hr), visit(client, org.hr)
+
+    assert len(queued.calls) == 1
+    assert queued.calls[0][:2] == (org.hr.pk, first.context["scope"].query)
+    for response in (first, second):
+        assert "They are being counted again" in response.content.decode()
+        assert people_shown(response) == 6
+
+
+def test_a_count_that_cannot_be_queued_shows_the_old_figures_and_is_tried_again(
+    client, known, later, monkeypatch
+):
+    monkeypatch.setattr(kept, "recount", Queued(fail=ConnectionError("no task store")))
+    org = known.org
+    visit(client, org.hr)
+    later(301)
+
+    response = visit(client, org.hr)
+
+    assert people_shown(response) == 6
+    assert "They are being counted again" not in response.content.decode()
+    key = kept._key(response.context["scope"], None)
+    assert caches["kept"].get(kept._queued_key(key)) is None  # queued again next visit
+
+
+def test_the_task_counts_nothing_for_someone_who_may_not_see_the_view(known, monkeypatch):
+    monkeypatch.setattr(kept.drawing, "figures_of", lambda *args: pytest.fail("counted"))
+    caches["kept"].set(kept._queued_key("a-key"), True)
+
+    kept.recount.call(known.org.outsider.pk, "span=8", "a-key")  # manages nobody, not HR
+
+    assert caches["kept"].get(kept._queued_key("a-key")) is None  # queued no longer
+
+
+def test_the_task_keeps_what_the_page_then_shows(client, known):
+    org = known.org
+    client.force_login(org.hr)
+    query = client.get(ORG, {"span": "8"}).context["scope"].query
+    caches["kept"].clear()
+
+    kept.recount.call(org.hr.pk, query, "a-key")
+    newcomer(org)
+    response = client.get(f"{ORG}?{query}")
+
+    assert people_shown(response) == 6  # as the task counted them
+    assert KEPT in response.content.decode()
 
 
 def test_kept_markup_keeps_names_escaped(client, known):

@@ -558,3 +558,17 @@ def test_the_level_history_is_read_only(hr_client, team):
     assert response.status_code == 403
     assignment.refresh_from_db()
     assert assignment.rationale != "Rewritten"
+
+
+def test_the_preview_lists_the_people_left_out_of_the_file_escaped(hr_client, default_ladder):
+    from ..conftest import place
+
+    place(default_ladder, "left", "Lee <b>Left</b> & Co", "pm")
+    preview = hr_client.post(IMPORT_URL, {"file": upload(csv_of(small_team()))}, follow=True)
+
+    listed = preview.content.decode().split('<ul class="people-missing">', 1)[1]
+    listed = listed.split("</ul>", 1)[0]
+    assert (
+        '<li>Lee &lt;b&gt;Left&lt;/b&gt; &amp; Co <span class="quiet">left@example.com</span></li>'
+        in listed
+    )

@@ -95,6 +95,27 @@ max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 # HUP.
 preload_app = _env_bool("GUNICORN_PRELOAD", True)
 
+
+def when_ready(server):
+    """With the app preloaded, compile its templates and fill its URL resolvers in the
+    master, before it forks: every worker, the replaced ones too, starts with them
+    (`pmladder.warmup`)."""
+    if server.cfg.preload_app:
+        _warm(server.log)
+
+
+def post_worker_init(worker):
+    """Without preloading, each worker does the same before its first request."""
+    if not worker.cfg.preload_app:
+        _warm(worker.log)
+
+
+def _warm(log):
+    from pmladder.warmup import warm
+
+    log.info("Compiled %s templates before taking requests.", warm())
+
+
 # The heartbeat file in memory, where a busy disk cannot stall it (Linux).
 if os.path.isdir("/dev/shm"):
     worker_tmp_dir = "/dev/shm"

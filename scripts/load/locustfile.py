@@ -110,6 +110,9 @@ class Person(HttpUser):
         self.sign_in()
         signed_in(self.environment)
         _measuring.wait()  # no one starts before everyone is in
+        # Then each starts after a think time of their own, as people do, rather than all
+        # fifty at the same moment (no wait without think time).
+        gevent.sleep(self.wait_time())
 
     # What each person does, and how often ------------------------------------------------------
 

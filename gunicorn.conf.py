@@ -9,7 +9,7 @@ Environment variables (defaults in brackets):
 - GUNICORN_BIND: the address to listen on [127.0.0.1:8000]; 0.0.0.0:8000 to be reached
   from a proxy on another machine.
 - WEB_CONCURRENCY: worker processes [the CPUs this process may use, at least 2].
-- GUNICORN_THREADS: threads per worker [4].
+- GUNICORN_THREADS: threads per worker [2].
 - GUNICORN_TIMEOUT: seconds a worker may go silent before it is replaced [30].
 - GUNICORN_GRACEFUL_TIMEOUT: seconds a worker has to finish its requests on restart or
   shutdown [30].
@@ -22,8 +22,12 @@ Environment variables (defaults in brackets):
 - GUNICORN_ACCESS_LOG: where the access log goes [-, standard output; empty: none].
 
 Workers and threads: pages spend most of their time in Python (templates, the ORM), which
-one process runs on one CPU at a time, so there is a worker per CPU; the threads of a
-worker serve other requests while one waits for the database.
+one process runs on one CPU at a time, so there is a worker per CPU. Its second thread
+serves another request while one waits for the database or streams a download; more
+threads made every page slower, as each thread coming back from the database waited for
+the others to let go of the interpreter (`make load` on two CPUs, 2 workers x 1, 2 and 4
+threads: 65, 61 and 49 requests/s with no think time; with 1-3 s of think time, p95 of
+120, 120 and 230 ms).
 
 Keep-alive: a connection stays with the worker that accepted it, and a `gthread` worker
 accepts every connection it sees, however busy its threads are. When a worker is replaced
@@ -37,12 +41,12 @@ local and costs well under a millisecond.
 
 Database connections: Django keeps one connection per thread, and keeps it open for
 `DB_CONN_MAX_AGE` seconds (default 60) to reuse it. A server therefore holds up to
-WEB_CONCURRENCY x GUNICORN_THREADS connections to PostgreSQL (8 with the defaults on two
+WEB_CONCURRENCY x GUNICORN_THREADS connections to PostgreSQL (4 with the defaults on two
 CPUs), and a worker replaced after `max_requests` opens new ones as the old ones close.
 PostgreSQL's `max_connections` (100 by default, a few of them reserved for superusers)
 must exceed the sum over every app server, plus task workers (`manage.py db_worker`, one
-connection each), migrations and the admin's shell: for instance 4 servers of 2 x 4
-threads need 32 or so. Past that, put a pooler such as PgBouncer in front of PostgreSQL
+connection each), migrations and the admin's shell: for instance 4 servers of 2 x 2
+threads need 16 or so. Past that, put a pooler such as PgBouncer in front of PostgreSQL
 (with DB_STATEMENT_TIMEOUT=0, and DB_PREPARED_STATEMENTS=0 before PgBouncer 1.21; see the
 README) or set DB_CONN_MAX_AGE=0 to close connections after each request, at the cost of
 a new connection per request.
@@ -74,7 +78,7 @@ def _cpus():
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "gthread"
 workers = _env_int("WEB_CONCURRENCY", max(2, _cpus()))
-threads = _env_int("GUNICORN_THREADS", 4)
+threads = _env_int("GUNICORN_THREADS", 2)
 
 # A request is not limited by `timeout` in gthread workers (the worker's main loop keeps
 # its heartbeat); the database's statement timeout (DB_STATEMENT_TIMEOUT) bounds the

@@ -268,7 +268,7 @@ def test_load_database_is_never_the_apps_own():
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, {"bind": "127.0.0.1:8000", "threads": 4, "keepalive": 0}),
+        ({}, {"bind": "127.0.0.1:8000", "threads": 2, "keepalive": 0}),
         (
             {"GUNICORN_BIND": "0.0.0.0:9000", "WEB_CONCURRENCY": "3", "GUNICORN_THREADS": "6"},
             {"bind": "0.0.0.0:9000", "workers": 3, "threads": 6},

@@ -85,7 +85,7 @@ threads = _env_int("GUNICORN_THREADS", 2)
 # slow part of a request instead. `timeout` catches a worker that is stuck altogether.
 timeout = _env_int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
-# None: each request goes to whichever worker is free to accept it (see the top).
+# 0: each request goes to whichever worker is free to accept it (see the top).
 keepalive = _env_int("GUNICORN_KEEPALIVE", 0)
 
 # Replacing each worker now and then returns memory that Python holds on to (caches,

@@ -298,3 +298,20 @@ def superuser_on_ladder(org):
     employee.user.is_staff = employee.user.is_superuser = True
     employee.user.save(update_fields=["is_staff", "is_superuser"])
     return employee
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Move the clock that kept values (`pmladder.kept`) are read against `seconds` on,
+    in the process and in the cache table, where they run out."""
+    import time
+
+    from django.core.cache.backends import db
+
+    def move(seconds):
+        now = time.time() + seconds
+        monkeypatch.setattr(time, "time", lambda: now)
+        later_day = db.tz_now() + datetime.timedelta(seconds=seconds)
+        monkeypatch.setattr(db, "tz_now", lambda: later_day)
+
+    return move

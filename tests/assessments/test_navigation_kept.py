@@ -4,11 +4,9 @@ new day counts again, the session is left alone, and a page read from kept count
 count."""
 
 import datetime
-import time
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.core.cache.backends import db
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -37,20 +35,6 @@ def wins_shown(client):
 def kept_a_minute(settings):
     """The counts kept as served (the suite counts them on every page)."""
     settings.NAVIGATION_COUNTS_SECONDS = 60
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Move the clock the kept counts are read against `seconds` on."""
-
-    def move(seconds):
-        now = time.time() + seconds
-        monkeypatch.setattr(kept.time, "time", lambda: now)
-        # The kept counts run out in the cache table too.
-        later_day = db.tz_now() + datetime.timedelta(seconds=seconds)
-        monkeypatch.setattr(db, "tz_now", lambda: later_day)
-
-    return move
 
 
 def test_what_others_do_shows_once_the_kept_counts_run_out(org, as_user, later):

@@ -2,9 +2,7 @@
 every visit with the same key and by every app server, never by a view that covers other
 people, counted again at once on request, and never kept while readiness is behind."""
 
-import datetime
 import re
-import time
 
 import pytest
 from django.core.cache import cache, caches
@@ -154,20 +152,6 @@ class Queued:
         if self.fail:
             pytest.fail(self.fail)
         self.calls.append(args)
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Move the clock that kept figures are read against `seconds` on."""
-    from django.core.cache.backends import db
-
-    def move(seconds):
-        now = time.time() + seconds
-        monkeypatch.setattr(time, "time", lambda: now)
-        later_day = db.tz_now() + datetime.timedelta(seconds=seconds)
-        monkeypatch.setattr(db, "tz_now", lambda: later_day)
-
-    return move
 
 
 def test_figures_past_their_time_show_while_a_task_counts_them_again(client, known, later):

@@ -9,6 +9,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
 # make between browser steps are still synchronous and safe.
@@ -76,7 +77,15 @@ def assert_accessible():
     axe = Axe()
 
     def check(page):
-        results = axe.run(page)
+        # A click that follows a link returns once the new page is committed, before
+        # its document is parsed: axe then finds no document. Wait for the page to
+        # load, and try once more if a navigation still swapped it under axe.
+        page.wait_for_load_state("load")
+        try:
+            results = axe.run(page)
+        except PlaywrightError:
+            page.wait_for_load_state("load")
+            results = axe.run(page)
         serious = [
             f"{violation['id']} ({violation['impact']}): {violation['help']} — "
             + ", ".join(str(node["target"]) for node in violation["nodes"][:3])

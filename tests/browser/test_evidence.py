@@ -15,6 +15,7 @@ def test_evidence_wins_and_the_packet(page, org, assert_accessible):
     sign_in(page, "manager")
     page.goto(f"/people/{org.report.pk}/")
     page.get_by_role("link", name="Record evidence", exact=True).click()
+    expect(page.get_by_label("What happened")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Expectation").select_option(
         label="Own a product area with multiple features"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from openapi_spec_validator import validate
 
 from api import services
+from api.docs import SchemaView
 from assessments import evidence, reviews
 from assessments.models import Employee
 from levels import services as ladder_services
@@ -231,6 +232,26 @@ def test_the_schema_is_valid_and_covers_every_api_address(org, api):
             assert operation["summary"]
             assert "401" in operation["responses"]
     assert '"error"' in schema["info"]["description"]
+
+
+def test_the_schema_is_built_once_and_served_the_same_to_everyone(org, api, monkeypatch):
+    monkeypatch.setattr(SchemaView, "built", {})
+    built = []
+    get_schema = SchemaView.generator_class.get_schema
+
+    def counted(generator, *args, **kwargs):
+        built.append(kwargs.get("request"))
+        return get_schema(generator, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaView.generator_class, "get_schema", counted)
+
+    first = api(org.report.user).get("/api/v1/schema/")
+    second = api(org.hr).get("/api/v1/schema/")
+
+    assert len(built) == 1
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+    assert set(json.loads(second.content)["paths"])
 
 
 def test_the_schema_is_for_api_users_only(db):

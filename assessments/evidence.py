@@ -306,8 +306,8 @@ def evidence_for(user, employee):
 def pending_wins_for_manager(employee):
     """Wins waiting for confirmation from anyone below `employee` (for their managers)."""
     return (
-        Evidence.objects.live()
-        .filter(below_q(employee, "employee__"), status=Evidence.Status.PENDING)
+        Evidence.objects.pending()
+        .filter(below_q(employee, "employee__"))
         .select_related("employee", "author")
     )
 

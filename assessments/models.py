@@ -67,12 +67,20 @@ class Within(Lookup):
     """`path__within=prefix`: the paths that start with `prefix` (a whole path), so the
     person of `prefix` and everyone below them, as one range scan of the path's index.
 
-    PostgreSQL: `LIKE 'prefix%'`, which a `text_pattern_ops` index serves whatever the
-    database's collation (a plain index serves LIKE only under the C collation). SQLite:
-    `path >= prefix AND path < prefix'`, where prefix' is `prefix` with its last "/"
-    raised to "0", the next character: SQLite compares text byte by byte, and its LIKE
-    ignores case and so never uses a plain index. Both are exact: "1/5/" never matches
-    "1/50/"."""
+    Both databases get the range `prefix <= path < prefix'`, where prefix' is `prefix`
+    with its last "/" raised to "0", the next character, compared byte by byte:
+    PostgreSQL's `~>=~` and `~<~`, the operators of the path's `text_pattern_ops` index,
+    whatever the database's collation; SQLite's `>=` and `<`, as SQLite compares text byte
+    by byte (its LIKE ignores case and so never uses a plain index). It is exact: "1/5/"
+    never matches "1/50/".
+
+    On PostgreSQL the two bounds are written into the SQL rather than sent as parameters
+    (a path is only digits and "/", checked here). A connection keeps the plan of a
+    prepared statement after five runs (`pmladder.database`), a plan made for any value
+    of its parameters; but how many people a path covers goes from one to everyone, and a
+    plan made without knowing it fitted a few people: a director's team page took 60 ms
+    instead of 36, the head's 140 ms instead of 36. With the bounds in the SQL, each
+    subtree's statement keeps a plan made for that subtree."""
 
     lookup_name = "within"
     prepare_rhs = False
@@ -85,12 +93,12 @@ class Within(Lookup):
     def as_sql(self, compiler, connection):
         prefix = self._prefix()
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} LIKE %s", [*params, prefix + "%"]
+        return f"({lhs} >= %s AND {lhs} < %s)", [*params, prefix, *params, prefix[:-1] + "0"]
 
-    def as_sqlite(self, compiler, connection):
-        prefix = self._prefix()
+    def as_postgresql(self, compiler, connection):
+        prefix = self._prefix()  # digits and "/" only: safe to write into the SQL
         lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} >= %s AND {lhs} < %s", [*params, prefix, *params, prefix[:-1] + "0"]
+        return f"({lhs} ~>=~ '{prefix}' AND {lhs} ~<~ '{prefix[:-1]}0')", [*params, *params]
 
 
 class Employee(models.Model):
@@ -265,10 +273,30 @@ class LevelAssignment(models.Model):
         return f"{self.employee} → {self.level} from {self.effective_on:%Y-%m-%d}"
 
 
+class Literal(models.Value):
+    """A constant of the app's own (letters and "_") written into the SQL rather than sent
+    as a parameter. A connection keeps the plan of a statement it runs often, made for
+    any value of its parameters (`pmladder.database`), and such a plan cannot use a
+    partial index whose condition names a value: with the value in the SQL, it can."""
+
+    def as_sql(self, compiler, connection):
+        if not isinstance(self.value, str) or not re.fullmatch(r"[a-z_]+", self.value):
+            raise ValueError(f"Not a plain constant: {self.value!r}")
+        return f"'{self.value}'", []
+
+
 class EvidenceQuerySet(models.QuerySet):
     def live(self):
         """Evidence that has not been deleted."""
         return self.filter(deleted_at__isnull=True)
+
+    def pending(self):
+        """Wins waiting for confirmation, not deleted: the rows of the index
+        `evidence_pending_recent`, which its status in the SQL lets every plan use (a
+        director's team page read 8,000 rows for its wins box, 14 ms, instead of 160)."""
+        return self.live().filter(
+            status=Literal(Evidence.Status.PENDING.value, output_field=models.CharField())
+        )
 
     def confirmed(self):
         """Evidence that is confirmed and not deleted: what reviews list beside ratings."""

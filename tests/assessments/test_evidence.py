@@ -4,13 +4,13 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, models
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments import evidence as services
-from assessments.models import Evidence, EvidenceChange
+from assessments.models import Evidence, EvidenceChange, Literal
 from levels import ladderfile
 from levels import services as ladder_services
 from levels.models import Expectation
@@ -714,3 +714,18 @@ def test_the_evidence_pages_cost_the_same_however_big_the_organisation(org, as_u
     with_teams(org, 45, "head")
 
     assert cost() == few
+
+
+@pytest.mark.parametrize("bad", ["pending'; DROP TABLE x; --", "Pending", "", 5])
+def test_only_a_plain_constant_is_written_into_the_sql(bad):
+    queryset = Evidence.objects.filter(status=Literal(bad, output_field=models.CharField()))
+
+    with pytest.raises(ValueError, match="Not a plain constant"):
+        str(queryset.query)
+
+
+def test_the_pending_wins_carry_their_status_in_the_sql(org):
+    sql, params = Evidence.objects.pending().query.sql_with_params()
+
+    assert "= 'pending'" in sql
+    assert "pending" not in params

@@ -18,6 +18,7 @@ from assessments import access, peoplefile, selectors, services
 from assessments.models import Employee, Evidence
 
 from ..factories import fill_paths
+from ..plans import kept_plan
 from .test_import_people import csv_of, person
 
 pytestmark = pytest.mark.django_db
@@ -217,6 +218,15 @@ def test_everyone_below_is_an_index_range_scan(org):
     else:
         plan = queryset.explain()
     assert "employee_path" in plan, plan
+
+
+def test_the_plan_kept_for_everyone_below_someone_still_reads_the_index(org):
+    """A connection keeps one plan for a statement it runs often, made for any value of
+    its parameters: the subtree's bounds are in the SQL, so that plan is made for them."""
+    plan = kept_plan(selectors.below(org.boss))
+
+    assert "employee_path" in plan, plan
+    assert f"'{org.boss.path}'" in plan, plan
 
 
 # Reads ----------------------------------------------------------------------------------

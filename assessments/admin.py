@@ -37,7 +37,7 @@ from jobs import runner
 from jobs.models import Job
 from levels.history import made_by, reason_field
 from levels.models import Ladder
-from pmladder.adminlists import LargeListAdmin, PeriodListFilter
+from pmladder.adminlists import LargeListAdmin, PeriodListFilter, SearchPlannedForItsWords
 
 from . import access, datarequests, peoplefile, services
 from . import jobs as people_jobs
@@ -251,7 +251,7 @@ class ManagerRefused(Exception):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(SignInsAsText, admin.ModelAdmin):
+class EmployeeAdmin(SignInsAsText, SearchPlannedForItsWords, admin.ModelAdmin):
     list_display = ["full_name", "email", "job_title", "manager", "place", "is_active"]
     list_select_related = ["manager", "level", "track"]
     # Only the ladders, tracks and levels someone is on: copies and drafts of a ladder

@@ -27,7 +27,7 @@ from functools import reduce
 from operator import and_, or_
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.postgres.indexes import OpClass
 from django.core.paginator import Paginator
 from django.db import connections, models
@@ -36,6 +36,8 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import smart_split, unescape_string_literal
+
+from pmladder.database import planned_for_their_values
 
 # How far a list counts when it cannot ask for an estimate. Counting stops at the cap's
 # match, so a search for a common word reads a few thousand rows rather than the table;
@@ -212,7 +214,22 @@ class LargeListChangeList(ChangeList):
         return ordering
 
 
-class LargeListAdmin:
+class SearchPlannedForItsWords:
+    """A ModelAdmin mixin: a searched list's queries are planned for the words searched
+    (`pmladder.database.planned_for_their_values`), not from a plan kept for any word.
+    The page is drawn inside, as its rows are read while it is drawn."""
+
+    def changelist_view(self, request, extra_context=None):
+        if not request.GET.get(SEARCH_VAR):
+            return super().changelist_view(request, extra_context)
+        with planned_for_their_values(self.get_queryset(request).db):
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
+
+class LargeListAdmin(SearchPlannedForItsWords):
     """A ModelAdmin mixin for a list of many rows (see the module's docstring). Set
     `sortable_by` to the columns an index keeps in order, and `search_fields` in Django's
     syntax: fields through a relation (`^employee__full_name`) search the related rows

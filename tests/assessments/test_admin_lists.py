@@ -498,3 +498,28 @@ def test_the_search_indexes_render_on_this_database():
         else:
             assert "_ops" not in statement
             assert "USING" not in statement
+
+
+@postgresql_only
+@pytest.mark.parametrize("model", [*LISTS, "employee"])
+def test_a_searched_list_is_planned_for_its_words_every_time(org, hr_client, model):
+    """A search's statements are never kept as prepared statements, whose plan would be
+    made for any word; the same list unsearched still is."""
+    if not connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        pytest.skip("prepared statements are turned off for this run")
+
+    def kept(**query):
+        for _ in range(4):
+            assert hr_client.get(url(model, **query)).status_code == 200
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                [f'%FROM "assessments_{model}"%ORDER BY%'],
+            )
+            return cursor.fetchone()[0]
+
+    assert kept(q="maya") == 0
+    assert kept() > 0
+    # Back to plans kept as before once the search is drawn.
+    assert hr_client.get(url(model, q="maya")).status_code == 200
+    assert connection.connection.prepare_threshold is not None

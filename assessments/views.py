@@ -14,6 +14,7 @@ from django.utils import timezone
 from levels import careerpath
 from levels.structure import ladder_structure
 from levels.views import level_urls
+from pmladder.database import planned_for_their_values
 from rounds import selectors as round_selectors
 
 from . import (
@@ -207,7 +208,15 @@ def assign_level(request, pk):
 
 def team(request):
     """The people below the signed-in manager (or everyone, for HR) in a table sorted and
-    filtered through the address, a page at a time."""
+    filtered through the address, a page at a time. A search by name is planned for the
+    words searched (`planned_for_their_values`)."""
+    if request.GET.get("q", "").strip():
+        with planned_for_their_values():
+            return _team(request)
+    return _team(request)
+
+
+def _team(request):
     listing = _team_listing(request)
     if listing is None:
         return _nobody_reports(request)

@@ -13,7 +13,11 @@ for as long as the operating system keeps trying.
   for a person with their ladder, level, track and manager), so pages get faster on
   connections that are kept (`conn_max_age`). A pooler that hands each transaction a
   different connection (PgBouncer in transaction mode before 1.21) cannot keep them:
-  turn this off there.
+  turn this off there. After five runs the server may keep one plan for every value of
+  the parameters, which is wrong where the value decides the plan. So the reporting
+  tree's bounds and the pending status are written into the SQL (`Within` and `Literal`
+  in `assessments.models`), and the admin's and the team page's searches run
+  unprepared (`planned_for_their_values`).
 - PostgreSQL's just-in-time compilation is off: the app's queries are short, and
   compiling one with large expressions (the readiness of a whole organisation) took longer
   than running it (0.7 s of 0.8 s).

@@ -30,3 +30,17 @@ def kept_plan(queryset, *, off=("seqscan",)):
             return "\n".join(row[0] for row in cursor.fetchall())
         finally:
             cursor.execute("DEALLOCATE kept_plan_test")
+
+
+def kept_statements(pattern):
+    """How many statements this connection keeps prepared whose SQL is `LIKE pattern`.
+    Skips the test where none are kept (other databases, or prepared statements off)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    if not connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        pytest.skip("prepared statements are turned off for this run")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", [pattern]
+        )
+        return cursor.fetchone()[0]

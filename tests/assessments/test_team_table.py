@@ -18,6 +18,7 @@ from levels.models import Expectation
 
 from ..conftest import place
 from ..factories import make_evidence
+from ..plans import kept_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -478,3 +479,18 @@ def test_someone_who_leaves_the_list_between_its_two_reads_is_left_out(team, as_
 
     assert _names(response) == ["Tea", "Ada", "Bea", "Cy"]
     assert response.context["page"].paginator.count == 5  # as counted in the first read
+
+
+def test_a_search_by_name_is_planned_for_its_words_every_time(team, as_user):
+    """The search's statements are never kept prepared, whose plan would be made for any
+    word; the same page unsearched still keeps its own."""
+    client = as_user(team.manager.user)
+
+    def kept(query):
+        for _ in range(4):
+            assert client.get(f"{TEAM}{query}").status_code == 200
+        return kept_statements('%"assessments_employee"."full_name"%LIKE%')
+
+    assert kept("?q=e") == 0
+    assert kept("") == 0  # nothing searched: no LIKE at all
+    assert kept_statements('%FROM "assessments_employee"%') > 0

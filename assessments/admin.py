@@ -266,6 +266,7 @@ class EmployeeAdmin(SignInsAsText, SearchPlannedForItsWords, admin.ModelAdmin):
     # Any part of a name (a surname, a full name), the start of an email; all indexed.
     search_fields = ["full_name", "^email", "job_title"]
     show_full_result_count = False  # one count a page, not two
+    list_per_page = 50  # as the other big lists: drawing the rows is most of a page's time
     autocomplete_fields = ["manager"]
     inlines = [LevelAssignmentInline]
 

@@ -14,7 +14,7 @@ from assessments.models import Employee
 
 from ..adminforms import change_form_data, post_changed
 from ..conftest import place
-from ..factories import UserFactory
+from ..factories import UserFactory, bulk_people
 
 pytestmark = pytest.mark.django_db
 
@@ -310,3 +310,19 @@ def test_hrs_own_read_only_record_does_not_ask_why(hr_on_ladder, as_user):
 
     assert page.status_code == 200
     assert "Why is this changing?" not in page.content.decode()
+
+
+def test_the_people_list_shows_fifty_a_page_and_a_search_pages_the_same(
+    org, hr_client, django_assert_max_num_queries
+):
+    bulk_people(60, like=org.report, manager=org.manager, name="Pat {i:02}", email="p{i}@x.org")
+    people = reverse("admin:assessments_employee_changelist")
+
+    with django_assert_max_num_queries(12):
+        first = hr_client.get(people, {"q": "pat"})
+    second = hr_client.get(people, {"q": "pat", "p": 2})
+
+    assert first.status_code == second.status_code == 200
+    assert len(first.context["cl"].result_list) == 50
+    assert len(second.context["cl"].result_list) == 10
+    assert first.context["cl"].result_count == 60

@@ -292,8 +292,9 @@ class EvidenceQuerySet(models.QuerySet):
 
     def pending(self):
         """Wins waiting for confirmation, not deleted: the rows of the index
-        `evidence_pending_recent`, which its status in the SQL lets every plan use (a
-        director's team page read 8,000 rows for its wins box, 14 ms, instead of 160)."""
+        `evidence_pending_recent`, which its status in the SQL lets every plan use (with the
+        status as a parameter, a director's wins box read 8,000 rows where 160 do: 14 ms
+        instead of 3)."""
         return self.live().filter(
             status=Literal(Evidence.Status.PENDING.value, output_field=models.CharField())
         )

@@ -16,8 +16,8 @@ for as long as the operating system keeps trying.
   turn this off there. After five runs the server may keep one plan for every value of
   the parameters, which is wrong where the value decides the plan. So the reporting
   tree's bounds and the pending status are written into the SQL (`Within` and `Literal`
-  in `assessments.models`), and the admin's and the team page's searches run
-  unprepared (`planned_for_their_values`).
+  in `assessments.models`), and searches (the admin's lists, the team page, the
+  rounds' people lookup) run unprepared (`planned_for_their_values`).
 - PostgreSQL's just-in-time compilation is off: the app's queries are short, and
   compiling one with large expressions (the readiness of a whole organisation) took longer
   than running it (0.7 s of 0.8 s).

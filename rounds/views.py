@@ -18,6 +18,7 @@ from assessments import access
 from assessments.forms import apply_errors
 from assessments.models import Employee
 from assessments.selectors import employee_of
+from pmladder.database import planned_for_their_values
 
 from . import selectors, services
 from .forms import CalibrateFilterForm, RoundForm, committee_suggestions, root_suggestions
@@ -152,7 +153,9 @@ def people_lookup(request):
         return JsonResponse({"error": "Ask for=root or for=committee."}, status=400)
     if len(query) > SEARCH_MAX or "\x00" in query:
         return JsonResponse({"results": []})  # no name or email is like that
-    return JsonResponse({"results": suggest(query)})
+    with planned_for_their_values():  # a search: planned for what was typed
+        results = list(suggest(query))
+    return JsonResponse({"results": results})
 
 
 # A round's page -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from rounds import forms
 from rounds.models import Round
 
 from ..factories import UserFactory, bulk_people, make_round
+from ..plans import kept_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -425,3 +426,14 @@ def test_the_lookup_costs_the_same_however_many_managers(org, as_user):
 
     assert len(few) == len(many)
     assert len(found) == forms.SUGGESTIONS
+
+
+@pytest.mark.parametrize("purpose", ["root", "committee"])
+def test_a_lookup_is_planned_for_what_was_typed_every_time(org, as_user, purpose):
+    """The lookup's statements are never kept prepared, whose plan would be made for any
+    word typed."""
+    client = as_user(org.hr)
+    for _ in range(4):
+        assert lookup(client, "mi", purpose).status_code == 200
+
+    assert kept_statements("%LIKE%") == 0

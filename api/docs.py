@@ -25,7 +25,9 @@ class SchemaView(SpectacularJSONAPIView):
             generator = self.generator_class(
                 urlconf=self.urlconf, api_version=version, patterns=self.patterns
             )
-            self.built[key] = generator.get_schema(request=request, public=self.serve_public)
+            # Built as `manage.py spectacular` builds it, for no one in particular: the
+            # same for every caller, and no query on behalf of whoever asked first.
+            self.built[key] = generator.get_schema(request=None, public=self.serve_public)
         return Response(
             data=self.built[key],
             headers={

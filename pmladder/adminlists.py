@@ -30,7 +30,7 @@ from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR, ChangeList
 from django.contrib.postgres.indexes import OpClass
 from django.core.paginator import Paginator
-from django.db import connections, models
+from django.db import connections, models, router
 from django.db.models import F, Lookup, Q, Subquery
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -222,7 +222,7 @@ class SearchPlannedForItsWords:
     def changelist_view(self, request, extra_context=None):
         if not request.GET.get(SEARCH_VAR):
             return super().changelist_view(request, extra_context)
-        with planned_for_their_values(self.get_queryset(request).db):
+        with planned_for_their_values(router.db_for_read(self.model)):
             response = super().changelist_view(request, extra_context)
             if hasattr(response, "render"):
                 response.render()
